@@ -1,0 +1,129 @@
+package viralengine;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.config.AppConfig;
+import viralengine.http.Breakers;
+import viralengine.http.HttpVerticle;
+import viralengine.orchestrator.LastError;
+import viralengine.orchestrator.OrchestratorVerticle;
+import viralengine.store.Database;
+import viralengine.store.DecisionStore;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One running service: the pool, the orchestrator and the HTTP verticles. {@link Main} and the tests
+ * start it the same way, through {@link #start}.
+ *
+ * <p>When PostgreSQL is unreachable at start, the HTTP side still comes up (readiness says why it is
+ * not ready), and migrations plus the orchestrator are retried with backoff until the database answers.
+ */
+public final class Service {
+  private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+  private static final long FIRST_RETRY_MS = 500;
+  private static final long MAX_RETRY_MS = 15_000;
+
+  private final Vertx vertx;
+  private final AppConfig config;
+  private final Pool pool;
+  private final CircuitBreaker breaker;
+  private final DecisionStore store;
+  private final LastError lastError = new LastError();
+  private final Promise<Void> orchestratorUp = Promise.promise();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile String orchestratorDeployment;
+  private volatile String httpDeployment;
+
+  private Service(Vertx vertx, AppConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.pool = Database.pool(vertx, config.database());
+    this.breaker = Breakers.orchestrator(vertx, config);
+    this.store = new DecisionStore(pool);
+  }
+
+  /** Migrates, deploys the orchestrator, then the HTTP verticles; completes once HTTP listens. */
+  public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
+    Service service = new Service(vertx, config);
+    return service.startOrchestrator()
+        .recover(err -> {
+          service.retryLater(err, FIRST_RETRY_MS);
+          return Future.succeededFuture();
+        })
+        .compose(v -> service.deployHttp(registry))
+        .map(service);
+  }
+
+  /** Completes when the orchestrator has warmed up; it may come up after {@link #start} when the database was down. */
+  public Future<Void> orchestratorReady() {
+    return orchestratorUp.future();
+  }
+
+  /**
+   * Graceful drain: stop taking requests and let those in flight finish, then let the orchestrator finish
+   * its calls and writes, then close the pool. Safe to call more than once.
+   */
+  public Future<Void> stop() {
+    if (!stopping.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    LOG.info("Draining: no new requests; waiting up to {} ms for those in flight", config.drainTimeoutMs());
+    return undeploy(httpDeployment)
+        .eventually(() -> undeploy(orchestratorDeployment))
+        .eventually(() -> {
+          breaker.close();
+          return pool.close();
+        })
+        .onComplete(done -> LOG.info("Drained; decisions pending: {}", store.pendingWrites()));
+  }
+
+  private Future<Void> startOrchestrator() {
+    return Database.migrate(vertx, config.database())
+        .compose(migrations -> {
+          LOG.info("Database {} migrated ({} new migrations)", config.database().describe(), migrations);
+          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, store, () -> Breakers.state(breaker), lastError));
+        })
+        .onSuccess(id -> {
+          orchestratorDeployment = id;
+          orchestratorUp.tryComplete();
+        })
+        .mapEmpty();
+  }
+
+  private void retryLater(Throwable err, long delayMs) {
+    String reason = "database " + config.database().describe() + " unreachable at startup: " + firstLine(err);
+    LOG.error("{}; retrying in {} ms", reason, delayMs);
+    lastError.record(reason);
+    vertx.setTimer(delayMs, id -> {
+      if (stopping.get()) {
+        return;
+      }
+      startOrchestrator().onFailure(next -> retryLater(next, Math.min(delayMs * 2, MAX_RETRY_MS)));
+    });
+  }
+
+  private Future<Void> deployHttp(PrometheusMeterRegistry registry) {
+    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, store, lastError, registry),
+            new DeploymentOptions().setInstances(config.http().instances()))
+        .onSuccess(id -> httpDeployment = id)
+        .mapEmpty();
+  }
+
+  private Future<Void> undeploy(String deployment) {
+    return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+  }
+
+  private static String firstLine(Throwable err) {
+    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

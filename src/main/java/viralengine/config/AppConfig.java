@@ -1,0 +1,130 @@
+package viralengine.config;
+
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole configuration, typed and immutable. Every key, its default and its bounds live here;
+ * {@code conf/config.json} and the README list the same keys.
+ */
+public record AppConfig(
+    Http http,
+    Database database,
+    Orchestrator orchestrator,
+    Breaker breaker,
+    long drainTimeoutMs,
+    Limits limits) {
+
+  public record Http(String host, int port, int instances) {}
+
+  /** {@code url} is kept only to derive the options; it may hold a password, so never log it. */
+  public record Database(PgConnectOptions connectOptions, int poolSize) {
+    public String jdbcUrl() {
+      return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+    }
+
+    /** Host, port and database only: safe for logs and error messages. */
+    public String describe() {
+      return connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+    }
+  }
+
+  public record Orchestrator(
+      long timeoutMs,
+      long testDelayMs,
+      int dailyCap,
+      long loopsRefreshMs,
+      int idempotencyCacheSize,
+      long idempotencyTtlMs) {}
+
+  public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
+
+  public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth) {}
+
+  public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+  private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
+      "http", Set.of("host", "port", "instances"),
+      "database", Set.of("url", "pool_size"),
+      "orchestrator", Set.of("timeout_ms", "test_delay_ms", "daily_cap", "loops_refresh_ms",
+          "idempotency_cache_size", "idempotency_ttl_ms"),
+      "circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms"),
+      "shutdown", Set.of("drain_timeout_ms"),
+      "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"));
+
+  /** Every dotted key this service reads, sorted. */
+  public static List<String> keys() {
+    return KNOWN_KEYS.entrySet().stream()
+        .flatMap(section -> section.getValue().stream().map(key -> section.getKey() + "." + key))
+        .sorted()
+        .toList();
+  }
+
+  /** Validates merged config sources; throws {@link ConfigException} naming the first bad key. */
+  public static AppConfig from(JsonObject merged) {
+    rejectUnknownKeys(merged);
+    Settings s = new Settings(merged);
+    return new AppConfig(
+        new Http(
+            s.string("http.host", "0.0.0.0"),
+            s.integer("http.port", 4001, 0, 65535, "PORT"),
+            s.integer("http.instances", VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, 1, 256)),
+        new Database(
+            connectOptions(s.string("database.url", DEFAULT_DATABASE_URL, "DATABASE_URL")),
+            s.integer("database.pool_size", 8, 1, 256)),
+        new Orchestrator(
+            s.number("orchestrator.timeout_ms", 150, 1, 60_000),
+            s.number("orchestrator.test_delay_ms", 0, 0, 60_000),
+            s.integer("orchestrator.daily_cap", 3, 0, 1_000),
+            s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
+            s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
+            s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000)),
+        new Breaker(
+            s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
+            s.number("circuit_breaker.failure_window_ms", 60_000, 100, 86_400_000),
+            s.number("circuit_breaker.reset_timeout_ms", 30_000, 10, 86_400_000)),
+        s.number("shutdown.drain_timeout_ms", 30_000, 0, 600_000),
+        new Limits(
+            s.integer("limits.max_body_bytes", 1_048_576, 256, 64 * 1_048_576),
+            s.integer("limits.max_batch", 100, 1, 10_000),
+            s.integer("limits.max_concurrent_requests", 100, 1, 1_000_000),
+            s.integer("limits.max_context_bytes", 16_384, 2, 1_048_576),
+            s.integer("limits.max_context_depth", 8, 1, 64)));
+  }
+
+  private static void rejectUnknownKeys(JsonObject merged) {
+    for (Map.Entry<String, Object> section : merged) {
+      if (!(section.getValue() instanceof JsonObject values)) {
+        continue; // flat entries are environment variables and system properties
+      }
+      Set<String> known = KNOWN_KEYS.get(section.getKey());
+      if (known == null) {
+        throw new ConfigException(section.getKey(), "unknown section (known: " + KNOWN_KEYS.keySet() + ")");
+      }
+      for (String key : values.fieldNames()) {
+        if (!known.contains(key)) {
+          throw new ConfigException(section.getKey() + "." + key, "unknown key (known: " + known + ")");
+        }
+      }
+    }
+  }
+
+  private static PgConnectOptions connectOptions(String url) {
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw new ConfigException("database.url", "must be a postgresql:// URL");
+    }
+    try {
+      return PgConnectOptions.fromUri(url)
+          .setCachePreparedStatements(true)
+          .setPipeliningLimit(256);
+    } catch (RuntimeException e) {
+      // The URL may carry a password: name the key, never echo the value.
+      throw new ConfigException("database.url", "is not a valid postgresql:// URL");
+    }
+  }
+}

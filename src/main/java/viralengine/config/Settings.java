@@ -1,0 +1,104 @@
+package viralengine.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Locale;
+
+/**
+ * Reads one value per dotted key from the merged config sources and checks it.
+ *
+ * <p>Precedence, highest first: a system property named like the key ({@code -Dhttp.port=8080}),
+ * an environment variable named like the key ({@code HTTP_PORT}, or an alias such as {@code PORT}),
+ * then the nested value in {@code conf/config.json}. Missing everywhere means the default.
+ */
+final class Settings {
+  private final JsonObject merged;
+
+  Settings(JsonObject merged) {
+    this.merged = merged;
+  }
+
+  /** The environment variable that overrides a key: {@code circuit_breaker.max_failures} → {@code CIRCUIT_BREAKER_MAX_FAILURES}. */
+  static String envName(String key) {
+    return key.replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  Object raw(String key, String... envAliases) {
+    if (merged.containsKey(key)) {
+      return merged.getValue(key);
+    }
+    String env = envName(key);
+    if (merged.containsKey(env)) {
+      return merged.getValue(env);
+    }
+    for (String alias : envAliases) {
+      if (merged.containsKey(alias)) {
+        return merged.getValue(alias);
+      }
+    }
+    return nested(key);
+  }
+
+  private Object nested(String key) {
+    String[] parts = key.split("\\.");
+    Object node = merged;
+    for (String part : parts) {
+      if (!(node instanceof JsonObject obj) || !obj.containsKey(part)) {
+        return null;
+      }
+      node = obj.getValue(part);
+    }
+    return node;
+  }
+
+  String string(String key, String def, String... envAliases) {
+    Object v = raw(key, envAliases);
+    if (v == null) {
+      return def;
+    }
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new ConfigException(key, "must be a non-empty string, got '" + v + "'");
+    }
+    return s.trim();
+  }
+
+  long number(String key, long def, long min, long max, String... envAliases) {
+    Object v = raw(key, envAliases);
+    long value;
+    if (v == null) {
+      value = def;
+    } else if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+      value = n.longValue();
+    } else if (v instanceof String s) {
+      try {
+        value = Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key, "must be a whole number, got '" + s + "'");
+      }
+    } else {
+      throw new ConfigException(key, "must be a whole number, got '" + v + "'");
+    }
+    if (value < min || value > max) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  int integer(String key, int def, int min, int max, String... envAliases) {
+    return (int) number(key, def, min, max, envAliases);
+  }
+
+  boolean bool(String key, boolean def, String... envAliases) {
+    Object v = raw(key, envAliases);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new ConfigException(key, "must be true or false, got '" + v + "'");
+  }
+}

@@ -1,0 +1,39 @@
+package viralengine.http;
+
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.FailurePolicy;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import viralengine.config.AppConfig;
+import viralengine.rpc.ErrorCodes;
+
+import java.util.Locale;
+
+/** The circuit breaker in front of the orchestrator: one per process, shared by every HTTP event loop. */
+public final class Breakers {
+  private Breakers() {}
+
+  public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config) {
+    CircuitBreaker breaker = CircuitBreaker.create("orchestrator", vertx, new CircuitBreakerOptions()
+        .setTimeout(config.orchestrator().timeoutMs())
+        .setMaxFailures(config.breaker().maxFailures())
+        .setFailuresRollingWindow(config.breaker().failureWindowMs())
+        .setResetTimeout(config.breaker().resetTimeoutMs())
+        .setNotificationAddress(null));
+    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator());
+  }
+
+  /** A caller's bad input is not the orchestrator's failure, so it must not open the circuit. */
+  static <T> FailurePolicy<T> countsAgainstOrchestrator() {
+    return future -> future.failed() && !(future.cause() instanceof ReplyException reply
+        && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && ErrorCodes.isCallerError(reply.failureCode()));
+  }
+
+  /** {@code closed}, {@code open} or {@code half_open}. */
+  public static String state(CircuitBreaker breaker) {
+    return breaker.state().name().toLowerCase(Locale.ROOT);
+  }
+}

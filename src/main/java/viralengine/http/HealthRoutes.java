@@ -1,0 +1,40 @@
+package viralengine.http;
+
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+
+/**
+ * Liveness and readiness. Live means the event loop answers. Ready means the orchestrator has warmed up
+ * (it answers on the bus) and its database is reachable.
+ */
+final class HealthRoutes {
+  static final long CHECK_TIMEOUT_MS = 3_000;
+
+  private HealthRoutes() {}
+
+  static HealthCheckHandler liveness(Vertx vertx) {
+    return HealthCheckHandler.createWithHealthChecks(HealthChecks.create(vertx)
+        .register("event-loop", CHECK_TIMEOUT_MS, promise -> promise.complete(Status.OK())));
+  }
+
+  static HealthCheckHandler readiness(Vertx vertx, OrchestratorClient orchestrator) {
+    HealthChecks checks = HealthChecks.create(vertx)
+        .register("orchestrator-warm", CHECK_TIMEOUT_MS, promise ->
+            orchestrator.health().onSuccess(body -> complete(promise, !body.containsKey("reason"), body.getString("reason"))))
+        .register("database", CHECK_TIMEOUT_MS, promise ->
+            orchestrator.health().onSuccess(body -> {
+              JsonObject database = body.getJsonObject("database", new JsonObject());
+              complete(promise, "up".equals(database.getString("status")),
+                  database.getString("error", "database status unknown: orchestrator not started"));
+            }));
+    return HealthCheckHandler.createWithHealthChecks(checks);
+  }
+
+  private static void complete(Promise<Status> promise, boolean ok, String reason) {
+    promise.complete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", reason)));
+  }
+}

@@ -1,0 +1,104 @@
+package viralengine.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.config.AppConfig;
+import viralengine.orchestrator.LastError;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.RpcException;
+import viralengine.store.DecisionStore;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP edge: JSON-RPC, health and metrics. Deploy one instance per event loop; they share the
+ * port, the circuit breaker and the decision store.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  static final String AGENT = "orchestrator";
+
+  private final AppConfig config;
+  private final CircuitBreaker breaker;
+  private final DecisionStore store;
+  private final LastError lastError;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+
+  public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionStore store, LastError lastError,
+      PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.breaker = breaker;
+    this.store = store;
+    this.lastError = lastError;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, store, lastError, config.orchestrator().timeoutMs());
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.http().host())
+        .setPort(config.http().port())
+        .setMaxInitialLineLength(4096)
+        .setMaxHeaderSize(8192));
+    return server.requestHandler(router(orchestrator)).listen()
+        .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
+  }
+
+  /** Stops accepting connections and lets requests in flight finish within the drain timeout. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  Router router(OrchestratorClient orchestrator) {
+    Router router = Router.router(vertx);
+    RpcHandler rpc = new RpcHandler(orchestrator, config.limits());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
+
+    router.get("/health/live").handler(HealthRoutes.liveness(vertx));
+    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
+    router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
+    router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
+
+    router.route().last().handler(ctx -> Responses.error(ctx, 404, "not_found", "No route for " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));
+    router.errorHandler(413, ctx -> Responses.rpcError(ctx, 413, new RpcException(ErrorCodes.INVALID_REQUEST,
+        "Request body exceeds limits.max_body_bytes=" + config.limits().maxBodyBytes())));
+    router.errorHandler(500, this::internalError);
+    return router;
+  }
+
+  private void requireAgent(RoutingContext ctx) {
+    if (AGENT.equals(ctx.pathParam("agent"))) {
+      ctx.next();
+    } else {
+      Responses.error(ctx, 404, "not_found", "Unknown agent; this service hosts agent '" + AGENT + "'");
+    }
+  }
+
+  private void agentHealth(RoutingContext ctx, OrchestratorClient orchestrator) {
+    orchestrator.health().onSuccess(body -> Responses.json(ctx, "down".equals(body.getString("status")) ? 503 : 200, body));
+  }
+
+  private void internalError(RoutingContext ctx) {
+    LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+    if (!ctx.response().headWritten()) {
+      Responses.error(ctx, 500, "internal_error", "Internal error");
+    }
+  }
+
+}

@@ -1,0 +1,137 @@
+package viralengine.http;
+
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.circuitbreaker.TimeoutException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.orchestrator.LastError;
+import viralengine.orchestrator.OrchestratorApi;
+import viralengine.orchestrator.Requests;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.RpcException;
+import viralengine.store.DecisionStore;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Calls the orchestrator over the event bus through the circuit breaker. When the breaker answers in
+ * the orchestrator's place, the answer is logged as a decision row, and select_loop degrades to the
+ * default decision instead of failing.
+ */
+final class OrchestratorClient {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorClient.class);
+  private static final long HEALTH_TIMEOUT_MS = 2_000;
+  private static final Map<String, String> ADDRESSES = Map.of(
+      Requests.TRIGGER_EVENT, OrchestratorApi.TRIGGER_EVENT,
+      Requests.SELECT_LOOP, OrchestratorApi.SELECT_LOOP);
+
+  private final Vertx vertx;
+  private final CircuitBreaker breaker;
+  private final DecisionStore store;
+  private final LastError lastError;
+  private final long timeoutMs;
+
+  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionStore store, LastError lastError, long timeoutMs) {
+    this.vertx = vertx;
+    this.breaker = breaker;
+    this.store = store;
+    this.lastError = lastError;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Calls trigger_event or select_loop with params already validated at the edge. */
+  Future<JsonObject> call(String method, JsonObject params) {
+    UUID decisionId = UUID.randomUUID();
+    long start = System.nanoTime();
+    DeliveryOptions options = new DeliveryOptions()
+        .setSendTimeout(timeoutMs + 50)
+        .addHeader(OrchestratorApi.HEADER_DECISION_ID, decisionId.toString())
+        .addHeader(OrchestratorApi.HEADER_DEADLINE, Long.toString(System.currentTimeMillis() + timeoutMs));
+    return breaker.<JsonObject>execute(() -> vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), params, options)
+            .map(Message::body))
+        .recover(err -> answerInstead(method, params, decisionId, toRpc(err), start));
+  }
+
+  /** The health body; the breaker is bypassed so health answers even while the circuit is open. */
+  Future<JsonObject> health() {
+    return vertx.eventBus().<JsonObject>request(OrchestratorApi.HEALTH, null,
+            new DeliveryOptions().setSendTimeout(HEALTH_TIMEOUT_MS))
+        .map(Message::body)
+        .otherwise(err -> new JsonObject()
+            .put("status", "down")
+            .put("circuit_breaker", Breakers.state(breaker))
+            .put("last_error", lastError.toJson())
+            .put("database", new JsonObject().put("status", "unknown"))
+            .put("reason", notAnswering(err)));
+  }
+
+  private String notAnswering(Throwable err) {
+    JsonObject last = lastError.toJson();
+    return "orchestrator did not answer: " + toRpc(err).getMessage()
+        + (last == null ? "" : "; last error: " + last.getString("message"));
+  }
+
+  private Future<JsonObject> answerInstead(String method, JsonObject params, UUID decisionId, RpcException cause, long start) {
+    if (cause.code() != ErrorCodes.TIMEOUT && cause.code() != ErrorCodes.CIRCUIT_OPEN) {
+      return Future.failedFuture(cause);
+    }
+    double latency = (System.nanoTime() - start) / 1_000_000.0;
+    JsonObject features = new JsonObject().put("fallback", cause.code() == ErrorCodes.TIMEOUT ? "timeout" : "circuit_open")
+        .put("cause_code", cause.code());
+    String requestId = params.getString("request_id");
+    if (Requests.SELECT_LOOP.equals(method)) {
+      JsonObject degraded = defaultDecision(decisionId, cause, latency);
+      logFallback(store.recordFallback(decisionId, requestId, method, params, degraded, degraded.getString("rationale"),
+          features, latency, null));
+      return Future.succeededFuture(degraded);
+    }
+    RpcException answer = new RpcException(cause.code(), cause.getMessage(),
+        new JsonObject().put("decision_id", decisionId.toString()));
+    logFallback(store.recordFallback(decisionId, requestId, method, params, answer.toJson(), cause.getMessage(),
+        features, latency, cause.code()));
+    return Future.failedFuture(answer);
+  }
+
+  private static JsonObject defaultDecision(UUID decisionId, RpcException cause, double latency) {
+    return new JsonObject()
+        .put("decision_id", decisionId.toString())
+        .put("loop", null)
+        .put("eligible_loops", new JsonArray())
+        .put("degraded", true)
+        .put("rationale", "Default decision (no loop): " + cause.getMessage())
+        .put("latency_ms", latency);
+  }
+
+  private void logFallback(Future<Void> write) {
+    write.onFailure(err -> {
+      LOG.error("Could not record a fallback answer in agent_decisions: {}", err.getMessage());
+      lastError.record("fallback answer not recorded: " + err.getClass().getSimpleName());
+    });
+  }
+
+  private RpcException toRpc(Throwable err) {
+    if (err instanceof RpcException rpc) {
+      return rpc;
+    }
+    if (err instanceof TimeoutException) {
+      return new RpcException(ErrorCodes.TIMEOUT, "Orchestrator did not answer within " + timeoutMs + " ms");
+    }
+    if (err instanceof OpenCircuitException) {
+      return new RpcException(ErrorCodes.CIRCUIT_OPEN, "Circuit breaker is open; the orchestrator was not called");
+    }
+    if (err instanceof ReplyException reply) {
+      return RpcException.fromReply(reply);
+    }
+    LOG.error("Unexpected failure calling the orchestrator", err);
+    return new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error");
+  }
+}

@@ -1,0 +1,139 @@
+package viralengine.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.config.AppConfig;
+import viralengine.orchestrator.Requests;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.JsonRpc;
+import viralengine.rpc.RpcException;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JSON-RPC 2.0 over HTTP for agent {@code orchestrator}: single requests, batches and notifications.
+ * Params are validated here, at the edge, so bad input never reaches the breaker or the event bus.
+ * One instance per HTTP verticle, so its in-flight count needs no locking.
+ */
+final class RpcHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(RpcHandler.class);
+  static final String RETRY_AFTER_SECONDS = "1";
+
+  private final OrchestratorClient orchestrator;
+  private final AppConfig.Limits limits;
+  private final Requests.Limits requestLimits;
+  private int inFlight;
+
+  RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits) {
+    this.orchestrator = orchestrator;
+    this.limits = limits;
+    this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
+  }
+
+  void handle(RoutingContext ctx) {
+    if (!isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+      Responses.rpcError(ctx, 415, new RpcException(ErrorCodes.INVALID_REQUEST,
+          "Unsupported Media Type: send Content-Type: application/json"));
+      return;
+    }
+    JsonRpc.Body body;
+    try {
+      Buffer buffer = ctx.body().buffer();
+      body = JsonRpc.decode(buffer == null ? Buffer.buffer() : buffer, limits.maxBatch());
+    } catch (RpcException e) {
+      Responses.rpcError(ctx, 200, e);
+      return;
+    }
+    int work = body.entries().size();
+    if (inFlight + work > limits.maxConcurrentRequests()) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED,
+          "Overloaded: more than limits.max_concurrent_requests=" + limits.maxConcurrentRequests() + " requests in flight"));
+      return;
+    }
+    inFlight += work;
+    String pathMethod = ctx.pathParam("method");
+    List<Future<JsonObject>> answers = new ArrayList<>(work);
+    for (JsonRpc.Entry entry : body.entries()) {
+      answers.add(answer(entry, pathMethod));
+    }
+    Future.join(answers).onComplete(done -> {
+      inFlight -= work;
+      respond(ctx, body.batch(), answers);
+    });
+  }
+
+  private static void respond(RoutingContext ctx, boolean batch, List<Future<JsonObject>> answers) {
+    JsonArray responses = new JsonArray();
+    for (Future<JsonObject> answer : answers) {
+      if (answer.result() != null) {
+        responses.add(answer.result());
+      }
+    }
+    if (responses.isEmpty()) {
+      Responses.noContent(ctx);
+    } else {
+      Responses.json(ctx, 200, batch ? responses : responses.getJsonObject(0));
+    }
+  }
+
+  /** The response object for one entry, or null for a notification. Never fails. */
+  private Future<JsonObject> answer(JsonRpc.Entry entry, String pathMethod) {
+    if (entry instanceof JsonRpc.Invalid invalid) {
+      return Future.succeededFuture(JsonRpc.error(invalid.id(), invalid.error()));
+    }
+    JsonRpc.Request request = (JsonRpc.Request) entry;
+    Future<JsonObject> result;
+    try {
+      result = dispatch(request, pathMethod);
+    } catch (RpcException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.transform(done -> {
+      if (request.notification()) {
+        return Future.succeededFuture(null);
+      }
+      if (done.succeeded()) {
+        return Future.succeededFuture(JsonRpc.success(request.id(), done.result()));
+      }
+      return Future.succeededFuture(JsonRpc.error(request.id(), safe(done.cause())));
+    });
+  }
+
+  private Future<JsonObject> dispatch(JsonRpc.Request request, String pathMethod) {
+    if (pathMethod != null && !pathMethod.equals(request.method())) {
+      throw new RpcException(ErrorCodes.INVALID_REQUEST,
+          "Invalid Request: method in the body does not match the path's method '" + pathMethod + "'");
+    }
+    if (Requests.HEALTH.equals(request.method())) {
+      return orchestrator.health();
+    }
+    Requests.parse(request.method(), request.params(), requestLimits, Instant.now());
+    return orchestrator.call(request.method(), request.params());
+  }
+
+  private static RpcException safe(Throwable err) {
+    if (err instanceof RpcException rpc) {
+      return rpc;
+    }
+    LOG.error("Unexpected failure answering a JSON-RPC request", err);
+    return new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error");
+  }
+
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+    return type.equalsIgnoreCase("application/json");
+  }
+}

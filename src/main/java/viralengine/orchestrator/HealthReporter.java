@@ -1,0 +1,68 @@
+package viralengine.orchestrator;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import viralengine.store.DecisionStore;
+
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/** Builds the health body of DESIGN.md: {@code status, uptime_seconds, started_at, version, ...}. */
+final class HealthReporter {
+  static final long DB_PING_TIMEOUT_MS = 1_000;
+  private static final Instant STARTED_AT = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+  private static final String VERSION = version();
+
+  private final Pool pool;
+  private final DecisionStore store;
+  private final IntSupplier activeLoops;
+  private final IntSupplier cacheSize;
+  private final Supplier<String> breakerState;
+  private final LastError lastError;
+
+  HealthReporter(Pool pool, DecisionStore store, IntSupplier activeLoops, IntSupplier cacheSize,
+      Supplier<String> breakerState, LastError lastError) {
+    this.pool = pool;
+    this.store = store;
+    this.activeLoops = activeLoops;
+    this.cacheSize = cacheSize;
+    this.breakerState = breakerState;
+    this.lastError = lastError;
+  }
+
+  Future<JsonObject> report() {
+    return pingDatabase().map(database -> {
+      String breaker = breakerState.get();
+      String status = !"up".equals(database.getString("status")) ? "down" : "closed".equals(breaker) ? "ok" : "degraded";
+      return new JsonObject()
+          .put("status", status)
+          .put("uptime_seconds", (System.currentTimeMillis() - STARTED_AT.toEpochMilli()) / 1000)
+          .put("started_at", STARTED_AT.toString())
+          .put("version", VERSION)
+          .put("active_loops", activeLoops.getAsInt())
+          .put("cache_size", cacheSize.getAsInt())
+          .put("last_error", lastError.toJson())
+          .put("circuit_breaker", breaker)
+          .put("database", database)
+          .put("pending_writes", store.pendingWrites());
+    });
+  }
+
+  private Future<JsonObject> pingDatabase() {
+    long start = System.nanoTime();
+    return pool.query("SELECT 1").execute()
+        .timeout(DB_PING_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(rows -> new JsonObject().put("status", "up").put("latency_ms", (System.nanoTime() - start) / 1_000_000.0))
+        .otherwise(err -> new JsonObject().put("status", "down").put("latency_ms", null)
+            .put("error", err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage()));
+  }
+
+  private static String version() {
+    String version = HealthReporter.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+}

@@ -1,0 +1,59 @@
+package viralengine.orchestrator;
+
+import io.vertx.core.json.JsonObject;
+import viralengine.rpc.RpcException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Recent answers by request_id, bounded in size (least recently used go first) and in age. It spares
+ * PostgreSQL the look-up for quick retries; the unique index on request_id stays the source of truth.
+ * Used from one event loop only, so it needs no locking.
+ */
+final class IdempotencyCache {
+  /** An answer: a result, or the error the caller got. */
+  record Entry(String method, JsonObject params, JsonObject result, RpcException error, long storedAtNanos) {}
+
+  private final int capacity;
+  private final long ttlNanos;
+  private final LinkedHashMap<String, Entry> entries;
+
+  IdempotencyCache(int capacity, long ttlMillis) {
+    this.capacity = capacity;
+    this.ttlNanos = ttlMillis * 1_000_000;
+    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        return size() > IdempotencyCache.this.capacity;
+      }
+    };
+  }
+
+  Entry get(String requestId) {
+    Entry entry = entries.get(requestId);
+    if (entry != null && System.nanoTime() - entry.storedAtNanos() > ttlNanos) {
+      entries.remove(requestId);
+      return null;
+    }
+    return entry;
+  }
+
+  void putResult(String requestId, String method, JsonObject params, JsonObject result) {
+    put(requestId, new Entry(method, params, result, null, System.nanoTime()));
+  }
+
+  void putError(String requestId, String method, JsonObject params, RpcException error) {
+    put(requestId, new Entry(method, params, null, error, System.nanoTime()));
+  }
+
+  private void put(String requestId, Entry entry) {
+    if (capacity > 0) {
+      entries.put(requestId, entry);
+    }
+  }
+
+  int size() {
+    return entries.size();
+  }
+}

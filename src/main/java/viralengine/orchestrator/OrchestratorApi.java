@@ -1,0 +1,39 @@
+package viralengine.orchestrator;
+
+/**
+ * The orchestrator's public event-bus API. Co-deployed verticles use these constants and nothing else.
+ *
+ * <p>Each address takes the JSON-RPC params as a {@code JsonObject} body and replies with the result
+ * as a {@code JsonObject}. A failure arrives as a {@code ReplyException} whose
+ * {@code failureCode()} is a JSON-RPC code from {@link viralengine.rpc.ErrorCodes} and whose message is
+ * safe to show. Always send with a timeout:
+ *
+ * <pre>{@code
+ * vertx.eventBus().<JsonObject>request(OrchestratorApi.SELECT_LOOP,
+ *     new JsonObject().put("user_id", "learner-42"),
+ *     new DeliveryOptions().setSendTimeout(500))
+ *   .onSuccess(reply -> use(reply.body()))
+ *   .onFailure(err -> handle(((ReplyException) err).failureCode()));
+ * }</pre>
+ *
+ * <p>Event-bus callers reach the orchestrator directly, without the HTTP side's circuit breaker and
+ * degraded default; their own send timeout is their SLA.
+ */
+public final class OrchestratorApi {
+  /** Params {@code {event_type, user_id, request_id?, occurred_at?, context?}}. */
+  public static final String TRIGGER_EVENT = "orchestrator.trigger_event";
+  /** Params {@code {user_id, event_type?, context?, request_id?}}. */
+  public static final String SELECT_LOOP = "orchestrator.select_loop";
+  /** Any body; replies with the health body of {@code GET /mcp/orchestrator/health}. */
+  public static final String HEALTH = "orchestrator.health";
+
+  /** Optional header: the decision id (a UUID) to record this call under. One is generated when absent. */
+  public static final String HEADER_DECISION_ID = "decision-id";
+  /**
+   * Optional header: epoch milliseconds after which the caller no longer waits. Past it the orchestrator
+   * records nothing and fails with -32001, so the log never claims an answer nobody received.
+   */
+  public static final String HEADER_DEADLINE = "deadline";
+
+  private OrchestratorApi() {}
+}

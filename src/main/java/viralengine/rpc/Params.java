@@ -1,0 +1,107 @@
+package viralengine.rpc;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Field validators for named params. Each failure is -32602 with {@code data: {field, reason}}. */
+public final class Params {
+  /** Printable ASCII without spaces: safe in logs, URLs and SQL text, and unambiguous to compare. */
+  public static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7E]+");
+  static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
+  static final Duration MAX_AGE = Duration.ofDays(365);
+
+  private Params() {}
+
+  public static String requiredString(JsonObject params, String field, int maxLength, Pattern charset, String charsetName) {
+    String value = optionalString(params, field, maxLength, charset, charsetName);
+    if (value == null) {
+      throw RpcException.invalidParams(field, "is required");
+    }
+    return value;
+  }
+
+  public static String optionalString(JsonObject params, String field, int maxLength, Pattern charset, String charsetName) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw RpcException.invalidParams(field, "must be a string");
+    }
+    if (s.isEmpty() || s.length() > maxLength) {
+      throw RpcException.invalidParams(field, "must be 1 to " + maxLength + " characters long");
+    }
+    if (!charset.matcher(s).matches()) {
+      throw RpcException.invalidParams(field, "must contain only " + charsetName);
+    }
+    return s;
+  }
+
+  /** An ISO-8601 timestamp with an offset, at most 5 minutes ahead of {@code now} and at most a year old. */
+  public static OffsetDateTime optionalTimestamp(JsonObject params, String field, Instant now) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || s.length() > 64) {
+      throw RpcException.invalidParams(field, "must be an ISO-8601 timestamp string such as 2026-11-25T10:15:30Z");
+    }
+    OffsetDateTime time;
+    try {
+      time = OffsetDateTime.parse(s);
+    } catch (DateTimeParseException e) {
+      throw RpcException.invalidParams(field, "must be an ISO-8601 timestamp with an offset, such as 2026-11-25T10:15:30Z");
+    }
+    Instant instant = time.toInstant();
+    if (instant.isAfter(now.plus(MAX_FUTURE_SKEW))) {
+      throw RpcException.invalidParams(field, "lies more than 5 minutes in the future");
+    }
+    if (instant.isBefore(now.minus(MAX_AGE))) {
+      throw RpcException.invalidParams(field, "lies more than 365 days in the past");
+    }
+    return time;
+  }
+
+  /** An optional JSON object bounded in encoded size and nesting depth; absent means empty. */
+  public static JsonObject optionalObject(JsonObject params, String field, int maxBytes, int maxDepth) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw RpcException.invalidParams(field, "must be a JSON object");
+    }
+    if (depth(object) > maxDepth) {
+      throw RpcException.invalidParams(field, "nests deeper than " + maxDepth + " levels");
+    }
+    if (object.encode().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw RpcException.invalidParams(field, "is larger than " + maxBytes + " bytes");
+    }
+    return object;
+  }
+
+  static int depth(Object value) {
+    int deepest = 0;
+    if (value instanceof JsonObject object) {
+      for (Map.Entry<String, Object> entry : object) {
+        deepest = Math.max(deepest, depth(entry.getValue()));
+      }
+      return deepest + 1;
+    }
+    if (value instanceof JsonArray array) {
+      for (Object element : array) {
+        deepest = Math.max(deepest, depth(element));
+      }
+      return deepest + 1;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,58 @@
+package viralengine.rpc;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A failure with a JSON-RPC code and a message that is safe to show to callers. It carries no stack
+ * trace: it is an expected outcome, and the message is all a caller or a log needs.
+ */
+public final class RpcException extends RuntimeException {
+  private final int code;
+  private final JsonObject data;
+
+  public RpcException(int code, String message) {
+    this(code, message, null);
+  }
+
+  public RpcException(int code, String message, JsonObject data) {
+    super(message, null, false, false);
+    this.code = code;
+    this.data = data;
+  }
+
+  public static RpcException invalidParams(String field, String reason) {
+    return new RpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: " + field + " " + reason,
+        new JsonObject().put("field", field).put("reason", reason));
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public JsonObject data() {
+    return data;
+  }
+
+  /** The error object of a JSON-RPC response. */
+  public JsonObject toJson() {
+    JsonObject error = new JsonObject().put("code", code).put("message", getMessage());
+    if (data != null) {
+      error.put("data", data);
+    }
+    return error;
+  }
+
+  /** How an event-bus reply failure reaches the caller: the orchestrator's own code, or a mapped one. */
+  public static RpcException fromReply(ReplyException e) {
+    if (e.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      return new RpcException(e.failureCode(), e.getMessage());
+    }
+    if (e.failureType() == ReplyFailure.TIMEOUT) {
+      return new RpcException(ErrorCodes.TIMEOUT, "Orchestrator did not answer in time");
+    }
+    return new RpcException(ErrorCodes.ORCHESTRATOR_ERROR,
+        "Orchestrator is not available (starting up, or its database is unreachable)");
+  }
+}

@@ -1,0 +1,33 @@
+package viralengine.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.flywaydb.core.Flyway;
+import viralengine.config.AppConfig;
+
+/** The PostgreSQL pool and the schema migrations. */
+public final class Database {
+  private Database() {}
+
+  public static Pool pool(Vertx vertx, AppConfig.Database config) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.poolSize()).setName("viral-engine").setShared(false))
+        .connectingTo(config.connectOptions())
+        .using(vertx)
+        .build();
+  }
+
+  /** Applies pending Flyway migrations on a worker thread; JDBC is used for this and nothing else. */
+  public static Future<Integer> migrate(Vertx vertx, AppConfig.Database config) {
+    return vertx.executeBlocking(() -> Flyway.configure()
+        .dataSource(config.jdbcUrl(), config.connectOptions().getUser(), config.connectOptions().getPassword())
+        .locations("classpath:db/migration")
+        .connectRetries(0)
+        .load()
+        .migrate()
+        .migrationsExecuted, false);
+  }
+}
