@@ -52,14 +52,20 @@ public final class Main {
   private static void drainOnSignal(Vertx vertx, Service service, long drainTimeoutMs) {
     sun.misc.SignalHandler drain = signal -> {
       LOG.info("SIG{} received", signal.getName());
+      int status = 0;
       try {
-        service.stop().eventually(vertx::close).toCompletionStage().toCompletableFuture()
-            .get(drainTimeoutMs + CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
-        System.exit(0);
+        service.stop().toCompletionStage().toCompletableFuture().get(drainTimeoutMs + CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.error("Drain did not finish cleanly", e);
-        System.exit(1);
+        status = 1;
       }
+      try {
+        // Closed from this thread, not chained on a Vert.x context that the close itself terminates.
+        vertx.close().toCompletionStage().toCompletableFuture().get(CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("Vert.x did not close within {} ms", CLOSE_GRACE_MS);
+      }
+      System.exit(status);
     };
     Signal.handle(new Signal("TERM"), drain);
     Signal.handle(new Signal("INT"), drain);

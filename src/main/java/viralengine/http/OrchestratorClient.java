@@ -81,6 +81,11 @@ final class OrchestratorClient {
   }
 
   private Future<JsonObject> answerInstead(String method, JsonObject params, UUID decisionId, RpcException cause, long start) {
+    if (cause.code() == ErrorCodes.IDEMPOTENCY_CONFLICT) {
+      // The event bus carries only code and message; the caller needs to know which id clashed.
+      return Future.failedFuture(new RpcException(cause.code(), cause.getMessage(),
+          new JsonObject().put("request_id", params.getString("request_id"))));
+    }
     if (cause.code() != ErrorCodes.TIMEOUT && cause.code() != ErrorCodes.CIRCUIT_OPEN) {
       return Future.failedFuture(cause);
     }

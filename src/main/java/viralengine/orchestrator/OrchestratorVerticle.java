@@ -40,6 +40,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   private Orchestrator orchestrator;
   private HealthReporter health;
   private int inFlight;
+  private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionStore store, Supplier<String> breakerState,
       LastError lastError) {
@@ -110,10 +111,17 @@ public final class OrchestratorVerticle extends VerticleBase {
     return Requests.parse(method, params, limits, Instant.now());
   }
 
-  /** {@code orchestrator.test_delay_ms}: lets tests make the orchestrator slow. Zero in production. */
+  /**
+   * {@code orchestrator.test_delay_ms}: lets tests make the orchestrator slow, for all calls or, with
+   * {@code test_slow_calls}, for the first N. Zero in production.
+   */
   private Future<Void> delayForTests() {
-    long delay = config.orchestrator().testDelayMs();
-    return delay == 0 ? Future.succeededFuture() : vertx.timer(delay).mapEmpty();
+    AppConfig.Orchestrator settings = config.orchestrator();
+    if (settings.testDelayMs() == 0 || (settings.testSlowCalls() > 0 && delayedCalls >= settings.testSlowCalls())) {
+      return Future.succeededFuture();
+    }
+    delayedCalls++;
+    return vertx.timer(settings.testDelayMs()).mapEmpty();
   }
 
   private void onHealth(Message<Object> message) {

@@ -1,0 +1,124 @@
+package viralengine.support;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import viralengine.Main;
+import viralengine.Service;
+import viralengine.config.AppConfig;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real service, started in this JVM the way {@link Main} starts it, on a free port and this run's
+ * own database; plus an HTTP client and a SQL pool for assertions.
+ */
+public final class TestService implements AutoCloseable {
+  public static final Duration WAIT = Duration.ofSeconds(20);
+
+  public final Vertx vertx;
+  public final Service service;
+  public final AppConfig config;
+  public final int port;
+  public final WebClient http;
+  public final Pool sql;
+
+  private TestService(Vertx vertx, Service service, AppConfig config, WebClient http, Pool sql) {
+    this.vertx = vertx;
+    this.service = service;
+    this.config = config;
+    this.port = config.http().port();
+    this.http = http;
+    this.sql = sql;
+  }
+
+  /** Starts with the test defaults, overridden by {@code overrides} (nested like conf/config.json). */
+  public static TestService start(JsonObject overrides) {
+    JsonObject merged = baseConfig().mergeIn(overrides, true);
+    AppConfig config = AppConfig.from(merged);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Main.newVertx(registry);
+    Service service = await(Service.start(vertx, config, registry));
+    await(service.orchestratorReady());
+    PgConnectOptions db = PgConnectOptions.fromUri(TestDatabase.get().url());
+    Pool sql = PgBuilder.pool().connectingTo(db).using(vertx).build();
+    return new TestService(vertx, service, config, WebClient.create(vertx), sql);
+  }
+
+  public static TestService start() {
+    return start(new JsonObject());
+  }
+
+  public static JsonObject baseConfig() {
+    return new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 2))
+        .put("database", new JsonObject().put("url", TestDatabase.get().url()).put("pool_size", 4))
+        .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000));
+  }
+
+  /** POSTs a JSON body to {@code path} and waits for the response. */
+  public HttpResponse<Buffer> post(String path, Object body) {
+    return await(http.post(port, "127.0.0.1", path).putHeader("content-type", "application/json")
+        .sendBuffer(Buffer.buffer(body.toString())));
+  }
+
+  public HttpResponse<Buffer> get(String path) {
+    return await(http.get(port, "127.0.0.1", path).send());
+  }
+
+  /** A JSON-RPC call on {@code /mcp/orchestrator/{method}}; returns the response object. */
+  public JsonObject rpc(String method, JsonObject params) {
+    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", method).put("params", params);
+    return post("/mcp/orchestrator/" + method, request).bodyAsJsonObject();
+  }
+
+  public RowSet<Row> query(String sql, Object... args) {
+    return await(this.sql.preparedQuery(sql).execute(Tuple.wrap(args)));
+  }
+
+  public long count(String sql, Object... args) {
+    return query(sql, args).iterator().next().getLong(0);
+  }
+
+  /** Empties the audit tables and deactivates every loop, so each test starts from the seed state. */
+  public void resetData() {
+    query("TRUNCATE viral_events, agent_decisions, loop_exposures");
+    query("UPDATE viral_loops SET active = false");
+  }
+
+  @Override
+  public void close() {
+    await(service.stop().eventually(sql::close));
+    await(vertx.close());
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("future did not complete: " + e, e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
