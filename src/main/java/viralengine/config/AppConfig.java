@@ -88,7 +88,7 @@ public record AppConfig(
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000)),
         new Breaker(
             s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
-            s.number("circuit_breaker.failure_window_ms", 60_000, 100, 86_400_000),
+            s.number("circuit_breaker.failure_window_ms", 60_000, 1_000, 86_400_000),
             s.number("circuit_breaker.reset_timeout_ms", 30_000, 10, 86_400_000)),
         s.number("shutdown.drain_timeout_ms", 30_000, 0, 600_000),
         new Limits(

@@ -23,9 +23,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Calls the orchestrator over the event bus through the circuit breaker. When the breaker answers in
- * the orchestrator's place, the answer is logged as a decision row, and select_loop degrades to the
- * default decision instead of failing.
+ * Calls the orchestrator over the event bus through the circuit breaker. When the orchestrator gives
+ * no decision (too slow, circuit open, not running, failed), select_loop degrades to the default
+ * decision instead of failing, and whatever the caller was told is logged as a decision row.
  */
 final class OrchestratorClient {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorClient.class);
@@ -33,6 +33,11 @@ final class OrchestratorClient {
   private static final Map<String, String> ADDRESSES = Map.of(
       Requests.TRIGGER_EVENT, OrchestratorApi.TRIGGER_EVENT,
       Requests.SELECT_LOOP, OrchestratorApi.SELECT_LOOP);
+
+  private static final Map<Integer, String> FALLBACK_REASONS = Map.of(
+      ErrorCodes.TIMEOUT, "timeout",
+      ErrorCodes.CIRCUIT_OPEN, "circuit_open",
+      ErrorCodes.ORCHESTRATOR_ERROR, "orchestrator_unavailable");
 
   private final Vertx vertx;
   private final CircuitBreaker breaker;
@@ -80,17 +85,21 @@ final class OrchestratorClient {
         + (last == null ? "" : "; last error: " + last.getString("message"));
   }
 
+  /**
+   * The orchestrator gave no decision. Caller errors and overload pass through as they are; any other
+   * failure is answered here (select_loop with the default decision), and that answer is logged.
+   */
   private Future<JsonObject> answerInstead(String method, JsonObject params, UUID decisionId, RpcException cause, long start) {
     if (cause.code() == ErrorCodes.IDEMPOTENCY_CONFLICT) {
       // The event bus carries only code and message; the caller needs to know which id clashed.
       return Future.failedFuture(new RpcException(cause.code(), cause.getMessage(),
           new JsonObject().put("request_id", params.getString("request_id"))));
     }
-    if (cause.code() != ErrorCodes.TIMEOUT && cause.code() != ErrorCodes.CIRCUIT_OPEN) {
+    if (ErrorCodes.isCallerError(cause.code()) || cause.code() == ErrorCodes.OVERLOADED) {
       return Future.failedFuture(cause);
     }
     double latency = (System.nanoTime() - start) / 1_000_000.0;
-    JsonObject features = new JsonObject().put("fallback", cause.code() == ErrorCodes.TIMEOUT ? "timeout" : "circuit_open")
+    JsonObject features = new JsonObject().put("fallback", FALLBACK_REASONS.getOrDefault(cause.code(), "orchestrator_error"))
         .put("cause_code", cause.code());
     String requestId = params.getString("request_id");
     if (Requests.SELECT_LOOP.equals(method)) {

@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: Maven on JDK 17 (the bytecode target) ----
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /build
+# Dependencies first, so this layer is reused until pom.xml changes.
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src ./src
+COPY conf ./conf
+RUN mvn -B -q -DskipTests package
+
+# ---- runtime: JRE 25, non-root ----
+FROM eclipse-temurin:25-jre
+RUN groupadd --system app \
+ && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=build --chown=app:app /build/target/viral-engine.jar /app/viral-engine.jar
+COPY --from=build --chown=app:app /build/conf/config.json /app/conf/config.json
+USER app:app
+
+ENV PORT=4001
+EXPOSE 4001
+
+# Exec form: the JVM is PID 1 and receives SIGTERM itself, which starts the graceful drain.
+ENTRYPOINT ["java", \
+  "-XX:MaxRAMPercentage=75.0", \
+  "-XX:InitialRAMPercentage=50.0", \
+  "-XX:+UseG1GC", \
+  "-XX:+ExitOnOutOfMemoryError", \
+  "-Dfile.encoding=UTF-8", \
+  "-jar", "/app/viral-engine.jar"]

@@ -1,0 +1,99 @@
+package viralengine.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class AppConfigTest {
+
+  @Test
+  void defaultsMatchTheDesign() {
+    AppConfig config = AppConfig.from(new JsonObject());
+    assertEquals(4001, config.http().port());
+    assertEquals(150, config.orchestrator().timeoutMs());
+    assertEquals(5, config.breaker().maxFailures());
+    assertEquals(60_000, config.breaker().failureWindowMs());
+    assertEquals(30_000, config.breaker().resetTimeoutMs());
+    assertEquals(30_000, config.drainTimeoutMs());
+    assertEquals(1_048_576, config.limits().maxBodyBytes());
+    assertEquals(100, config.limits().maxBatch());
+    assertEquals(100, config.limits().maxConcurrentRequests());
+    assertEquals("127.0.0.1:5432/postgres", config.database().describe());
+  }
+
+  @Test
+  void theFileSetsNestedKeys() {
+    AppConfig config = AppConfig.from(new JsonObject().put("http", new JsonObject().put("port", 5000)));
+    assertEquals(5000, config.http().port());
+  }
+
+  @Test
+  void environmentVariablesOverrideTheFileAndSystemPropertiesOverrideBoth() {
+    JsonObject merged = new JsonObject().put("http", new JsonObject().put("port", 5000)).put("HTTP_PORT", "5001");
+    assertEquals(5001, AppConfig.from(merged).http().port());
+    merged.put("http.port", "5002");
+    assertEquals(5002, AppConfig.from(merged).http().port());
+  }
+
+  @Test
+  void portAndDatabaseUrlHonourTheirPlatformAliases() {
+    AppConfig config = AppConfig.from(new JsonObject().put("PORT", "8080")
+        .put("DATABASE_URL", "postgresql://app:secret@db.internal:6543/viral"));
+    assertEquals(8080, config.http().port());
+    assertEquals("db.internal:6543/viral", config.database().describe());
+    assertEquals("jdbc:postgresql://db.internal:6543/viral", config.database().jdbcUrl());
+    assertEquals("secret", config.database().connectOptions().getPassword());
+  }
+
+  @Test
+  void aNonNumericValueNamesTheKey() {
+    ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject().put("PORT", "eighty")));
+    assertEquals("config http.port: must be a whole number, got 'eighty'", e.getMessage());
+  }
+
+  @Test
+  void anOutOfRangeValueNamesTheKeyAndTheRange() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("limits", new JsonObject().put("max_batch", 0))));
+    assertTrue(e.getMessage().startsWith("config limits.max_batch: must be between 1 and"), e.getMessage());
+  }
+
+  @Test
+  void aDatabaseUrlThatIsNotPostgresIsRejectedWithoutEchoingIt() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("DATABASE_URL", "mysql://root:hunter2@db/x")));
+    assertTrue(e.getMessage().startsWith("config database.url:"));
+    assertFalse(e.getMessage().contains("hunter2"));
+  }
+
+  @Test
+  void unknownKeysAndSectionsAreRejected() {
+    ConfigException key = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("http", new JsonObject().put("prot", 1))));
+    assertTrue(key.getMessage().startsWith("config http.prot: unknown key"));
+    ConfigException section = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("htp", new JsonObject())));
+    assertTrue(section.getMessage().startsWith("config htp: unknown section"));
+  }
+
+  @Test
+  void booleansAndStringsAreTypeChecked() {
+    assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject().put("http", new JsonObject().put("host", 12))));
+    assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject().put("http", new JsonObject().put("port", 1.5))));
+    assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject().put("http", new JsonObject().put("port", true))));
+  }
+
+  @Test
+  void everyKeyHasAnEnvironmentName() {
+    assertTrue(AppConfig.keys().contains("circuit_breaker.max_failures"));
+    assertEquals("CIRCUIT_BREAKER_MAX_FAILURES", Settings.envName("circuit_breaker.max_failures"));
+  }
+}

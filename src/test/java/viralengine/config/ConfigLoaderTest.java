@@ -1,0 +1,54 @@
+package viralengine.config;
+
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static viralengine.support.TestService.await;
+
+/** The real loader: a file, then environment variables, then system properties. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ConfigLoaderTest {
+  final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() {
+    System.clearProperty(ConfigLoader.CONFIG_FILE_PROPERTY);
+    System.clearProperty("orchestrator.daily_cap");
+    await(vertx.close());
+  }
+
+  @Test
+  void readsTheFileAndLetsSystemPropertiesWin(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"orchestrator\": {\"daily_cap\": 7, \"timeout_ms\": 120}}");
+    System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, file.toString());
+    System.setProperty("orchestrator.daily_cap", "9");
+    AppConfig config = await(ConfigLoader.load(vertx));
+    assertEquals(9, config.orchestrator().dailyCap());
+    assertEquals(120, config.orchestrator().timeoutMs());
+  }
+
+  @Test
+  void aMissingFileMeansDefaults(@TempDir Path dir) {
+    System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, dir.resolve("absent.json").toString());
+    assertEquals(150, await(ConfigLoader.load(vertx)).orchestrator().timeoutMs());
+  }
+
+  @Test
+  void aBadValueFailsLoadingWithTheKey(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"limits\": {\"max_body_bytes\": \"lots\"}}");
+    System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, file.toString());
+    AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> await(ConfigLoader.load(vertx)));
+    assertTrue(e.getMessage().contains("config limits.max_body_bytes"), e.getMessage());
+  }
+}

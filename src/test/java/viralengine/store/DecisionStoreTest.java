@@ -1,0 +1,91 @@
+package viralengine.store;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import viralengine.support.TestService;
+
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static viralengine.support.TestService.await;
+
+/** The write races between the orchestrator and the breaker's fallback, played in both orders. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DecisionStoreTest {
+  static TestService svc;
+  static DecisionStore store;
+
+  @BeforeAll
+  static void start() {
+    svc = TestService.start();
+    store = new DecisionStore(svc.sql);
+  }
+
+  @AfterAll
+  static void stop() {
+    svc.close();
+  }
+
+  static DecisionRecord decision(UUID id, String requestId) {
+    JsonObject params = new JsonObject().put("user_id", "race").put("request_id", requestId);
+    return new DecisionRecord(id, requestId, "select_loop", "race", params, new JsonObject().put("loop", (String) null),
+        "late", new JsonObject(), null, 1.5, null);
+  }
+
+  static void fallback(UUID id, String requestId) {
+    await(store.recordFallback(id, requestId, "select_loop", new JsonObject().put("user_id", "race").put("request_id", requestId),
+        new JsonObject().put("degraded", true), "default", new JsonObject().put("fallback", "timeout"), 150.0, null));
+  }
+
+  static Row row(UUID id) {
+    return svc.query("SELECT * FROM agent_decisions WHERE decision_id = $1", id).iterator().next();
+  }
+
+  @Test
+  void aFallbackAfterALateOrchestratorWriteRewritesTheRowToWhatTheCallerSaw() {
+    UUID id = UUID.randomUUID();
+    assertTrue(await(store.record(decision(id, "race-1"))));
+    fallback(id, "race-1");
+    Row row = row(id);
+    assertFalse(row.getBoolean("success"));
+    assertTrue(((JsonObject) row.getValue("output_result")).getBoolean("degraded"));
+    JsonObject features = (JsonObject) row.getValue("features_used");
+    assertEquals(new JsonObject().put("loop", (String) null), features.getJsonObject("late_result"), "the late result is kept");
+    assertEquals("timeout", features.getString("fallback"));
+    assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1", id));
+  }
+
+  @Test
+  void anOrchestratorWriteAfterTheFallbackIsDropped() {
+    UUID id = UUID.randomUUID();
+    fallback(id, "race-2");
+    assertFalse(await(store.record(decision(id, "race-2"))));
+    assertFalse(row(id).getBoolean("success"));
+  }
+
+  @Test
+  void aFallbackForARequestIdHeldByAnEarlierDecisionIsStillLogged() {
+    UUID first = UUID.randomUUID();
+    assertTrue(await(store.record(decision(first, "race-3"))));
+    UUID second = UUID.randomUUID();
+    fallback(second, "race-3");
+    Row row = row(second);
+    assertNull(row.getString("request_id"));
+    assertEquals("race-3", ((JsonObject) row.getValue("features_used")).getString("request_id"));
+    assertTrue(row(first).getBoolean("success"), "the earlier decision is untouched");
+  }
+
+  @Test
+  void pendingWritesReturnToZero() {
+    await(store.record(decision(UUID.randomUUID(), null)));
+    assertEquals(0, store.pendingWrites());
+  }
+}
