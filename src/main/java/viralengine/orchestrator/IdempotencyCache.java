@@ -13,25 +13,25 @@ import java.util.Map;
  */
 final class IdempotencyCache {
   /** An answer: a result, or the error the caller got. */
-  record Entry(String method, JsonObject params, JsonObject result, RpcException error, long storedAtNanos) {}
+  record Answer(String method, JsonObject params, JsonObject result, RpcException error, long storedAtNanos) {}
 
   private final int capacity;
   private final long ttlNanos;
-  private final LinkedHashMap<String, Entry> entries;
+  private final LinkedHashMap<String, Answer> entries;
 
   IdempotencyCache(int capacity, long ttlMillis) {
     this.capacity = capacity;
     this.ttlNanos = ttlMillis * 1_000_000;
     this.entries = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Answer> eldest) {
         return size() > IdempotencyCache.this.capacity;
       }
     };
   }
 
-  Entry get(String requestId) {
-    Entry entry = entries.get(requestId);
+  Answer get(String requestId) {
+    Answer entry = entries.get(requestId);
     if (entry != null && System.nanoTime() - entry.storedAtNanos() > ttlNanos) {
       entries.remove(requestId);
       return null;
@@ -40,14 +40,14 @@ final class IdempotencyCache {
   }
 
   void putResult(String requestId, String method, JsonObject params, JsonObject result) {
-    put(requestId, new Entry(method, params, result, null, System.nanoTime()));
+    put(requestId, new Answer(method, params, result, null, System.nanoTime()));
   }
 
   void putError(String requestId, String method, JsonObject params, RpcException error) {
-    put(requestId, new Entry(method, params, null, error, System.nanoTime()));
+    put(requestId, new Answer(method, params, null, error, System.nanoTime()));
   }
 
-  private void put(String requestId, Entry entry) {
+  private void put(String requestId, Answer entry) {
     if (capacity > 0) {
       entries.put(requestId, entry);
     }

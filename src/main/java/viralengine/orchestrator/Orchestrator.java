@@ -37,7 +37,7 @@ final class Orchestrator {
 
   Future<JsonObject> handle(Requests.Request request, Call call) {
     if (request.requestId() != null) {
-      IdempotencyCache.Entry cached = cache.get(request.requestId());
+      IdempotencyCache.Answer cached = cache.get(request.requestId());
       if (cached != null) {
         return replay(cached, request);
       }
@@ -140,7 +140,7 @@ final class Orchestrator {
     return Future.succeededFuture(stored.output());
   }
 
-  private static Future<JsonObject> replay(IdempotencyCache.Entry cached, Requests.Request request) {
+  private static Future<JsonObject> replay(IdempotencyCache.Answer cached, Requests.Request request) {
     if (!cached.method().equals(request.method()) || !cached.params().equals(request.params())) {
       return Future.failedFuture(conflict(request));
     }
