@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
  * trace: it is an expected outcome, and the message is all a caller or a log needs.
  */
 public final class RpcException extends RuntimeException {
+  static final int MAX_ECHOED_FIELD = 64;
   private final int code;
   private final JsonObject data;
 
@@ -22,9 +23,11 @@ public final class RpcException extends RuntimeException {
     this.data = data;
   }
 
+  /** -32602 naming the field; a caller-chosen field name is cut to 64 characters before it is echoed. */
   public static RpcException invalidParams(String field, String reason) {
-    return new RpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: " + field + " " + reason,
-        new JsonObject().put("field", field).put("reason", reason));
+    String name = field.length() > MAX_ECHOED_FIELD ? field.substring(0, MAX_ECHOED_FIELD) + "…" : field;
+    return new RpcException(ErrorCodes.INVALID_PARAMS, "Invalid params: " + name + " " + reason,
+        new JsonObject().put("field", name).put("reason", reason));
   }
 
   public int code() {

@@ -97,6 +97,13 @@ class JsonRpcTest {
   }
 
   @Test
+  void aLongCallerChosenFieldNameIsCutBeforeItIsEchoed() {
+    RpcException e = RpcException.invalidParams("x".repeat(10_000), "is not a known param");
+    assertEquals(65, e.data().getString("field").length());
+    assertTrue(e.getMessage().length() < 200);
+  }
+
+  @Test
   void replyFailuresMapToJsonRpcCodes() {
     assertEquals(-32004, RpcException.fromReply(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, -32004, "c")).code());
     assertEquals(-32001, RpcException.fromReply(new ReplyException(ReplyFailure.TIMEOUT, "t")).code());
