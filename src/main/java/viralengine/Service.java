@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
+import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.http.HttpVerticle;
 import viralengine.orchestrator.LastError;
@@ -17,6 +18,7 @@ import viralengine.orchestrator.OrchestratorVerticle;
 import viralengine.store.Database;
 import viralengine.store.DecisionStore;
 
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,10 +37,11 @@ public final class Service {
   private final AppConfig config;
   private final Pool pool;
   private final CircuitBreaker breaker;
-  private final DecisionStore store;
   private final LastError lastError = new LastError();
+  private final DecisionLog log;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile String logDeployment;
   private volatile String orchestratorDeployment;
   private volatile String httpDeployment;
 
@@ -47,18 +50,26 @@ public final class Service {
     this.config = config;
     this.pool = Database.pool(vertx, config.database());
     this.breaker = Breakers.orchestrator(vertx, config);
-    this.store = new DecisionStore(pool);
+    this.log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(
+        config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
+        Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
+        config.drainTimeoutMs()), lastError);
   }
 
-  /** Migrates, deploys the orchestrator, then the HTTP verticles; completes once HTTP listens. */
+  /**
+   * Opens the decision log (and replays a spool left by an earlier run), migrates, deploys the
+   * orchestrator, then the HTTP verticles; completes once HTTP listens.
+   */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
     Service service = new Service(vertx, config);
-    return service.startOrchestrator()
+    return vertx.deployVerticle(service.log)
+        .onSuccess(id -> service.logDeployment = id)
+        .compose(id -> service.startOrchestrator()
         .recover(err -> {
           service.retryLater(err, FIRST_RETRY_MS);
           return Future.succeededFuture();
         })
-        .compose(v -> service.deployHttp(registry))
+        .compose(v -> service.deployHttp(registry)))
         .map(service);
   }
 
@@ -69,7 +80,8 @@ public final class Service {
 
   /**
    * Graceful drain: stop taking requests and let those in flight finish, then let the orchestrator finish
-   * its calls and writes, then close the pool. Safe to call more than once.
+   * its calls, then flush the decision log (to PostgreSQL, or to the spool), then close the pool. Safe to
+   * call more than once.
    */
   public Future<Void> stop() {
     if (!stopping.compareAndSet(false, true)) {
@@ -78,18 +90,19 @@ public final class Service {
     LOG.info("Draining: no new requests; waiting up to {} ms for those in flight", config.drainTimeoutMs());
     return undeploy(httpDeployment)
         .eventually(() -> undeploy(orchestratorDeployment))
+        .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
           breaker.close();
           return pool.close();
         })
-        .onComplete(done -> LOG.info("Drained; decisions pending: {}", store.pendingWrites()));
+        .onComplete(done -> LOG.info("Drained; decisions not yet durable: {}, spool depth: {}", log.pendingWrites(), log.spoolDepth()));
   }
 
   private Future<Void> startOrchestrator() {
     return Database.migrate(vertx, config.database())
         .compose(migrations -> {
           LOG.info("Database {} migrated ({} new migrations)", config.database().describe(), migrations);
-          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, store, () -> Breakers.state(breaker), lastError));
+          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError));
         })
         .onSuccess(id -> {
           orchestratorDeployment = id;
@@ -111,7 +124,7 @@ public final class Service {
   }
 
   private Future<Void> deployHttp(PrometheusMeterRegistry registry) {
-    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, store, lastError, registry),
+    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, registry),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)
         .mapEmpty();

@@ -18,7 +18,9 @@ public record AppConfig(
     Orchestrator orchestrator,
     Breaker breaker,
     long drainTimeoutMs,
-    Limits limits) {
+    Limits limits,
+    DecisionLogSettings decisionLog,
+    SpoolSettings spool) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -45,6 +47,12 @@ public record AppConfig(
 
   public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
 
+  /** Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows. */
+  public record DecisionLogSettings(int maxBatch, long maxDelayMs, int queueCapacity) {}
+
+  /** Where decisions go while PostgreSQL is unreachable or slower than {@code flushTimeoutMs}. */
+  public record SpoolSettings(String dir, long flushTimeoutMs) {}
+
   public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth) {}
 
   public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -56,7 +64,9 @@ public record AppConfig(
           "idempotency_cache_size", "idempotency_ttl_ms"),
       "circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms"),
       "shutdown", Set.of("drain_timeout_ms"),
-      "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"));
+      "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"),
+      "decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity"),
+      "spool", Set.of("dir", "flush_timeout_ms"));
 
   /** Every dotted key this service reads, sorted. */
   public static List<String> keys() {
@@ -96,7 +106,14 @@ public record AppConfig(
             s.integer("limits.max_batch", 100, 1, 10_000),
             s.integer("limits.max_concurrent_requests", 100, 1, 1_000_000),
             s.integer("limits.max_context_bytes", 16_384, 2, 1_048_576),
-            s.integer("limits.max_context_depth", 8, 1, 64)));
+            s.integer("limits.max_context_depth", 8, 1, 64)),
+        new DecisionLogSettings(
+            s.integer("decision_log.max_batch", 64, 1, 10_000),
+            s.number("decision_log.max_delay_ms", 2, 0, 10_000),
+            s.integer("decision_log.queue_capacity", 10_000, 1, 10_000_000)),
+        new SpoolSettings(
+            s.string("spool.dir", "spool"),
+            s.number("spool.flush_timeout_ms", 100, 1, 600_000)));
   }
 
   private static void rejectUnknownKeys(JsonObject merged) {

@@ -16,7 +16,7 @@ import viralengine.config.AppConfig;
 import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
-import viralengine.store.DecisionStore;
+import viralengine.decisionlog.DecisionLog;
 
 import java.util.concurrent.TimeUnit;
 
@@ -30,23 +30,23 @@ public final class HttpVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final CircuitBreaker breaker;
-  private final DecisionStore store;
+  private final DecisionLog log;
   private final LastError lastError;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
 
-  public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionStore store, LastError lastError,
+  public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
       PrometheusMeterRegistry registry) {
     this.config = config;
     this.breaker = breaker;
-    this.store = store;
+    this.log = log;
     this.lastError = lastError;
     this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
-    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, store, lastError, config.orchestrator().timeoutMs());
+    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, log, lastError, config.orchestrator().timeoutMs());
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())

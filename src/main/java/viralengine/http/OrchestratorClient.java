@@ -17,7 +17,8 @@ import viralengine.orchestrator.OrchestratorApi;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
-import viralengine.store.DecisionStore;
+import viralengine.decisionlog.DecisionLog;
+import viralengine.store.FallbackRecord;
 
 import java.util.Map;
 import java.util.UUID;
@@ -41,14 +42,14 @@ final class OrchestratorClient {
 
   private final Vertx vertx;
   private final CircuitBreaker breaker;
-  private final DecisionStore store;
+  private final DecisionLog log;
   private final LastError lastError;
   private final long timeoutMs;
 
-  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionStore store, LastError lastError, long timeoutMs) {
+  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, long timeoutMs) {
     this.vertx = vertx;
     this.breaker = breaker;
-    this.store = store;
+    this.log = log;
     this.lastError = lastError;
     this.timeoutMs = timeoutMs;
   }
@@ -104,14 +105,14 @@ final class OrchestratorClient {
     String requestId = params.getString("request_id");
     if (Requests.SELECT_LOOP.equals(method)) {
       JsonObject degraded = defaultDecision(decisionId, cause, latency);
-      logFallback(store.recordFallback(decisionId, requestId, method, params, degraded, degraded.getString("rationale"),
-          features, latency, null));
+      logFallback(log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, degraded,
+          degraded.getString("rationale"), features, latency, null)));
       return Future.succeededFuture(degraded);
     }
     RpcException answer = new RpcException(cause.code(), cause.getMessage(),
         new JsonObject().put("decision_id", decisionId.toString()));
-    logFallback(store.recordFallback(decisionId, requestId, method, params, answer.toJson(), cause.getMessage(),
-        features, latency, cause.code()));
+    logFallback(log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, answer.toJson(),
+        cause.getMessage(), features, latency, cause.code())));
     return Future.failedFuture(answer);
   }
 

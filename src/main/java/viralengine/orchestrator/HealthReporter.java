@@ -3,7 +3,7 @@ package viralengine.orchestrator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import viralengine.store.DecisionStore;
+import viralengine.decisionlog.DecisionLog;
 
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -11,23 +11,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
-/** Builds the health body of DESIGN.md: {@code status, uptime_seconds, started_at, version, ...}. */
+/**
+ * Builds the health body of DESIGN.md: {@code status, uptime_seconds, started_at, version, ...}, plus
+ * the spool. An orchestrator that answers is never {@code down}: while PostgreSQL is away its decisions
+ * go to the spool, so it is {@code degraded}. {@code down} is the HTTP side's word for "no orchestrator".
+ */
 final class HealthReporter {
   static final long DB_PING_TIMEOUT_MS = 1_000;
   private static final Instant STARTED_AT = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
   private static final String VERSION = version();
 
   private final Pool pool;
-  private final DecisionStore store;
+  private final DecisionLog log;
   private final IntSupplier activeLoops;
   private final IntSupplier cacheSize;
   private final Supplier<String> breakerState;
   private final LastError lastError;
 
-  HealthReporter(Pool pool, DecisionStore store, IntSupplier activeLoops, IntSupplier cacheSize,
+  HealthReporter(Pool pool, DecisionLog log, IntSupplier activeLoops, IntSupplier cacheSize,
       Supplier<String> breakerState, LastError lastError) {
     this.pool = pool;
-    this.store = store;
+    this.log = log;
     this.activeLoops = activeLoops;
     this.cacheSize = cacheSize;
     this.breakerState = breakerState;
@@ -37,7 +41,8 @@ final class HealthReporter {
   Future<JsonObject> report() {
     return pingDatabase().map(database -> {
       String breaker = breakerState.get();
-      String status = !"up".equals(database.getString("status")) ? "down" : "closed".equals(breaker) ? "ok" : "degraded";
+      boolean healthy = "up".equals(database.getString("status")) && "closed".equals(breaker) && !log.spooling();
+      String status = healthy ? "ok" : "degraded";
       return new JsonObject()
           .put("status", status)
           .put("uptime_seconds", (System.currentTimeMillis() - STARTED_AT.toEpochMilli()) / 1000)
@@ -48,7 +53,8 @@ final class HealthReporter {
           .put("last_error", lastError.toJson())
           .put("circuit_breaker", breaker)
           .put("database", database)
-          .put("pending_writes", store.pendingWrites());
+          .put("pending_writes", log.pendingWrites())
+          .put("spool", new JsonObject().put("active", log.spooling()).put("depth", log.spoolDepth()));
     });
   }
 

@@ -6,7 +6,7 @@ import viralengine.loops.ViralLoop;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
-import viralengine.store.DecisionStore;
+import viralengine.decisionlog.DecisionLog;
 import viralengine.store.EventRecord;
 import viralengine.store.StoredOutcome;
 
@@ -19,14 +19,14 @@ import java.util.function.Supplier;
  * repeated request_ids with the original answer.
  */
 final class Orchestrator {
-  private final DecisionStore store;
+  private final DecisionLog log;
   private final Eligibility eligibility;
   private final EventRouter router = new EventRouter();
   private final IdempotencyCache cache;
   private final Supplier<List<ViralLoop>> loops;
 
-  Orchestrator(DecisionStore store, Eligibility eligibility, IdempotencyCache cache, Supplier<List<ViralLoop>> loops) {
-    this.store = store;
+  Orchestrator(DecisionLog log, Eligibility eligibility, IdempotencyCache cache, Supplier<List<ViralLoop>> loops) {
+    this.log = log;
     this.eligibility = eligibility;
     this.cache = cache;
     this.loops = loops;
@@ -103,7 +103,7 @@ final class Orchestrator {
       return Future.failedFuture(new RpcException(ErrorCodes.TIMEOUT,
           "Deadline passed before the decision was recorded; nothing was recorded"));
     }
-    return store.record(decision.record()).compose(inserted -> {
+    return log.record(decision.record()).compose(inserted -> {
       if (inserted) {
         if (request.requestId() != null) {
           cache.putResult(request.requestId(), request.method(), request.params(), decision.result());
@@ -119,7 +119,7 @@ final class Orchestrator {
     if (request.requestId() == null) {
       return Future.failedFuture(alreadyAnswered());
     }
-    return store.findByRequestId(request.requestId(), request.method(), request.params()).compose(stored -> {
+    return log.findByRequestId(request.requestId(), request.method(), request.params()).compose(stored -> {
       if (stored == null) {
         return Future.failedFuture(alreadyAnswered());
       }

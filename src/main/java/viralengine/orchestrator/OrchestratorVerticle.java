@@ -13,7 +13,7 @@ import viralengine.config.AppConfig;
 import viralengine.loops.ViralLoop;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
-import viralengine.store.DecisionStore;
+import viralengine.decisionlog.DecisionLog;
 import viralengine.store.ExposureRepository;
 import viralengine.store.LoopRepository;
 
@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 
 /**
  * Serves the {@link OrchestratorApi} addresses. {@code start()} completes once the loops are loaded
- * (the warm-up) and every consumer is registered; {@code stop()} waits for calls in flight.
+ * (the warm-up) and every consumer is registered; {@code stop()} waits for calls in flight, whose
+ * answers wait for their decisions to be durable.
  */
 public final class OrchestratorVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
@@ -31,7 +32,7 @@ public final class OrchestratorVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final Pool pool;
-  private final DecisionStore store;
+  private final DecisionLog log;
   private final Supplier<String> breakerState;
   private final LastError lastError;
   private final LoopRepository loopRepository;
@@ -42,11 +43,11 @@ public final class OrchestratorVerticle extends VerticleBase {
   private int inFlight;
   private long delayedCalls;
 
-  public OrchestratorVerticle(AppConfig config, Pool pool, DecisionStore store, Supplier<String> breakerState,
+  public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
       LastError lastError) {
     this.config = config;
     this.pool = pool;
-    this.store = store;
+    this.log = log;
     this.breakerState = breakerState;
     this.lastError = lastError;
     this.loopRepository = new LoopRepository(pool);
@@ -56,9 +57,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
-    orchestrator = new Orchestrator(store, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
+    orchestrator = new Orchestrator(log, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops);
-    health = new HealthReporter(pool, store, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError);
+    health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError);
     return loopRepository.loadAll().compose(loaded -> {
       loops = loaded;
       LOG.info("Warm-up done: {} loops loaded, {} active", loaded.size(), activeLoopCount());
@@ -80,10 +81,10 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   private void awaitIdle(Promise<Void> drained, long deadline) {
-    if (inFlight == 0 && store.pendingWrites() == 0) {
+    if (inFlight == 0) {
       drained.complete();
     } else if (System.currentTimeMillis() > deadline) {
-      LOG.warn("Drain timeout: {} calls and {} writes still in flight", inFlight, store.pendingWrites());
+      LOG.warn("Drain timeout: {} calls still in flight", inFlight);
       drained.complete();
     } else {
       vertx.setTimer(DRAIN_POLL_MS, id -> awaitIdle(drained, deadline));

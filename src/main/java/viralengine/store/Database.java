@@ -2,19 +2,27 @@ package viralengine.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.flywaydb.core.Flyway;
 import viralengine.config.AppConfig;
 
+import java.util.concurrent.TimeUnit;
+
 /** The PostgreSQL pool and the schema migrations. */
 public final class Database {
   private Database() {}
 
+  /** Fail fast when PostgreSQL is not there, so the decision log can switch to its spool. */
+  static final int CONNECT_TIMEOUT_MS = 2_000;
+
   public static Pool pool(Vertx vertx, AppConfig.Database config) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.poolSize()).setName("viral-engine").setShared(false))
+        .with(new PoolOptions().setMaxSize(config.poolSize()).setName("viral-engine").setShared(false)
+            .setConnectionTimeout(CONNECT_TIMEOUT_MS).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpKeepAlive(true))
         .connectingTo(config.connectOptions())
         .using(vertx)
         .build();

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.support.TestService;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -41,8 +42,13 @@ class DecisionStoreTest {
   }
 
   static void fallback(UUID id, String requestId) {
-    await(store.recordFallback(id, requestId, "select_loop", new JsonObject().put("user_id", "race").put("request_id", requestId),
-        new JsonObject().put("degraded", true), "default", new JsonObject().put("fallback", "timeout"), 150.0, null));
+    await(store.upsertFallbacks(List.of(new FallbackRecord(id, requestId, "select_loop",
+        new JsonObject().put("user_id", "race").put("request_id", requestId),
+        new JsonObject().put("degraded", true), "default", new JsonObject().put("fallback", "timeout"), 150.0, null))));
+  }
+
+  static boolean insert(DecisionRecord decision, boolean replay) {
+    return await(store.insertDecisions(List.of(decision), replay)).get(0);
   }
 
   static Row row(UUID id) {
@@ -52,7 +58,7 @@ class DecisionStoreTest {
   @Test
   void aFallbackAfterALateOrchestratorWriteRewritesTheRowToWhatTheCallerSaw() {
     UUID id = UUID.randomUUID();
-    assertTrue(await(store.record(decision(id, "race-1"))));
+    assertTrue(insert(decision(id, "race-1"), false));
     fallback(id, "race-1");
     Row row = row(id);
     assertFalse(row.getBoolean("success"));
@@ -67,14 +73,14 @@ class DecisionStoreTest {
   void anOrchestratorWriteAfterTheFallbackIsDropped() {
     UUID id = UUID.randomUUID();
     fallback(id, "race-2");
-    assertFalse(await(store.record(decision(id, "race-2"))));
+    assertFalse(insert(decision(id, "race-2"), false));
     assertFalse(row(id).getBoolean("success"));
   }
 
   @Test
   void aFallbackForARequestIdHeldByAnEarlierDecisionIsStillLogged() {
     UUID first = UUID.randomUUID();
-    assertTrue(await(store.record(decision(first, "race-3"))));
+    assertTrue(insert(decision(first, "race-3"), false));
     UUID second = UUID.randomUUID();
     fallback(second, "race-3");
     Row row = row(second);
@@ -84,8 +90,24 @@ class DecisionStoreTest {
   }
 
   @Test
-  void pendingWritesReturnToZero() {
-    await(store.record(decision(UUID.randomUUID(), null)));
-    assertEquals(0, store.pendingWrites());
+  void aBatchIsOneCallWithAFlagPerRow() {
+    UUID taken = UUID.randomUUID();
+    assertTrue(insert(decision(taken, "race-4"), false));
+    List<Boolean> flags = await(store.insertDecisions(List.of(decision(UUID.randomUUID(), "race-5"), decision(taken, "race-4"),
+        decision(UUID.randomUUID(), "race-4")), false));
+    assertEquals(List.of(true, false, false), flags, "a taken decision_id or request_id inserts nothing, and fails nothing");
+  }
+
+  @Test
+  void replayKeepsADecisionWhoseRequestIdWasTakenMeanwhileAndSkipsOnesAlreadyThere() {
+    UUID first = UUID.randomUUID();
+    assertTrue(insert(decision(first, "race-6"), false));
+    UUID spooled = UUID.randomUUID();
+    assertTrue(insert(decision(spooled, "race-6"), true), "an acknowledged decision is never dropped");
+    Row row = row(spooled);
+    assertNull(row.getString("request_id"));
+    assertEquals("race-6", ((JsonObject) row.getValue("features_used")).getString("request_id"));
+    assertFalse(insert(decision(spooled, "race-6"), true), "replaying it again is a no-op");
+    assertEquals(2, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id IN ($1, $2)", first, spooled));
   }
 }

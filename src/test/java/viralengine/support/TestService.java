@@ -67,7 +67,18 @@ public final class TestService implements AutoCloseable {
     return new JsonObject()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 2))
         .put("database", new JsonObject().put("url", TestDatabase.get().url()).put("pool_size", 4))
-        .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000));
+        .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000))
+        .put("spool", new JsonObject().put("dir", newSpoolDir()));
+  }
+
+  /** A fresh spool directory under target/, so services never share a spool. */
+  public static String newSpoolDir() {
+    try {
+      java.nio.file.Path base = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "spools"));
+      return java.nio.file.Files.createTempDirectory(base, "spool-").toString();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** POSTs a JSON body to {@code path} and waits for the response. */

@@ -1,0 +1,441 @@
+package viralengine.decisionlog;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.orchestrator.LastError;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.RpcException;
+import viralengine.store.DecisionRecord;
+import viralengine.store.DecisionStore;
+import viralengine.store.FallbackRecord;
+import viralengine.store.StoredOutcome;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The durable decision log: group commit to PostgreSQL, an outage spool, and replay.
+ *
+ * <p>Every verticle hands its rows to this one writer. Rows wait at most {@code maxDelayMs}, or until
+ * {@code maxBatch} are pending, and then go to PostgreSQL as one batch in one transaction; a caller's
+ * future completes once its batch has committed. When PostgreSQL cannot be reached, or a flush takes
+ * longer than {@code flushTimeoutMs}, the batch is written to the spool (fsync'd) instead, and from then
+ * on every row goes to the spool until replay has drained it, so the spool reaches PostgreSQL in order.
+ * Replay is idempotent by decision id, so a batch that committed after its flush timed out is not
+ * written twice.
+ *
+ * <p>All state lives on this verticle's context; callers on other contexts hop onto it and get their
+ * answer back on their own context.
+ */
+public final class DecisionLog extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DecisionLog.class);
+  static final long REPLAY_FIRST_BACKOFF_MS = 100;
+  static final long REPLAY_MAX_BACKOFF_MS = 5_000;
+  static final long REPLAY_TIMEOUT_MS = 5_000;
+  private static final long DRAIN_POLL_MS = 10;
+
+  public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
+      int maxConcurrentFlushes, long drainTimeoutMs) {}
+
+  /** One row on its way: settled once, on the caller's context. */
+  private static final class Pending {
+    final Object entry;
+    final Promise<Boolean> promise = Promise.promise();
+    final Context caller;
+    boolean settled;
+
+    Pending(Object entry, Context caller) {
+      this.entry = entry;
+      this.caller = caller;
+    }
+  }
+
+  private final DecisionStore store;
+  private final Settings settings;
+  private final LastError lastError;
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private volatile boolean spooling;
+  private volatile long spoolDepth;
+  private WorkerExecutor spoolThread;
+  private Spool spool;
+  private long flushTimer = -1;
+  private int flushesInFlight;
+  private int spoolAppendsInFlight;
+  private boolean replaying;
+  private boolean closing;
+
+  public DecisionLog(DecisionStore store, Settings settings, LastError lastError) {
+    this.store = store;
+    this.settings = settings;
+    this.lastError = lastError;
+  }
+
+  /** Opens the spool; a spool left by an earlier run starts replaying at once. */
+  @Override
+  public Future<?> start() {
+    spoolThread = vertx.createSharedWorkerExecutor("viral-engine-spool-" + deploymentID(), 1);
+    return onSpool(() -> Spool.open(settings.spoolDir())).onSuccess(opened -> {
+      spool = opened;
+      spoolDepth = opened.depth();
+      if (spoolDepth > 0) {
+        LOG.warn("Spool {} holds {} entries from an earlier run; replaying them into PostgreSQL", settings.spoolDir(), spoolDepth);
+        spooling = true;
+        startReplay();
+      }
+    });
+  }
+
+  /** Flushes everything accepted (to PostgreSQL, or to the spool), then closes the spool. */
+  @Override
+  public Future<?> stop() {
+    closing = true;
+    flushNow();
+    Promise<Void> drained = Promise.promise();
+    awaitDrained(drained, System.currentTimeMillis() + settings.drainTimeoutMs());
+    return drained.future()
+        .eventually(() -> onSpool(() -> {
+          spool.close();
+          return null;
+        }))
+        .eventually(spoolThread::close);
+  }
+
+  /** Records a decision; completes with false when its request_id or decision_id is already taken. */
+  public Future<Boolean> record(DecisionRecord decision) {
+    return append(decision);
+  }
+
+  /** Records what a caller was told in the orchestrator's place. */
+  public Future<Void> recordFallback(FallbackRecord fallback) {
+    return append(fallback).mapEmpty();
+  }
+
+  /** The first answer for a request_id: from the spool while it is in use, else from PostgreSQL. */
+  public Future<StoredOutcome> findByRequestId(String requestId, String method, JsonObject params) {
+    if (!spooling) {
+      return store.findByRequestId(requestId, method, params);
+    }
+    return onSpool(() -> spool.findDecision(requestId)).compose(found -> found == null
+        ? store.findByRequestId(requestId, method, params)
+        : Future.succeededFuture(new StoredOutcome(method.equals(found.getString("method"))
+            && params.equals(found.getJsonObject("input_params")), found.getJsonObject("output_result"), null)));
+  }
+
+  /** Rows accepted and not yet durable. */
+  public int pendingWrites() {
+    return accepted.get();
+  }
+
+  public long spoolDepth() {
+    return spoolDepth;
+  }
+
+  /** True while rows go to the spool rather than to PostgreSQL. */
+  public boolean spooling() {
+    return spooling;
+  }
+
+  private Future<Boolean> append(Object entry) {
+    if (accepted.incrementAndGet() > settings.queueCapacity()) {
+      accepted.decrementAndGet();
+      return Future.failedFuture(new RpcException(ErrorCodes.OVERLOADED,
+          "Overloaded: the decision log holds decision_log.queue_capacity=" + settings.queueCapacity() + " unwritten rows"));
+    }
+    Pending pending = new Pending(entry, Vertx.currentContext());
+    context.runOnContext(v -> enqueue(pending));
+    return pending.promise.future();
+  }
+
+  private void enqueue(Pending pending) {
+    queue.add(pending);
+    if (queue.size() >= settings.maxBatch() || settings.maxDelayMs() == 0) {
+      flushNow();
+    } else if (flushTimer < 0) {
+      flushTimer = vertx.setTimer(settings.maxDelayMs(), id -> {
+        flushTimer = -1;
+        flushNow();
+      });
+    }
+  }
+
+  private void flushNow() {
+    if (flushTimer >= 0) {
+      vertx.cancelTimer(flushTimer);
+      flushTimer = -1;
+    }
+    while (!queue.isEmpty() && flushesInFlight < settings.maxConcurrentFlushes()) {
+      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
+      while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
+        batch.add(queue.poll());
+      }
+      flushesInFlight++;
+      write(batch).onComplete(done -> {
+        flushesInFlight--;
+        if (!queue.isEmpty()) {
+          flushNow();
+        }
+      });
+    }
+  }
+
+  private Future<Void> write(List<Pending> batch) {
+    if (spooling) {
+      return toSpool(batch);
+    }
+    Promise<Void> done = Promise.promise();
+    boolean[] decided = {false};
+    long timer = vertx.setTimer(settings.flushTimeoutMs(), id -> {
+      decided[0] = true;
+      divert(batch, "a flush took longer than spool.flush_timeout_ms=" + settings.flushTimeoutMs()).onComplete(done);
+    });
+    toPostgres(batch, () -> !decided[0]).onComplete(written -> {
+      if (decided[0]) {
+        return; // already diverted; if this commit landed too, replay skips the duplicate decision ids
+      }
+      decided[0] = true;
+      vertx.cancelTimer(timer);
+      if (written.succeeded()) {
+        done.complete();
+      } else if (isOutage(written.cause())) {
+        divert(batch, "PostgreSQL is unreachable: " + message(written.cause())).onComplete(done);
+      } else {
+        isolate(batch).onComplete(done);
+      }
+    });
+    return done.future();
+  }
+
+  /**
+   * Writes decisions and fallbacks, each group in one transaction, settling what committed while
+   * {@code live} holds; a batch diverted to the spool meanwhile is answered by the spool instead.
+   */
+  private Future<Void> toPostgres(List<Pending> batch, BooleanSupplier live) {
+    List<Pending> decisionRows = new ArrayList<>();
+    List<Pending> fallbackRows = new ArrayList<>();
+    for (Pending p : batch) {
+      if (!p.settled) {
+        (p.entry instanceof DecisionRecord ? decisionRows : fallbackRows).add(p);
+      }
+    }
+    Future<Void> decisions = decisionRows.isEmpty() ? Future.succeededFuture()
+        : store.insertDecisions(decisionRows.stream().map(p -> (DecisionRecord) p.entry).toList(), false)
+            .map(inserted -> {
+              for (int i = 0; i < decisionRows.size() && live.getAsBoolean(); i++) {
+                settle(decisionRows.get(i), inserted.get(i));
+              }
+              return null;
+            });
+    Future<Void> fallbacks = fallbackRows.isEmpty() ? Future.succeededFuture()
+        : store.upsertFallbacks(fallbackRows.stream().map(p -> (FallbackRecord) p.entry).toList())
+            .map(v -> {
+              if (live.getAsBoolean()) {
+                fallbackRows.forEach(p -> settle(p, true));
+              }
+              return null;
+            });
+    return Future.all(decisions, fallbacks).mapEmpty();
+  }
+
+  /** PostgreSQL refused the batch for its content: write rows one by one so one bad row fails alone. */
+  private Future<Void> isolate(List<Pending> batch) {
+    List<Future<Void>> singles = new ArrayList<>();
+    for (Pending p : batch) {
+      if (p.settled) {
+        continue;
+      }
+      singles.add(toPostgres(List.of(p), () -> true).recover(err -> {
+        if (isOutage(err)) {
+          return divert(List.of(p), "PostgreSQL is unreachable: " + message(err));
+        }
+        LOG.error("PostgreSQL refused a {} row: {}", p.entry.getClass().getSimpleName(), message(err));
+        lastError.record("decision log row refused: " + message(err));
+        fail(p, new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error: the decision could not be recorded"));
+        return Future.succeededFuture();
+      }));
+    }
+    return Future.join(singles).mapEmpty();
+  }
+
+  private Future<Void> divert(List<Pending> batch, String reason) {
+    if (!spooling) {
+      spooling = true;
+      LOG.warn("Writing decisions to the spool in {}: {}", settings.spoolDir(), reason);
+      lastError.record("decision log spooling: " + reason);
+    }
+    return toSpool(batch);
+  }
+
+  private Future<Void> toSpool(List<Pending> batch) {
+    List<Pending> rows = batch.stream().filter(p -> !p.settled).toList();
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<JsonObject> encoded = rows.stream().map(p -> LogCodec.encode(p.entry)).toList();
+    spoolAppendsInFlight++;
+    return onSpool(() -> new Object[] {spool.append(encoded), spool.depth()}).transform(appended -> {
+      spoolAppendsInFlight--;
+      if (appended.succeeded()) {
+        @SuppressWarnings("unchecked")
+        List<Boolean> added = (List<Boolean>) appended.result()[0];
+        spoolDepth = (Long) appended.result()[1];
+        for (int i = 0; i < rows.size(); i++) {
+          settle(rows.get(i), added.get(i));
+        }
+      } else {
+        LOG.error("The spool refused {} rows; their callers get an error: {}", rows.size(), message(appended.cause()));
+        lastError.record("spool write failed: " + message(appended.cause()));
+        rows.forEach(p -> fail(p, new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error: the decision could not be recorded")));
+      }
+      startReplay();
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  private void startReplay() {
+    if (!replaying && spooling && !closing) {
+      replaying = true;
+      replayNext(REPLAY_FIRST_BACKOFF_MS);
+    }
+  }
+
+  /** Drains the spool oldest first; a failure keeps what is left and retries with backoff. */
+  private void replayNext(long backoffMs) {
+    if (closing) {
+      replaying = false;
+      return;
+    }
+    onSpool(() -> spool.head(settings.maxBatch())).compose(head -> {
+      if (head.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      return replay(head).map(true);
+    }).onComplete(result -> {
+      if (result.failed()) {
+        LOG.warn("Spool replay paused ({} entries left), retrying in {} ms: {}", spoolDepth, backoffMs, message(result.cause()));
+        vertx.setTimer(backoffMs, id -> replayNext(Math.min(backoffMs * 2, REPLAY_MAX_BACKOFF_MS)));
+      } else if (result.result() || spoolAppendsInFlight > 0) {
+        replayNext(REPLAY_FIRST_BACKOFF_MS);
+      } else {
+        replaying = false;
+        spooling = false;
+        LOG.info("Spool drained; writing decisions to PostgreSQL directly again");
+      }
+    });
+  }
+
+  private Future<Void> replay(List<Spool.Stored> head) {
+    long last = head.get(head.size() - 1).seq();
+    return applyReplay(head).recover(err -> isOutage(err) ? Future.failedFuture(err) : replayOneByOne(head))
+        .compose(v -> onSpool(() -> {
+          spool.deleteThrough(last);
+          return spool.depth();
+        }))
+        .map(depth -> {
+          spoolDepth = depth;
+          return null;
+        });
+  }
+
+  private Future<Void> applyReplay(List<Spool.Stored> entries) {
+    List<DecisionRecord> decisions = new ArrayList<>();
+    List<FallbackRecord> fallbacks = new ArrayList<>();
+    for (Spool.Stored stored : entries) {
+      Object entry = LogCodec.decode(stored.body());
+      if (entry instanceof DecisionRecord d) {
+        decisions.add(d);
+      } else {
+        fallbacks.add((FallbackRecord) entry);
+      }
+    }
+    Future<?> d = decisions.isEmpty() ? Future.succeededFuture() : store.insertDecisions(decisions, true);
+    Future<?> f = fallbacks.isEmpty() ? Future.succeededFuture() : store.upsertFallbacks(fallbacks);
+    return Future.all(d, f).timeout(REPLAY_TIMEOUT_MS, TimeUnit.MILLISECONDS).mapEmpty();
+  }
+
+  /** A batch PostgreSQL refuses for its content: apply entries alone, and set aside the ones it refuses. */
+  private Future<Void> replayOneByOne(List<Spool.Stored> head) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Spool.Stored stored : head) {
+      chain = chain.compose(v -> applyReplay(List.of(stored)).recover(err -> {
+        if (isOutage(err)) {
+          return Future.failedFuture(err);
+        }
+        LOG.error("PostgreSQL refused spooled entry {}; moved to the spool's rejected table: {}", stored.seq(), message(err));
+        lastError.record("spooled entry " + stored.seq() + " rejected: " + message(err));
+        return onSpool(() -> {
+          spool.reject(stored, message(err));
+          return null;
+        }).mapEmpty();
+      }));
+    }
+    return chain;
+  }
+
+  private void settle(Pending p, boolean inserted) {
+    if (!p.settled) {
+      p.settled = true;
+      accepted.decrementAndGet();
+      deliver(p, () -> p.promise.complete(inserted));
+    }
+  }
+
+  private void fail(Pending p, Throwable err) {
+    if (!p.settled) {
+      p.settled = true;
+      accepted.decrementAndGet();
+      deliver(p, () -> p.promise.fail(err));
+    }
+  }
+
+  private void deliver(Pending p, Runnable completion) {
+    if (p.caller == null || p.caller == context) {
+      completion.run();
+    } else {
+      p.caller.runOnContext(v -> completion.run());
+    }
+  }
+
+  private void awaitDrained(Promise<Void> drained, long deadline) {
+    if (accepted.get() == 0 && flushesInFlight == 0 && spoolAppendsInFlight == 0) {
+      drained.complete();
+    } else if (System.currentTimeMillis() > deadline) {
+      LOG.error("Drain timeout: {} decisions were accepted but are not durable", accepted.get());
+      drained.complete();
+    } else {
+      flushNow();
+      vertx.setTimer(DRAIN_POLL_MS, id -> awaitDrained(drained, deadline));
+    }
+  }
+
+  private <T> Future<T> onSpool(Callable<T> work) {
+    return spoolThread.executeBlocking(work, true);
+  }
+
+  /** Connection-level failures mean "PostgreSQL is not there"; SQL errors mean "this data is refused". */
+  static boolean isOutage(Throwable err) {
+    if (err instanceof PgException pg) {
+      String state = pg.getSqlState();
+      return state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53"));
+    }
+    return true;
+  }
+
+  private static String message(Throwable err) {
+    return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+  }
+}
