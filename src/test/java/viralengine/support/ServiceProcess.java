@@ -1,0 +1,135 @@
+package viralengine.support;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The real JAR as a child process, for tests of signals and crashes; plus a plain HTTP/1.1 client. */
+public final class ServiceProcess implements AutoCloseable {
+  /** HTTP/1.1: the JDK 17 client mishandles HTTP/2 GOAWAY (it fails streams the server still answers). */
+  public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** One request's fate: when it started, and the answer if there was one. */
+  public record Outcome(String requestId, long startedNanos, int status, JsonObject body, Throwable error) {
+    public JsonObject result() {
+      return status == 200 && body != null ? body.getJsonObject("result") : null;
+    }
+  }
+
+  public final int port;
+  public final Process process;
+  private final Path log;
+
+  private ServiceProcess(int port, Process process, Path log) {
+    this.port = port;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts the JAR on a free port with these environment variables (config keys in env form). */
+  public static ServiceProcess start(String logName, Map<String, String> env) throws IOException {
+    String jar = System.getProperty("service.jar", "target/viral-engine.jar");
+    if (!new File(jar).isFile()) {
+      throw new AssertionError("the shaded JAR is missing at " + jar + " (mvn verify packages it before the ITs)");
+    }
+    int port = TestService.freePort();
+    Path log = Path.of("target", logName + ".log");
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("PORT", Integer.toString(port));
+    builder.environment().put("HTTP_HOST", "127.0.0.1");
+    builder.environment().put("DATABASE_URL", TestDatabase.get().url());
+    builder.environment().putAll(env);
+    return new ServiceProcess(port, builder.start(), log);
+  }
+
+  public String log() throws IOException {
+    return java.nio.file.Files.readString(log);
+  }
+
+  public void awaitReady() throws Exception {
+    HttpRequest ready = HttpRequest.newBuilder(uri("/health/ready")).build();
+    for (int i = 0; i < 300 && process.isAlive(); i++) {
+      try {
+        if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the service did not become ready; see " + log);
+  }
+
+  public JsonObject health() throws Exception {
+    return new JsonObject(HTTP.send(HttpRequest.newBuilder(uri("/mcp/orchestrator/health")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  /** Waits until the spool is empty and no longer in use. */
+  public JsonObject awaitSpoolDrained() throws Exception {
+    JsonObject health = health();
+    for (int i = 0; i < 300 && (health.getJsonObject("spool").getBoolean("active") || health.getJsonObject("spool").getLong("depth") > 0); i++) {
+      Thread.sleep(100);
+      health = health();
+    }
+    return health;
+  }
+
+  /** Sends trigger_event for {@code user} with request_id {@code requestId}. Never fails: the outcome says what happened. */
+  public CompletableFuture<Outcome> triggerEvent(String user, String requestId) {
+    long started = System.nanoTime();
+    JsonObject body = new JsonObject().put("jsonrpc", "2.0").put("id", requestId).put("method", "trigger_event")
+        .put("params", new JsonObject().put("event_type", "practice_completed").put("user_id", user).put("request_id", requestId));
+    HttpRequest request = HttpRequest.newBuilder(uri("/mcp/orchestrator/trigger_event"))
+        .header("content-type", "application/json")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+        .build();
+    return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle((response, error) -> response == null
+            ? new Outcome(requestId, started, -1, null, error)
+            : new Outcome(requestId, started, response.statusCode(),
+                response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body()), null));
+  }
+
+  public boolean awaitExit(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS);
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  /** A count over this run's database, read over plain JDBC. */
+  public static long rows(String sql) throws Exception {
+    io.vertx.pgclient.PgConnectOptions db = io.vertx.pgclient.PgConnectOptions.fromUri(TestDatabase.get().url());
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/" + db.getDatabase(),
+        db.getUser(), db.getPassword()); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
