@@ -13,13 +13,17 @@ RUN mvn -B -q -DskipTests package
 # ---- runtime: JRE 25, non-root ----
 FROM eclipse-temurin:25-jre
 RUN groupadd --system app \
- && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+ && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
+ && mkdir -p /data/spool && chown -R app:app /data
 WORKDIR /app
 COPY --from=build --chown=app:app /build/target/viral-engine.jar /app/viral-engine.jar
 COPY --from=build --chown=app:app /build/conf/config.json /app/conf/config.json
 USER app:app
 
 ENV PORT=4001
+# The outage spool must outlive the container: mount a volume here (fly.toml does).
+ENV SPOOL_DIR=/data/spool
+VOLUME ["/data"]
 EXPOSE 4001
 
 # Exec form: the JVM is PID 1 and receives SIGTERM itself, which starts the graceful drain.
