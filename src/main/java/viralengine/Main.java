@@ -27,13 +27,22 @@ public final class Main {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = newVertx(registry);
     ConfigLoader.load(vertx)
-        .compose(config -> Service.start(vertx, config, registry)
-            .onSuccess(service -> drainOnSignal(vertx, service, config.drainTimeoutMs())))
+        .compose(config -> {
+          setLogLevel(config.logLevel());
+          return Service.start(vertx, config, registry)
+              .onSuccess(service -> drainOnSignal(vertx, service, config.drainTimeoutMs()));
+        })
         .onFailure(err -> {
           System.err.println("viral-engine failed to start: " + (err instanceof ConfigException ? err.getMessage() : err));
           vertx.close();
           System.exit(1);
         });
+  }
+
+  /** {@code log.level} wins over logback.xml's default, so one config source sets it. */
+  static void setLogLevel(String level) {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.toLevel(level));
   }
 
   /** A Vert.x instance that reports HTTP, event-bus, pool and JVM metrics to {@code registry}. */

@@ -13,6 +13,7 @@ import viralengine.config.AppConfig;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.http.HttpVerticle;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.LastError;
 import viralengine.orchestrator.OrchestratorVerticle;
 import viralengine.store.Database;
@@ -38,6 +39,7 @@ public final class Service {
   private final Pool pool;
   private final CircuitBreaker breaker;
   private final LastError lastError = new LastError();
+  private final ServiceMetrics metrics;
   private final DecisionLog log;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -45,15 +47,16 @@ public final class Service {
   private volatile String orchestratorDeployment;
   private volatile String httpDeployment;
 
-  private Service(Vertx vertx, AppConfig config) {
+  private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
+    this.metrics = new ServiceMetrics(registry);
     this.pool = Database.pool(vertx, config.database());
-    this.breaker = Breakers.orchestrator(vertx, config);
+    this.breaker = Breakers.orchestrator(vertx, config, metrics);
     this.log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
-        config.drainTimeoutMs()), lastError);
+        config.drainTimeoutMs()), lastError, metrics);
   }
 
   /**
@@ -61,7 +64,7 @@ public final class Service {
    * orchestrator, then the HTTP verticles; completes once HTTP listens.
    */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
-    Service service = new Service(vertx, config);
+    Service service = new Service(vertx, config, registry);
     return vertx.deployVerticle(service.log)
         .onSuccess(id -> service.logDeployment = id)
         .compose(id -> service.startOrchestrator()
@@ -69,7 +72,7 @@ public final class Service {
           service.retryLater(err, FIRST_RETRY_MS);
           return Future.succeededFuture();
         })
-        .compose(v -> service.deployHttp(registry)))
+        .compose(v -> service.deployHttp()))
         .map(service);
   }
 
@@ -102,7 +105,8 @@ public final class Service {
     return Database.migrate(vertx, config.database())
         .compose(migrations -> {
           LOG.info("Database {} migrated ({} new migrations)", config.database().describe(), migrations);
-          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError));
+          log.schemaReady();
+          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError, metrics));
         })
         .onSuccess(id -> {
           orchestratorDeployment = id;
@@ -123,8 +127,8 @@ public final class Service {
     });
   }
 
-  private Future<Void> deployHttp(PrometheusMeterRegistry registry) {
-    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, registry),
+  private Future<Void> deployHttp() {
+    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)
         .mapEmpty();

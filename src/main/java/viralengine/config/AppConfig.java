@@ -20,7 +20,8 @@ public record AppConfig(
     long drainTimeoutMs,
     Limits limits,
     DecisionLogSettings decisionLog,
-    SpoolSettings spool) {
+    SpoolSettings spool,
+    String logLevel) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -66,7 +67,9 @@ public record AppConfig(
       "shutdown", Set.of("drain_timeout_ms"),
       "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"),
       "decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity"),
-      "spool", Set.of("dir", "flush_timeout_ms"));
+      "spool", Set.of("dir", "flush_timeout_ms"),
+      "log", Set.of("level"));
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   /** Every dotted key this service reads, sorted. */
   public static List<String> keys() {
@@ -113,7 +116,16 @@ public record AppConfig(
             s.integer("decision_log.queue_capacity", 10_000, 1, 10_000_000)),
         new SpoolSettings(
             s.string("spool.dir", "spool"),
-            s.number("spool.flush_timeout_ms", 100, 1, 600_000)));
+            s.number("spool.flush_timeout_ms", 100, 1, 600_000)),
+        logLevel(s.string("log.level", "INFO")));
+  }
+
+  private static String logLevel(String level) {
+    String upper = level.toUpperCase(java.util.Locale.ROOT);
+    if (!LOG_LEVELS.contains(upper)) {
+      throw new ConfigException("log.level", "must be one of " + new java.util.TreeSet<>(LOG_LEVELS) + ", got '" + level + "'");
+    }
+    return upper;
   }
 
   private static void rejectUnknownKeys(JsonObject merged) {

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -26,6 +27,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * The durable decision log: group commit to PostgreSQL, an outage spool, and replay.
@@ -67,9 +70,12 @@ public final class DecisionLog extends VerticleBase {
   private final DecisionStore store;
   private final Settings settings;
   private final LastError lastError;
+  private final ServiceMetrics metrics;
   private final AtomicInteger accepted = new AtomicInteger();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-  private volatile boolean spooling;
+  /** True from the start: until the schema is migrated, rows wait in the spool. */
+  private volatile boolean spooling = true;
+  private boolean schemaReady;
   private volatile long spoolDepth;
   private WorkerExecutor spoolThread;
   private Spool spool;
@@ -79,13 +85,18 @@ public final class DecisionLog extends VerticleBase {
   private boolean replaying;
   private boolean closing;
 
-  public DecisionLog(DecisionStore store, Settings settings, LastError lastError) {
+  public DecisionLog(DecisionStore store, Settings settings, LastError lastError, ServiceMetrics metrics) {
     this.store = store;
     this.settings = settings;
     this.lastError = lastError;
+    this.metrics = metrics;
+    metrics.decisionLog(this, DecisionLog::pendingWrites, DecisionLog::spoolDepth);
   }
 
-  /** Opens the spool; a spool left by an earlier run starts replaying at once. */
+  /**
+   * Opens the spool. Rows go to the spool, and nothing is replayed, until {@link #schemaReady()}: a spool
+   * left by an earlier run must not meet a database whose tables are not migrated yet.
+   */
   @Override
   public Future<?> start() {
     spoolThread = vertx.createSharedWorkerExecutor("viral-engine-spool-" + deploymentID(), 1);
@@ -93,10 +104,17 @@ public final class DecisionLog extends VerticleBase {
       spool = opened;
       spoolDepth = opened.depth();
       if (spoolDepth > 0) {
-        LOG.warn("Spool {} holds {} entries from an earlier run; replaying them into PostgreSQL", settings.spoolDir(), spoolDepth);
-        spooling = true;
-        startReplay();
+        LOG.warn("Spool {} holds {} entries from an earlier run; replaying them into PostgreSQL once it is migrated",
+            settings.spoolDir(), spoolDepth);
       }
+    });
+  }
+
+  /** The schema is migrated: drain the spool (if any) and then write to PostgreSQL directly. */
+  public void schemaReady() {
+    context.runOnContext(v -> {
+      schemaReady = true;
+      startReplay();
     });
   }
 
@@ -199,6 +217,7 @@ public final class DecisionLog extends VerticleBase {
     }
     Promise<Void> done = Promise.promise();
     boolean[] decided = {false};
+    long started = System.nanoTime();
     long timer = vertx.setTimer(settings.flushTimeoutMs(), id -> {
       decided[0] = true;
       divert(batch, "a flush took longer than spool.flush_timeout_ms=" + settings.flushTimeoutMs()).onComplete(done);
@@ -210,6 +229,7 @@ public final class DecisionLog extends VerticleBase {
       decided[0] = true;
       vertx.cancelTimer(timer);
       if (written.succeeded()) {
+        metrics.flush(batch.size(), false, System.nanoTime() - started);
         done.complete();
       } else if (isOutage(written.cause())) {
         divert(batch, "PostgreSQL is unreachable: " + message(written.cause())).onComplete(done);
@@ -262,7 +282,8 @@ public final class DecisionLog extends VerticleBase {
         if (isOutage(err)) {
           return divert(List.of(p), "PostgreSQL is unreachable: " + message(err));
         }
-        LOG.error("PostgreSQL refused a {} row: {}", p.entry.getClass().getSimpleName(), message(err));
+        LOG.error("PostgreSQL refused a {} row: {}", p.entry.getClass().getSimpleName(), message(err),
+            kv("decision_id", LogCodec.encode(p.entry).getString("decision_id")));
         lastError.record("decision log row refused: " + message(err));
         fail(p, new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error: the decision could not be recorded"));
         return Future.succeededFuture();
@@ -287,9 +308,11 @@ public final class DecisionLog extends VerticleBase {
     }
     List<JsonObject> encoded = rows.stream().map(p -> LogCodec.encode(p.entry)).toList();
     spoolAppendsInFlight++;
+    long started = System.nanoTime();
     return onSpool(() -> new Object[] {spool.append(encoded), spool.depth()}).transform(appended -> {
       spoolAppendsInFlight--;
       if (appended.succeeded()) {
+        metrics.flush(rows.size(), true, System.nanoTime() - started);
         @SuppressWarnings("unchecked")
         List<Boolean> added = (List<Boolean>) appended.result()[0];
         spoolDepth = (Long) appended.result()[1];
@@ -307,7 +330,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private void startReplay() {
-    if (!replaying && spooling && !closing) {
+    if (schemaReady && !replaying && spooling && !closing) {
       replaying = true;
       replayNext(REPLAY_FIRST_BACKOFF_MS);
     }

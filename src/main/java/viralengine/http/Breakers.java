@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import viralengine.config.AppConfig;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 
 import java.util.Locale;
@@ -15,14 +16,19 @@ import java.util.Locale;
 public final class Breakers {
   private Breakers() {}
 
-  public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config) {
+  /** The breaker, with its state and transitions published as metrics. */
+  public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config, ServiceMetrics metrics) {
     CircuitBreaker breaker = CircuitBreaker.create("orchestrator", vertx, new CircuitBreakerOptions()
         .setTimeout(config.orchestrator().timeoutMs())
         .setMaxFailures(config.breaker().maxFailures())
         .setFailuresRollingWindow(config.breaker().failureWindowMs())
         .setResetTimeout(config.breaker().resetTimeoutMs())
         .setNotificationAddress(null));
-    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator());
+    metrics.breaker(() -> state(breaker));
+    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator())
+        .openHandler(v -> metrics.breakerTransition("open"))
+        .halfOpenHandler(v -> metrics.breakerTransition("half_open"))
+        .closeHandler(v -> metrics.breakerTransition("closed"));
   }
 
   /** A caller's bad input is not the orchestrator's failure, so it must not open the circuit. */

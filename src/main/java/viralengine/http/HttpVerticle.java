@@ -1,6 +1,5 @@
 package viralengine.http;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,6 +16,7 @@ import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
+import viralengine.metrics.ServiceMetrics;
 
 import java.util.concurrent.TimeUnit;
 
@@ -32,21 +32,21 @@ public final class HttpVerticle extends VerticleBase {
   private final CircuitBreaker breaker;
   private final DecisionLog log;
   private final LastError lastError;
-  private final PrometheusMeterRegistry registry;
+  private final ServiceMetrics metrics;
   private HttpServer server;
 
   public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
-      PrometheusMeterRegistry registry) {
+      ServiceMetrics metrics) {
     this.config = config;
     this.breaker = breaker;
     this.log = log;
     this.lastError = lastError;
-    this.registry = registry;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
-    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, log, lastError, config.orchestrator().timeoutMs());
+    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, log, lastError, metrics, config.orchestrator().timeoutMs());
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
@@ -64,12 +64,15 @@ public final class HttpVerticle extends VerticleBase {
 
   Router router(OrchestratorClient orchestrator) {
     Router router = Router.router(vertx);
-    RpcHandler rpc = new RpcHandler(orchestrator, config.limits());
+    RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
     router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+    DashboardRoutes dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
+    router.get("/dashboard").handler(dashboard::page);
+    router.get("/dashboard/events").handler(dashboard::events);
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);

@@ -18,10 +18,13 @@ import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.store.FallbackRecord;
 
 import java.util.Map;
 import java.util.UUID;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * Calls the orchestrator over the event bus through the circuit breaker. When the orchestrator gives
@@ -44,13 +47,16 @@ final class OrchestratorClient {
   private final CircuitBreaker breaker;
   private final DecisionLog log;
   private final LastError lastError;
+  private final ServiceMetrics metrics;
   private final long timeoutMs;
 
-  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, long timeoutMs) {
+  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, ServiceMetrics metrics,
+      long timeoutMs) {
     this.vertx = vertx;
     this.breaker = breaker;
     this.log = log;
     this.lastError = lastError;
+    this.metrics = metrics;
     this.timeoutMs = timeoutMs;
   }
 
@@ -100,6 +106,8 @@ final class OrchestratorClient {
       return Future.failedFuture(cause);
     }
     double latency = (System.nanoTime() - start) / 1_000_000.0;
+    LOG.warn("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
+        kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
     JsonObject features = new JsonObject().put("fallback", FALLBACK_REASONS.getOrDefault(cause.code(), "orchestrator_error"))
         .put("cause_code", cause.code());
     String requestId = params.getString("request_id");
@@ -107,6 +115,8 @@ final class OrchestratorClient {
       JsonObject degraded = defaultDecision(decisionId, cause, latency);
       logFallback(log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, degraded,
           degraded.getString("rationale"), features, latency, null)));
+      metrics.decision(method, params.getString("user_id"), null, ServiceMetrics.OUTCOME_DEGRADED,
+          degraded.getString("rationale"), latency, decisionId.toString());
       return Future.succeededFuture(degraded);
     }
     RpcException answer = new RpcException(cause.code(), cause.getMessage(),

@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.JsonRpc;
@@ -30,12 +31,14 @@ final class RpcHandler {
   private final OrchestratorClient orchestrator;
   private final AppConfig.Limits limits;
   private final Requests.Limits requestLimits;
+  private final ServiceMetrics metrics;
   private int inFlight;
 
-  RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits) {
+  RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits, ServiceMetrics metrics) {
     this.orchestrator = orchestrator;
     this.limits = limits;
     this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
+    this.metrics = metrics;
   }
 
   void handle(RoutingContext ctx) {
@@ -87,7 +90,9 @@ final class RpcHandler {
 
   /** The response object for one entry, or null for a notification. Never fails. */
   private Future<JsonObject> answer(JsonRpc.Entry entry, String pathMethod) {
+    long started = System.nanoTime();
     if (entry instanceof JsonRpc.Invalid invalid) {
+      metrics.request("invalid", invalid.error().code(), System.nanoTime() - started);
       return Future.succeededFuture(JsonRpc.error(invalid.id(), invalid.error()));
     }
     JsonRpc.Request request = (JsonRpc.Request) entry;
@@ -98,6 +103,7 @@ final class RpcHandler {
       result = Future.failedFuture(e);
     }
     return result.transform(done -> {
+      metrics.request(request.method(), done.succeeded() ? null : safe(done.cause()).code(), System.nanoTime() - started);
       if (request.notification()) {
         return Future.succeededFuture(null);
       }

@@ -3,6 +3,9 @@ package viralengine.orchestrator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import viralengine.loops.ViralLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
@@ -11,6 +14,8 @@ import viralengine.store.EventRecord;
 import viralengine.store.StoredOutcome;
 
 import java.util.List;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -19,17 +24,21 @@ import java.util.function.Supplier;
  * repeated request_ids with the original answer.
  */
 final class Orchestrator {
+  private static final Logger LOG = LoggerFactory.getLogger(Orchestrator.class);
   private final DecisionLog log;
   private final Eligibility eligibility;
   private final EventRouter router = new EventRouter();
   private final IdempotencyCache cache;
   private final Supplier<List<ViralLoop>> loops;
+  private final ServiceMetrics metrics;
 
-  Orchestrator(DecisionLog log, Eligibility eligibility, IdempotencyCache cache, Supplier<List<ViralLoop>> loops) {
+  Orchestrator(DecisionLog log, Eligibility eligibility, IdempotencyCache cache, Supplier<List<ViralLoop>> loops,
+      ServiceMetrics metrics) {
     this.log = log;
     this.eligibility = eligibility;
     this.cache = cache;
     this.loops = loops;
+    this.metrics = metrics;
   }
 
   /** A decision ready to record: the caller's result and the audit row. */
@@ -38,6 +47,7 @@ final class Orchestrator {
   Future<JsonObject> handle(Requests.Request request, Call call) {
     if (request.requestId() != null) {
       IdempotencyCache.Answer cached = cache.get(request.requestId());
+      metrics.cache(cached != null);
       if (cached != null) {
         return replay(cached, request);
       }
@@ -108,10 +118,24 @@ final class Orchestrator {
         if (request.requestId() != null) {
           cache.putResult(request.requestId(), request.method(), request.params(), decision.result());
         }
+        published(request, decision);
         return Future.succeededFuture(decision.result());
       }
       return replayStored(request);
     });
+  }
+
+  private void published(Requests.Request request, Decision decision) {
+    DecisionRecord row = decision.record();
+    if (row.event() != null) {
+      metrics.event(row.event().eventType());
+    }
+    String loop = decision.result().getString("loop");
+    LOG.debug("Decision recorded", kv("decision_id", row.decisionId()), kv("request_id", request.requestId()),
+        kv("method", request.method()), kv("loop", loop), kv("latency_ms", row.latencyMs()));
+    metrics.decision(request.method(), request.userId(), loop,
+        loop == null ? ServiceMetrics.OUTCOME_NO_LOOP : ServiceMetrics.OUTCOME_SELECTED,
+        row.rationale(), row.latencyMs(), row.decisionId().toString());
   }
 
   /** The insert found the request_id or decision_id taken: answer as the first caller was answered. */

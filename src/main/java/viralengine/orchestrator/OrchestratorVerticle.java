@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
 import viralengine.loops.ViralLoop;
+import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
@@ -20,6 +21,8 @@ import viralengine.store.LoopRepository;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * Serves the {@link OrchestratorApi} addresses. {@code start()} completes once the loops are loaded
@@ -35,6 +38,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final DecisionLog log;
   private final Supplier<String> breakerState;
   private final LastError lastError;
+  private final ServiceMetrics metrics;
   private final LoopRepository loopRepository;
   private final Requests.Limits limits;
   private volatile List<ViralLoop> loops = List.of();
@@ -44,12 +48,13 @@ public final class OrchestratorVerticle extends VerticleBase {
   private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError) {
+      LastError lastError, ServiceMetrics metrics) {
     this.config = config;
     this.pool = pool;
     this.log = log;
     this.breakerState = breakerState;
     this.lastError = lastError;
+    this.metrics = metrics;
     this.loopRepository = new LoopRepository(pool);
     this.limits = new Requests.Limits(config.limits().maxContextBytes(), config.limits().maxContextDepth());
   }
@@ -58,7 +63,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
     orchestrator = new Orchestrator(log, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
-        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops);
+        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops, metrics);
     health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError);
     return loopRepository.loadAll().compose(loaded -> {
       loops = loaded;
@@ -102,7 +107,7 @@ public final class OrchestratorVerticle extends VerticleBase {
         .compose(v -> orchestrator.handle(parse(method, message.body()), call))
         .onComplete(done -> inFlight--)
         .onSuccess(message::reply)
-        .onFailure(err -> fail(message, method, err));
+        .onFailure(err -> fail(message, method, call, err));
   }
 
   private Requests.Request parse(String method, Object body) {
@@ -130,12 +135,13 @@ public final class OrchestratorVerticle extends VerticleBase {
         .onFailure(err -> message.fail(ErrorCodes.INTERNAL_ERROR, "Health report failed"));
   }
 
-  private void fail(Message<Object> message, String method, Throwable err) {
+  private void fail(Message<Object> message, String method, Call call, Throwable err) {
     if (err instanceof RpcException rpc) {
       message.fail(rpc.code(), rpc.getMessage());
       return;
     }
-    LOG.error("{} failed", method, err);
+    Object requestId = message.body() instanceof JsonObject params ? params.getValue("request_id") : null;
+    LOG.error("{} failed", method, kv("decision_id", call.decisionId()), kv("request_id", requestId), err);
     lastError.record(method + " failed: " + err.getClass().getSimpleName());
     message.fail(ErrorCodes.INTERNAL_ERROR, "Internal error");
   }

@@ -1,0 +1,25 @@
+package viralengine.metrics;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The latest decisions, newest first, for the dashboard's live table. Bounded; safe from any thread. */
+public final class RecentDecisions {
+  static final int CAPACITY = 50;
+  private final JsonObject[] ring = new JsonObject[CAPACITY];
+  private long written;
+
+  /** {@code time, method, user_id, loop, rationale, latency_ms, decision_id, degraded}. */
+  public synchronized void add(JsonObject decision) {
+    ring[(int) (written % CAPACITY)] = decision;
+    written++;
+  }
+
+  public synchronized JsonArray newestFirst() {
+    JsonArray out = new JsonArray();
+    for (long i = written - 1; i >= 0 && i >= written - CAPACITY; i--) {
+      out.add(ring[(int) (i % CAPACITY)]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,167 @@
+package viralengine.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every metric the service publishes, with tag values fixed in advance so recording never builds
+ * strings, plus the live view the dashboard shows. Names are documented in the README and used by
+ * {@code ops/grafana/orchestrator.json}.
+ */
+public final class ServiceMetrics {
+  public static final String REQUESTS = "viral.rpc.requests";
+  public static final String EVENTS = "viral.events";
+  public static final String DECISIONS = "viral.decisions";
+  public static final String BREAKER_STATE = "viral.circuit.breaker.state";
+  public static final String BREAKER_TRANSITIONS = "viral.circuit.breaker.transitions";
+  public static final String LOG_PENDING = "viral.decision.log.pending";
+  public static final String LOG_BATCH = "viral.decision.log.batch.size";
+  public static final String LOG_FLUSH = "viral.decision.log.flush";
+  public static final String SPOOL_DEPTH = "viral.spool.depth";
+  public static final String CACHE = "viral.idempotency.cache";
+
+  public static final String OUTCOME_SELECTED = "selected";
+  public static final String OUTCOME_NO_LOOP = "no_loop";
+  public static final String OUTCOME_DEGRADED = "degraded";
+  public static final List<String> BREAKER_STATES = List.of("closed", "open", "half_open");
+
+  static final List<String> METHODS = List.of("trigger_event", "select_loop", "health", "rpc.discover", "other", "invalid");
+  static final String OK = "ok";
+  static final String OTHER_ERROR = "other_error";
+
+  private final PrometheusMeterRegistry registry;
+  private final LiveStats live = new LiveStats();
+  private final RecentDecisions recent = new RecentDecisions();
+  private final List<String> outcomes;
+  private final AtomicReferenceArray<Timer> requestTimers;
+  private final Map<String, Counter> events = new ConcurrentHashMap<>();
+  private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+  private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
+  private final Counter cacheHits;
+  private final Counter cacheMisses;
+  private final DistributionSummary batchSizes;
+  private final Timer flushToPostgres;
+  private final Timer flushToSpool;
+
+  public ServiceMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    new UptimeMetrics().bindTo(registry);
+    this.outcomes = outcomeTags();
+    this.requestTimers = new AtomicReferenceArray<>(METHODS.size() * outcomes.size());
+    this.cacheHits = Counter.builder(CACHE).tag("result", "hit").description("Idempotency cache look-ups").register(registry);
+    this.cacheMisses = Counter.builder(CACHE).tag("result", "miss").description("Idempotency cache look-ups").register(registry);
+    this.batchSizes = DistributionSummary.builder(LOG_BATCH).description("Rows per decision-log flush")
+        .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
+    this.flushToPostgres = flushTimer("postgres");
+    this.flushToSpool = flushTimer("spool");
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public LiveStats live() {
+    return live;
+  }
+
+  public RecentDecisions recent() {
+    return recent;
+  }
+
+  /** One answered JSON-RPC request; {@code errorCode} null means a result. */
+  public void request(String method, Integer errorCode, long nanos) {
+    int m = METHODS.indexOf(method);
+    int methodIndex = m < 0 ? METHODS.indexOf("other") : m;
+    int known = errorCode == null ? 0 : outcomes.indexOf(Integer.toString(errorCode));
+    int outcomeIndex = known < 0 ? outcomes.size() - 1 : known;
+    int slot = methodIndex * outcomes.size() + outcomeIndex;
+    Timer timer = requestTimers.get(slot);
+    if (timer == null) {
+      timer = Timer.builder(REQUESTS).description("JSON-RPC requests by method and outcome (ok or the error code)")
+          .tag("method", METHODS.get(methodIndex)).tag("outcome", outcomes.get(outcomeIndex))
+          .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(10))
+          .register(registry);
+      requestTimers.compareAndSet(slot, null, timer);
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+    live.record(nanos / 1_000_000.0, errorCode);
+  }
+
+  /** An event recorded by trigger_event. */
+  public void event(String eventType) {
+    events.computeIfAbsent(eventType, type -> Counter.builder(EVENTS).tag("event_type", type)
+        .description("Events recorded, by type").register(registry)).increment();
+  }
+
+  /** A decision the caller received; {@code loop} null means none. Also feeds the live table. */
+  public void decision(String method, String userId, String loop, String outcome, String rationale, double latencyMs,
+      String decisionId) {
+    String loopTag = loop == null ? "none" : loop;
+    decisions.computeIfAbsent(loopTag + '|' + outcome, key -> Counter.builder(DECISIONS).tag("loop", loopTag)
+        .tag("outcome", outcome).description("Decisions by loop and outcome").register(registry)).increment();
+    recent.add(new JsonObject().put("time", Instant.now().toString()).put("method", method).put("user_id", userId)
+        .put("loop", loop).put("outcome", outcome).put("rationale", rationale).put("latency_ms", latencyMs)
+        .put("decision_id", decisionId));
+  }
+
+  public void cache(boolean hit) {
+    (hit ? cacheHits : cacheMisses).increment();
+  }
+
+  /** Gauges for the breaker's state (1 for the current one) and a counter of transitions into each state. */
+  public void breaker(Supplier<String> state) {
+    for (String s : BREAKER_STATES) {
+      Gauge.builder(BREAKER_STATE, state, current -> s.equals(current.get()) ? 1 : 0).tag("state", s)
+          .description("1 for the circuit breaker's current state").register(registry);
+      transitions.put(s, Counter.builder(BREAKER_TRANSITIONS).tag("to", s).description("Circuit breaker transitions")
+          .register(registry));
+    }
+  }
+
+  public void breakerTransition(String to) {
+    transitions.get(to).increment();
+  }
+
+  /** Gauges over the decision log: rows not yet durable, and the spool's depth. */
+  public <T> void decisionLog(T log, ToDoubleFunction<T> pending, ToDoubleFunction<T> spoolDepth) {
+    Gauge.builder(LOG_PENDING, log, pending).description("Decisions accepted and not yet durable").register(registry);
+    Gauge.builder(SPOOL_DEPTH, log, spoolDepth).description("Entries waiting in the outage spool").register(registry);
+  }
+
+  /** A decision-log flush of {@code rows} rows to PostgreSQL or to the spool. */
+  public void flush(int rows, boolean toSpool, long nanos) {
+    batchSizes.record(rows);
+    (toSpool ? flushToSpool : flushToPostgres).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer flushTimer(String target) {
+    return Timer.builder(LOG_FLUSH).tag("target", target).description("Decision-log flush latency")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
+  private static List<String> outcomeTags() {
+    List<String> tags = new java.util.ArrayList<>();
+    tags.add(OK);
+    for (int code : LiveStats.ERROR_CODES) {
+      tags.add(Integer.toString(code));
+    }
+    tags.add(OTHER_ERROR);
+    return List.copyOf(tags);
+  }
+}
