@@ -84,13 +84,15 @@ public final class DecisionLog extends VerticleBase {
   private int spoolAppendsInFlight;
   private boolean replaying;
   private boolean closing;
+  /** The spool held or took rows since the last "drained" line: worth telling the operator when it empties. */
+  private boolean outageToReport;
 
   public DecisionLog(DecisionStore store, Settings settings, LastError lastError, ServiceMetrics metrics) {
     this.store = store;
     this.settings = settings;
     this.lastError = lastError;
     this.metrics = metrics;
-    metrics.decisionLog(this, DecisionLog::pendingWrites, DecisionLog::spoolDepth);
+    metrics.decisionLog(this::pendingWrites, this::spoolDepth);
   }
 
   /**
@@ -103,6 +105,7 @@ public final class DecisionLog extends VerticleBase {
     return onSpool(() -> Spool.open(settings.spoolDir())).onSuccess(opened -> {
       spool = opened;
       spoolDepth = opened.depth();
+      outageToReport = spoolDepth > 0;
       if (spoolDepth > 0) {
         LOG.warn("Spool {} holds {} entries from an earlier run; replaying them into PostgreSQL once it is migrated",
             settings.spoolDir(), spoolDepth);
@@ -293,6 +296,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> divert(List<Pending> batch, String reason) {
+    outageToReport = true;
     if (!spooling) {
       spooling = true;
       LOG.warn("Writing decisions to the spool in {}: {}", settings.spoolDir(), reason);
@@ -356,7 +360,10 @@ public final class DecisionLog extends VerticleBase {
       } else {
         replaying = false;
         spooling = false;
-        LOG.info("Spool drained; writing decisions to PostgreSQL directly again");
+        if (outageToReport) {
+          LOG.info("Spool drained; writing decisions to PostgreSQL directly again");
+          outageToReport = false;
+        }
       }
     });
   }

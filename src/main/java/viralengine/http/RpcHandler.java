@@ -52,11 +52,15 @@ final class RpcHandler {
       Buffer buffer = ctx.body().buffer();
       body = JsonRpc.decode(buffer == null ? Buffer.buffer() : buffer, limits.maxBatch());
     } catch (RpcException e) {
+      metrics.request("invalid", e.code(), 0);
       Responses.rpcError(ctx, 200, e);
       return;
     }
     int work = body.entries().size();
     if (inFlight + work > limits.maxConcurrentRequests()) {
+      for (JsonRpc.Entry entry : body.entries()) {
+        metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);
+      }
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
       Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED,
           "Overloaded: more than limits.max_concurrent_requests=" + limits.maxConcurrentRequests() + " requests in flight"));

@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Every metric the service publishes, with tag values fixed in advance so recording never builds
@@ -126,7 +125,8 @@ public final class ServiceMetrics {
   /** Gauges for the breaker's state (1 for the current one) and a counter of transitions into each state. */
   public void breaker(Supplier<String> state) {
     for (String s : BREAKER_STATES) {
-      Gauge.builder(BREAKER_STATE, state, current -> s.equals(current.get()) ? 1 : 0).tag("state", s)
+      // The Supplier form: Micrometer keeps it strongly, where an object-plus-function gauge is held weakly.
+      Gauge.builder(BREAKER_STATE, () -> s.equals(state.get()) ? 1 : 0).tag("state", s)
           .description("1 for the circuit breaker's current state").register(registry);
       transitions.put(s, Counter.builder(BREAKER_TRANSITIONS).tag("to", s).description("Circuit breaker transitions")
           .register(registry));
@@ -138,9 +138,9 @@ public final class ServiceMetrics {
   }
 
   /** Gauges over the decision log: rows not yet durable, and the spool's depth. */
-  public <T> void decisionLog(T log, ToDoubleFunction<T> pending, ToDoubleFunction<T> spoolDepth) {
-    Gauge.builder(LOG_PENDING, log, pending).description("Decisions accepted and not yet durable").register(registry);
-    Gauge.builder(SPOOL_DEPTH, log, spoolDepth).description("Entries waiting in the outage spool").register(registry);
+  public void decisionLog(Supplier<Number> pending, Supplier<Number> spoolDepth) {
+    Gauge.builder(LOG_PENDING, pending).description("Decisions accepted and not yet durable").register(registry);
+    Gauge.builder(SPOOL_DEPTH, spoolDepth).description("Entries waiting in the outage spool").register(registry);
   }
 
   /** A decision-log flush of {@code rows} rows to PostgreSQL or to the spool. */

@@ -1,0 +1,79 @@
+package viralengine;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import viralengine.support.ServiceProcess;
+import viralengine.support.TestService;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The real JAR's stdout: JSON lines, request lines carry decision_id and request_id, the level comes from config. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LogsIT {
+  static final String CONTEXT_MARKER = "context-payload-must-not-be-logged";
+
+  static List<JsonObject> lines(ServiceProcess service) throws Exception {
+    List<JsonObject> lines = new ArrayList<>();
+    for (String line : service.log().split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(new JsonObject(line)); // throws if any line is not JSON
+      }
+    }
+    return lines;
+  }
+
+  static JsonObject call(ServiceProcess service, String method, JsonObject params) throws Exception {
+    JsonObject body = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", method).put("params", params);
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port + "/mcp/orchestrator/" + method))
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build();
+    return new JsonObject(ServiceProcess.HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body()).getJsonObject("result");
+  }
+
+  static boolean hasIds(JsonObject line, String decisionId, String requestId) {
+    return decisionId.equals(line.getString("decision_id")) && requestId.equals(line.getString("request_id"));
+  }
+
+  @Test
+  void atInfoADegradedAnswerIsLoggedWithItsIdsAndDecisionsAreNot() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-info-it", Map.of("LOG_LEVEL", "INFO",
+        "ORCHESTRATOR_TEST_DELAY_MS", "400", "ORCHESTRATOR_TEST_SLOW_CALLS", "1", "SPOOL_DIR", TestService.newSpoolDir()))) {
+      service.awaitReady();
+      JsonObject degraded = call(service, "select_loop", new JsonObject().put("user_id", "log-user").put("request_id", "log-info-1")
+          .put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      assertTrue(degraded.getBoolean("degraded"));
+      call(service, "trigger_event", new JsonObject().put("event_type", "session_ended").put("user_id", "log-user")
+          .put("request_id", "log-info-2").put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      Thread.sleep(500);
+      List<JsonObject> lines = lines(service);
+      assertTrue(lines.stream().anyMatch(l -> "WARN".equals(l.getString("level"))
+          && hasIds(l, degraded.getString("decision_id"), "log-info-1")), "the fallback line carries both ids");
+      assertTrue(lines.stream().noneMatch(l -> "DEBUG".equals(l.getString("level"))), "LOG_LEVEL=INFO hides debug lines");
+      assertFalse(service.log().contains(CONTEXT_MARKER), "context payloads are never logged");
+    }
+  }
+
+  @Test
+  void atDebugEveryDecisionIsLoggedWithItsIds() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-debug-it", Map.of("LOG_LEVEL", "DEBUG",
+        "SPOOL_DIR", TestService.newSpoolDir()))) {
+      service.awaitReady();
+      JsonObject result = call(service, "trigger_event", new JsonObject().put("event_type", "practice_completed")
+          .put("user_id", "log-user").put("request_id", "log-debug-1").put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      Thread.sleep(500);
+      List<JsonObject> decisionLines = lines(service).stream().filter(l -> "Decision recorded".equals(l.getString("message"))).toList();
+      assertEquals(1, decisionLines.stream().filter(l -> hasIds(l, result.getString("decision_id"), "log-debug-1")).count());
+      assertFalse(service.log().contains(CONTEXT_MARKER), "context payloads are never logged");
+    }
+  }
+}
