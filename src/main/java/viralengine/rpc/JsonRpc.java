@@ -1,8 +1,6 @@
 package viralengine.rpc;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -27,27 +25,27 @@ public final class JsonRpc {
   /** A decoded body: {@code batch} tells whether the answer must be an array. */
   public record Body(boolean batch, List<Entry> entries) {}
 
-  /**
-   * Decodes a body. Throws -32700 for text that is not JSON, -32600 for an empty batch or a batch
-   * longer than {@code maxBatch}.
-   */
+  /** Decodes a body with the default depth and string bounds; see {@link #decode(Buffer, JsonBounds)}. */
   public static Body decode(Buffer body, int maxBatch) {
-    Object value;
-    try {
-      value = Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw new RpcException(ErrorCodes.PARSE_ERROR, "Parse error: body is not valid JSON");
-    }
+    return decode(body, new JsonBounds(maxBatch, JsonBounds.DEFAULT_MAX_DEPTH, JsonBounds.DEFAULT_MAX_STRING_LENGTH));
+  }
+
+  /**
+   * Decodes a body. Throws -32700 for text that is not JSON, -32600 for JSON beyond the bounds, an empty
+   * batch, or a batch longer than the bound.
+   */
+  public static Body decode(Buffer body, JsonBounds bounds) {
+    Object value = bounds.parse(body);
     if (!(value instanceof JsonArray array)) {
       return new Body(false, List.of(entry(value)));
     }
     if (array.isEmpty()) {
       throw new RpcException(ErrorCodes.INVALID_REQUEST, "Invalid Request: empty batch");
     }
-    if (array.size() > maxBatch) {
+    if (array.size() > bounds.maxBatch()) {
       throw new RpcException(ErrorCodes.INVALID_REQUEST,
-          "Invalid Request: batch of " + array.size() + " exceeds limits.max_batch=" + maxBatch,
-          new JsonObject().put("limit", maxBatch).put("size", array.size()));
+          "Invalid Request: batch of " + array.size() + " exceeds limits.max_batch=" + bounds.maxBatch(),
+          new JsonObject().put("limit", bounds.maxBatch()).put("size", array.size()));
     }
     List<Entry> entries = new ArrayList<>(array.size());
     for (Object element : array) {

@@ -96,6 +96,50 @@ class JsonRpcTest {
     assertFalse(JsonRpc.error(null, new RpcException(-32603, "Internal error")).getJsonObject("error").containsKey("data"));
   }
 
+  static RpcException rejected(byte[] body, JsonBounds bounds) {
+    return assertThrows(RpcException.class, () -> JsonRpc.decode(Buffer.buffer(body), bounds));
+  }
+
+  @Test
+  void nestingBeyondTheBoundIsAnInvalidRequestNamingTheLimit() {
+    String deep = "{\"a\":".repeat(40) + "1" + "}".repeat(40);
+    RpcException e = rejected(deep.getBytes(java.nio.charset.StandardCharsets.UTF_8), new JsonBounds(10, 32, 1000));
+    assertEquals(-32600, e.code());
+    assertEquals("nesting depth", e.data().getString("limit"));
+    assertEquals(32, e.data().getInteger("max"));
+  }
+
+  @Test
+  void aStringBeyondTheBoundIsAnInvalidRequestNamingTheLimit() {
+    String body = "{\"jsonrpc\":\"2.0\",\"method\":\"" + "m".repeat(2000) + "\"}";
+    RpcException e = rejected(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), new JsonBounds(10, 32, 1000));
+    assertEquals(-32600, e.code());
+    assertEquals("string length", e.data().getString("limit"));
+  }
+
+  @Test
+  void aHugeNumberIsAnInvalidRequest() {
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":" + "9".repeat(500) + ",\"method\":\"m\"}";
+    assertEquals("number length", rejected(body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        new JsonBounds(10, 32, 1000)).data().getString("limit"));
+  }
+
+  @Test
+  void aDuplicateKeyIsAnInvalidRequest() {
+    RpcException e = rejected("{\"jsonrpc\":\"2.0\",\"method\":\"a\",\"method\":\"b\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        new JsonBounds(10, 32, 1000));
+    assertEquals(-32600, e.code());
+    assertEquals("duplicate key", e.data().getString("reason"));
+  }
+
+  @Test
+  void invalidUtf8IsAParseError() {
+    byte[] body = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    RpcException e = rejected(body, new JsonBounds(10, 32, 1000));
+    assertEquals(-32700, e.code());
+    assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+  }
+
   @Test
   void aLongCallerChosenFieldNameIsCutBeforeItIsEchoed() {
     RpcException e = RpcException.invalidParams("x".repeat(10_000), "is not a known param");

@@ -1,0 +1,81 @@
+package viralengine.auth;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Requires an API token: {@code Authorization: Bearer <token>}. Browser routes (the dashboard) also take
+ * HTTP Basic with the token as the password, because a browser cannot add a bearer header to a page load
+ * or an EventSource, but does prompt for Basic credentials and resend them. A missing or wrong token is
+ * 401 with a JSON body and a {@code WWW-Authenticate} challenge. With no tokens configured, everything passes.
+ */
+public final class BearerAuth implements Handler<RoutingContext> {
+  static final String REALM = "viral-engine";
+
+  private final TokenSet tokens;
+  private final boolean browser;
+
+  private BearerAuth(TokenSet tokens, boolean browser) {
+    this.tokens = tokens;
+    this.browser = browser;
+  }
+
+  /** For API routes: Bearer only. */
+  public static BearerAuth api(TokenSet tokens) {
+    return new BearerAuth(tokens, false);
+  }
+
+  /** For routes a browser opens: Bearer, or Basic with the token as the password. */
+  public static BearerAuth browser(TokenSet tokens) {
+    return new BearerAuth(tokens, true);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    if (!tokens.enabled()) {
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    String token = token(header);
+    if (tokens.accepts(token)) {
+      ctx.next();
+      return;
+    }
+    String challenge = "Bearer realm=\"" + REALM + "\"" + (token == null ? "" : ", error=\"invalid_token\"");
+    if (browser) {
+      challenge += ", Basic realm=\"" + REALM + "\", charset=\"UTF-8\"";
+    }
+    ctx.response().setStatusCode(401)
+        .putHeader("WWW-Authenticate", challenge)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(new JsonObject().put("error", "unauthorized")
+            .put("message", token == null ? "Missing API token: send Authorization: Bearer <token>" : "Invalid API token")
+            .encode());
+  }
+
+  private String token(String header) {
+    if (header == null) {
+      return null;
+    }
+    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    if (browser && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      try {
+        String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        return colon < 0 ? null : decoded.substring(colon + 1);
+      } catch (IllegalArgumentException notBase64) {
+        return "";
+      }
+    }
+    return "";
+  }
+}
