@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The whole configuration, typed and immutable. Every key, its default and its bounds live here;
@@ -21,7 +22,8 @@ public record AppConfig(
     Limits limits,
     DecisionLogSettings decisionLog,
     SpoolSettings spool,
-    String logLevel) {
+    String logLevel,
+    Mcp mcp) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -56,6 +58,21 @@ public record AppConfig(
 
   public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth) {}
 
+  /**
+   * DNS-rebinding protection for {@code /mcp}: the {@code Origin} and {@code Host} values accepted, besides
+   * the configured {@code http.host}. An entry without a port matches any port.
+   */
+  public record Mcp(List<String> allowedOrigins, List<String> allowedHosts) {}
+
+  /** A host name, an IPv4 address or a bracketed IPv6 address, with an optional port. */
+  static final Pattern HOST_ENTRY = Pattern.compile(
+      "(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?");
+  /** An origin as browsers send it: {@code http(s)://host[:port]}, no path. */
+  static final Pattern ORIGIN_ENTRY = Pattern.compile("(?i:https?)://" + HOST_ENTRY.pattern());
+  public static final List<String> DEFAULT_MCP_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
+  public static final List<String> DEFAULT_MCP_ORIGINS = List.of("http://localhost", "https://localhost",
+      "http://127.0.0.1", "https://127.0.0.1", "http://[::1]", "https://[::1]");
+
   public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
   private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
@@ -68,7 +85,8 @@ public record AppConfig(
       "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"),
       "decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity"),
       "spool", Set.of("dir", "flush_timeout_ms"),
-      "log", Set.of("level"));
+      "log", Set.of("level"),
+      "mcp", Set.of("allowed_origins", "allowed_hosts"));
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   /** Every dotted key this service reads, sorted. */
@@ -117,7 +135,10 @@ public record AppConfig(
         new SpoolSettings(
             s.string("spool.dir", "spool"),
             s.number("spool.flush_timeout_ms", 100, 1, 600_000)),
-        logLevel(s.string("log.level", "INFO")));
+        logLevel(s.string("log.level", "INFO")),
+        new Mcp(
+            s.strings("mcp.allowed_origins", DEFAULT_MCP_ORIGINS, 64, true, ORIGIN_ENTRY, "an origin such as http://localhost:4001"),
+            s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")));
   }
 
   private static String logLevel(String level) {

@@ -1,8 +1,12 @@
 package viralengine.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Reads one value per dotted key from the merged config sources and checks it.
@@ -100,5 +104,47 @@ final class Settings {
       return Boolean.parseBoolean(s);
     }
     throw new ConfigException(key, "must be true or false, got '" + v + "'");
+  }
+
+  /**
+   * A list of strings: a JSON array in the file, or one comma-separated string from the environment or a
+   * system property ({@code MCP_ALLOWED_HOSTS=localhost,api.example.com}). Each entry is trimmed and must
+   * match {@code entry}; at most {@code maxEntries} entries, and at least one unless {@code mayBeEmpty}.
+   */
+  List<String> strings(String key, List<String> def, int maxEntries, boolean mayBeEmpty, Pattern entry,
+      String entryName, String... envAliases) {
+    Object v = raw(key, envAliases);
+    if (v == null) {
+      return def;
+    }
+    List<String> values = new ArrayList<>();
+    if (v instanceof JsonArray array) {
+      for (Object element : array) {
+        if (!(element instanceof String s)) {
+          throw new ConfigException(key, "must be a list of strings, got '" + element + "'");
+        }
+        values.add(s.trim());
+      }
+    } else if (v instanceof String s) {
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          values.add(part.trim());
+        }
+      }
+    } else {
+      throw new ConfigException(key, "must be a list of strings, got '" + v + "'");
+    }
+    if (values.size() > maxEntries) {
+      throw new ConfigException(key, "must have at most " + maxEntries + " entries, got " + values.size());
+    }
+    if (values.isEmpty() && !mayBeEmpty) {
+      throw new ConfigException(key, "must not be empty");
+    }
+    for (String value : values) {
+      if (value.length() > 255 || !entry.matcher(value).matches()) {
+        throw new ConfigException(key, "each entry must be " + entryName + ", got '" + value + "'");
+      }
+    }
+    return List.copyOf(values);
   }
 }
