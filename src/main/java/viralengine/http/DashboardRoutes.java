@@ -28,6 +28,7 @@ final class DashboardRoutes {
   private final ServiceMetrics metrics;
   private final List<HttpServerResponse> subscribers = new ArrayList<>();
   private long timer = -1;
+  private boolean pushing;
 
   DashboardRoutes(Vertx vertx, OrchestratorClient orchestrator, ServiceMetrics metrics) {
     this.vertx = vertx;
@@ -72,7 +73,11 @@ final class DashboardRoutes {
   }
 
   private void push() {
-    orchestrator.health().onSuccess(health -> {
+    if (pushing) {
+      return; // the previous frame is still waiting for its health report
+    }
+    pushing = true;
+    orchestrator.health().onComplete(done -> pushing = false).onSuccess(health -> {
       String frame = "data: " + snapshot(health).encode() + "\n\n";
       for (HttpServerResponse subscriber : List.copyOf(subscribers)) {
         if (subscriber.writeQueueFull()) {

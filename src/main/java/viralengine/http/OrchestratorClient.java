@@ -106,6 +106,7 @@ final class OrchestratorClient {
       return Future.failedFuture(cause);
     }
     double latency = (System.nanoTime() - start) / 1_000_000.0;
+    lastError.record(method + ": " + cause.getMessage());
     LOG.warn("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
         kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
     JsonObject features = new JsonObject().put("fallback", FALLBACK_REASONS.getOrDefault(cause.code(), "orchestrator_error"))

@@ -9,7 +9,7 @@ public final class RecentDecisions {
   private final JsonObject[] ring = new JsonObject[CAPACITY];
   private long written;
 
-  /** {@code time, method, user_id, loop, rationale, latency_ms, decision_id, degraded}. */
+  /** {@code time, method, user_id, loop, outcome, rationale, latency_ms, decision_id}. */
   public synchronized void add(JsonObject decision) {
     ring[(int) (written % CAPACITY)] = decision;
     written++;
