@@ -16,6 +16,7 @@ import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
+import viralengine.mcp.McpEndpoint;
 import viralengine.metrics.ServiceMetrics;
 
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
+    // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
+    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health)).mount(router, body);
 
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not_found", "No route for " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
+import viralengine.orchestrator.ApiSchema;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.JsonRpc;
@@ -31,6 +32,8 @@ final class RpcHandler {
   private final OrchestratorClient orchestrator;
   private final AppConfig.Limits limits;
   private final Requests.Limits requestLimits;
+  /** The OpenRPC document {@code rpc.discover} answers, built once from {@link ApiSchema}. */
+  private final JsonObject openRpc;
   private final ServiceMetrics metrics;
   private int inFlight;
 
@@ -38,6 +41,7 @@ final class RpcHandler {
     this.orchestrator = orchestrator;
     this.limits = limits;
     this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
+    this.openRpc = ApiSchema.of(requestLimits).openRpc();
     this.metrics = metrics;
   }
 
@@ -125,6 +129,9 @@ final class RpcHandler {
     }
     if (Requests.HEALTH.equals(request.method())) {
       return orchestrator.health();
+    }
+    if (ApiSchema.DISCOVER.equals(request.method())) {
+      return Future.succeededFuture(openRpc.copy());
     }
     Requests.parse(request.method(), request.params(), requestLimits, Instant.now());
     return orchestrator.call(request.method(), request.params());

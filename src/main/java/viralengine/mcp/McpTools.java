@@ -1,0 +1,135 @@
+package viralengine.mcp;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.orchestrator.ApiSchema;
+import viralengine.orchestrator.Requests;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.RpcException;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The orchestrator's methods as MCP tools. Definitions come from {@link ApiSchema} (the same source as
+ * the OpenRPC document); calls are validated by {@link Requests} and go through the {@link McpEndpoint.Backend},
+ * which is the HTTP side's orchestrator client: same event-bus addresses, same circuit breaker, same
+ * fallback answers and decision log as JSON-RPC.
+ *
+ * <p>Argument errors and failures of the call are tool execution errors ({@code isError: true}, with a
+ * message a model can act on); an unknown tool or a malformed {@code tools/call} is a protocol error (-32602).
+ */
+final class McpTools {
+  private static final Logger LOG = LoggerFactory.getLogger(McpTools.class);
+
+  private final Map<String, ApiSchema.Method> byTool = new LinkedHashMap<>();
+  private final JsonArray definitions = new JsonArray();
+  private final Requests.Limits limits;
+  private final McpEndpoint.Backend backend;
+
+  McpTools(ApiSchema api, Requests.Limits limits, McpEndpoint.Backend backend) {
+    this.limits = limits;
+    this.backend = backend;
+    for (ApiSchema.Method method : api.methods()) {
+      byTool.put(method.tool(), method);
+      definitions.add(definition(method));
+    }
+  }
+
+  /** The tool definitions, in a fixed order (a copy: callers may decorate it). */
+  JsonArray definitions() {
+    return definitions.copy();
+  }
+
+  /** Runs {@code tools/call}; the future fails only with a protocol error ({@link McpException}). */
+  Future<JsonObject> call(JsonObject params) {
+    Object name = params.getValue("name");
+    if (!(name instanceof String tool)) {
+      return Future.failedFuture(invalidParams("Invalid params: tools/call needs params.name, the name of a tool", null));
+    }
+    ApiSchema.Method method = byTool.get(tool);
+    if (method == null) {
+      return Future.failedFuture(invalidParams("Unknown tool: " + cut(tool),
+          new JsonObject().put("tools", new JsonArray(byTool.keySet().stream().toList()))));
+    }
+    Object arguments = params.getValue("arguments");
+    if (arguments != null && !(arguments instanceof JsonObject)) {
+      return Future.failedFuture(invalidParams("Invalid params: tools/call params.arguments must be an object", null));
+    }
+    JsonObject args = arguments == null ? new JsonObject() : (JsonObject) arguments;
+    Future<JsonObject> outcome;
+    try {
+      outcome = run(method, args);
+    } catch (RpcException e) {
+      outcome = Future.failedFuture(e);
+    }
+    return outcome.transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
+  }
+
+  private Future<JsonObject> run(ApiSchema.Method method, JsonObject args) {
+    if (Requests.HEALTH.equals(method.name())) {
+      if (!args.isEmpty()) {
+        throw RpcException.invalidParams(args.fieldNames().iterator().next(),
+            "is not a known argument: " + method.tool() + " takes no arguments");
+      }
+      return backend.health().get();
+    }
+    Requests.parse(method.name(), args, limits, Instant.now());
+    return backend.call().apply(method.name(), args);
+  }
+
+  private static JsonObject success(JsonObject result) {
+    return new JsonObject()
+        .put("content", new JsonArray().add(text(result.encode())))
+        .put("structuredContent", result)
+        .put("isError", false);
+  }
+
+  private static JsonObject failure(String tool, Throwable cause) {
+    RpcException error;
+    if (cause instanceof RpcException rpc) {
+      error = rpc;
+    } else {
+      LOG.error("Unexpected failure running MCP tool {}", tool, cause);
+      error = new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error");
+    }
+    JsonObject detail = new JsonObject().put("code", error.code());
+    if (error.data() != null) {
+      detail.put("data", error.data());
+    }
+    return new JsonObject()
+        .put("content", new JsonArray().add(text(error.getMessage() + "\n" + detail.encode())))
+        .put("isError", true);
+  }
+
+  private static JsonObject definition(ApiSchema.Method method) {
+    return new JsonObject()
+        .put("name", method.tool())
+        .put("title", method.title())
+        .put("description", method.description())
+        .put("inputSchema", method.params())
+        .put("outputSchema", method.result())
+        .put("annotations", new JsonObject()
+            .put("title", method.title())
+            .put("readOnlyHint", method.readOnly())
+            .put("destructiveHint", false)
+            .put("idempotentHint", method.idempotent())
+            .put("openWorldHint", false));
+  }
+
+  private static JsonObject text(String text) {
+    return new JsonObject().put("type", "text").put("text", text);
+  }
+
+  private static McpException invalidParams(String message, JsonObject data) {
+    return new McpException(200, ErrorCodes.INVALID_PARAMS, message, data);
+  }
+
+  private static String cut(String value) {
+    return value.length() > 64 ? value.substring(0, 64) + "…" : value;
+  }
+}

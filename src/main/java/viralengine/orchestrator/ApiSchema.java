@@ -1,0 +1,410 @@
+package viralengine.orchestrator;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import viralengine.loops.LoopNames;
+import viralengine.rpc.ErrorCodes;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one description of the orchestrator's methods: names, prose, JSON Schemas of params and results,
+ * error codes and examples. The OpenRPC document ({@code rpc.discover}) and the MCP tool definitions are
+ * both generated from it, so the two can never drift apart; {@link Requests} remains the validator and
+ * the tests check that the schemas agree with what it accepts and what the service answers.
+ *
+ * <p>The schemas use only keywords that mean the same in JSON Schema draft-07 (OpenRPC's dialect) and
+ * 2020-12 (MCP's default dialect).
+ */
+public final class ApiSchema {
+  /** The OpenRPC service-discovery method. */
+  public static final String DISCOVER = "rpc.discover";
+  /** The OpenRPC version the document declares. */
+  public static final String OPENRPC_VERSION = "1.3.2";
+  public static final String TITLE = "viral-engine orchestrator";
+  private static final String VERSION = implementationVersion();
+  private static final String VISIBLE_ASCII = "^[!-~]+$";
+  private static final String PHASE_1 = "Phase 1: Event logged, no loops active yet";
+
+  /**
+   * One method. {@code tool} is its MCP tool name; {@code params} is an object schema whose properties
+   * are the named params; {@code readOnly} and {@code idempotent} feed the MCP tool annotations.
+   */
+  public record Method(String name, String tool, String title, String summary, String description,
+      JsonObject params, JsonObject result, List<Integer> errors, List<Example> examples,
+      boolean readOnly, boolean idempotent) {}
+
+  /** A documented call: named params and the result it answers with (ids and times differ per call). */
+  public record Example(String name, String description, JsonObject params, JsonObject result) {}
+
+  private static final Map<Integer, String> ERROR_NAMES = errorNames();
+  private static final Map<Integer, String> ERROR_MESSAGES = errorMessages();
+
+  private final Requests.Limits limits;
+  private final List<Method> methods;
+
+  private ApiSchema(Requests.Limits limits) {
+    this.limits = limits;
+    this.methods = List.of(triggerEvent(), selectLoop(), health());
+  }
+
+  /** The API as configured: the {@code context} bounds in the descriptions are the running ones. */
+  public static ApiSchema of(Requests.Limits limits) {
+    return new ApiSchema(limits);
+  }
+
+  /** trigger_event, select_loop and health, in that order. */
+  public List<Method> methods() {
+    return methods;
+  }
+
+  /** The version of this build ({@code Implementation-Version} of the JAR, or {@code dev}). */
+  public static String version() {
+    return VERSION;
+  }
+
+  /** The OpenRPC 1.3 document answered by {@code rpc.discover}. */
+  public JsonObject openRpc() {
+    JsonArray list = new JsonArray();
+    for (Method method : methods) {
+      list.add(openRpcMethod(method));
+    }
+    list.add(discoverMethod());
+    JsonObject errors = new JsonObject();
+    ERROR_NAMES.forEach((code, name) -> errors.put(name, errorObject(code)));
+    return new JsonObject()
+        .put("openrpc", OPENRPC_VERSION)
+        .put("info", new JsonObject()
+            .put("title", TITLE)
+            .put("version", VERSION)
+            .put("description", "The orchestrator agent of the tutoring product's growth engine: it records learning"
+                + " events, decides which viral loop (if any) to fire for a learner within the SLA, and keeps an audit"
+                + " trail of every decision in PostgreSQL. JSON-RPC 2.0 over HTTP: POST /mcp/orchestrator (any method,"
+                + " batches included) or POST /mcp/orchestrator/{method}. The same methods are MCP tools at POST /mcp."))
+        .put("methods", list)
+        .put("components", new JsonObject().put("errors", errors));
+  }
+
+  private JsonObject openRpcMethod(Method method) {
+    JsonArray params = new JsonArray();
+    JsonObject properties = method.params().getJsonObject("properties");
+    JsonArray required = method.params().getJsonArray("required", new JsonArray());
+    for (String name : properties.fieldNames()) {
+      JsonObject schema = properties.getJsonObject(name);
+      params.add(new JsonObject()
+          .put("name", name)
+          .put("description", schema.getString("description"))
+          .put("required", required.contains(name))
+          .put("schema", schema));
+    }
+    JsonArray errors = new JsonArray();
+    for (int code : method.errors()) {
+      errors.add(new JsonObject().put("$ref", "#/components/errors/" + ERROR_NAMES.get(code)));
+    }
+    JsonArray examples = new JsonArray();
+    for (Example example : method.examples()) {
+      JsonArray values = new JsonArray();
+      example.params().forEach(param -> values.add(new JsonObject().put("name", param.getKey()).put("value", param.getValue())));
+      examples.add(new JsonObject()
+          .put("name", example.name())
+          .put("description", example.description())
+          .put("params", values)
+          .put("result", new JsonObject().put("name", method.name() + " result").put("value", example.result())));
+    }
+    return new JsonObject()
+        .put("name", method.name())
+        .put("summary", method.summary())
+        .put("description", method.description())
+        .put("paramStructure", "by-name")
+        .put("params", params)
+        .put("result", new JsonObject().put("name", method.name() + " result").put("schema", method.result()))
+        .put("errors", errors)
+        .put("examples", examples);
+  }
+
+  private static JsonObject discoverMethod() {
+    JsonObject schema = new JsonObject()
+        .put("type", "object")
+        .put("description", "An OpenRPC document; see https://spec.open-rpc.org and the meta-schema at https://meta.open-rpc.org/.")
+        .put("required", new JsonArray().add("openrpc").add("info").add("methods"))
+        .put("properties", new JsonObject()
+            .put("openrpc", new JsonObject().put("type", "string"))
+            .put("info", new JsonObject().put("type", "object"))
+            .put("methods", new JsonObject().put("type", "array"))
+            .put("components", new JsonObject().put("type", "object")));
+    JsonObject example = new JsonObject()
+        .put("openrpc", OPENRPC_VERSION)
+        .put("info", new JsonObject().put("title", TITLE).put("version", VERSION))
+        .put("methods", new JsonArray().add(new JsonObject().put("name", Requests.TRIGGER_EVENT)))
+        .put("components", new JsonObject().put("errors", new JsonObject()));
+    return new JsonObject()
+        .put("name", DISCOVER)
+        .put("summary", "This document: every method with its params, result, errors and examples")
+        .put("description", "OpenRPC service discovery. Takes no params and returns this OpenRPC " + OPENRPC_VERSION
+            + " document. Also served at POST /mcp/orchestrator/rpc.discover.")
+        .put("paramStructure", "by-name")
+        .put("params", new JsonArray())
+        .put("result", new JsonObject().put("name", "OpenRPC document").put("schema", schema))
+        .put("errors", new JsonArray())
+        .put("examples", new JsonArray().add(new JsonObject()
+            .put("name", "Discover the API")
+            .put("params", new JsonArray())
+            .put("result", new JsonObject().put("name", "OpenRPC document").put("value", example))));
+  }
+
+  private static JsonObject errorObject(int code) {
+    JsonObject error = new JsonObject().put("code", code).put("message", ERROR_MESSAGES.get(code));
+    switch (code) {
+      case ErrorCodes.INVALID_PARAMS -> error.put("data", new JsonObject().put("field", "user_id").put("reason", "is required"));
+      case ErrorCodes.IDEMPOTENCY_CONFLICT -> error.put("data", new JsonObject().put("request_id", "req-0001"));
+      case ErrorCodes.TIMEOUT, ErrorCodes.CIRCUIT_OPEN, ErrorCodes.ORCHESTRATOR_ERROR ->
+          error.put("data", new JsonObject().put("decision_id", "ea8d311b-e8ff-4ff8-89c6-9a1695477366"));
+      default -> { }
+    }
+    return error;
+  }
+
+  // ---- the methods ----
+
+  private Method triggerEvent() {
+    JsonObject params = objectSchema(
+        new JsonArray().add("event_type").add("user_id"),
+        "event_type", eventTypeSchema("The learning event that happened."),
+        "user_id", idSchema("The learner's id: 1 to 128 visible ASCII characters, no spaces (send numeric ids as strings)."),
+        "request_id", idSchema("Optional idempotency key (1 to 128 visible ASCII characters). Retrying with the same"
+            + " request_id returns the first answer and records nothing new; reusing it with other params is error -32004."),
+        "occurred_at", new JsonObject().put("type", "string").put("format", "date-time").put("maxLength", 64)
+            .put("description", "When the event happened: ISO-8601 with an offset (for example 2026-11-25T10:15:30Z),"
+                + " at most 5 minutes ahead and at most 365 days old. Defaults to the time it was received."),
+        "context", contextSchema());
+    JsonObject result = resultSchema(
+        new JsonArray().add("decision_id").add("event_id").add("event_type").add("handler").add("action")
+            .add("loop").add("rationale").add("latency_ms"),
+        "decision_id", uuid("Id of the decision row in agent_decisions."),
+        "event_id", uuid("Id of the event row in viral_events."),
+        "event_type", eventTypeSchema("The event type, as sent."),
+        "handler", new JsonObject().put("type", "string").put("description", "The handler the event was routed to, e.g. practice_completed_handler."),
+        "action", new JsonObject().put("type", "string").put("description", "What the handler did with the event, e.g. logged."),
+        "loop", loopSchema(),
+        "rationale", rationale(),
+        "latency_ms", latency());
+    JsonObject exampleResult = new JsonObject()
+        .put("decision_id", "ea8d311b-e8ff-4ff8-89c6-9a1695477366")
+        .put("event_id", "d7f34f84-c9e1-4e4a-ae52-ea97347fdd8a")
+        .put("event_type", EventTypes.PRACTICE_COMPLETED)
+        .put("handler", "practice_completed_handler")
+        .put("action", "logged")
+        .putNull("loop")
+        .put("rationale", PHASE_1)
+        .put("latency_ms", 2.468751);
+    return new Method(Requests.TRIGGER_EVENT, Requests.TRIGGER_EVENT, "Record a learning event",
+        "Record a learner's learning event and decide which viral loop, if any, fires",
+        "Records a learning event (practice_completed, session_ended or diagnostic_completed) for a learner in"
+            + " viral_events, routes it to its handler, runs the loop-eligibility checks (active flag, trigger match,"
+            + " per-learner cooldown and daily cap) and logs the decision with its rationale in agent_decisions, all"
+            + " within the orchestrator's SLA (orchestrator.timeout_ms). The answer says which loop to show (loop is"
+            + " null when none fits; in Phase 1 no loop is active yet) and why. Send a request_id to make retries"
+            + " safe. If the orchestrator is slow or its circuit breaker is open, the call fails with -32001 or"
+            + " -32002 and nothing is decided: retry later with a new request_id.",
+        params, result,
+        List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.IDEMPOTENCY_CONFLICT, ErrorCodes.TIMEOUT, ErrorCodes.CIRCUIT_OPEN,
+            ErrorCodes.ORCHESTRATOR_ERROR, ErrorCodes.OVERLOADED, ErrorCodes.INTERNAL_ERROR),
+        List.of(new Example("A learner finished a practice set",
+            "Records the event and the decision under request_id example-req-0001; repeating it returns the same answer.",
+            new JsonObject().put("event_type", EventTypes.PRACTICE_COMPLETED).put("user_id", "learner-42")
+                .put("request_id", "example-req-0001")
+                .put("context", new JsonObject().put("skill", "fractions").put("score", 0.92)),
+            exampleResult)),
+        false, false);
+  }
+
+  private Method selectLoop() {
+    JsonObject params = objectSchema(
+        new JsonArray().add("user_id"),
+        "user_id", idSchema("The learner's id: 1 to 128 visible ASCII characters, no spaces (send numeric ids as strings)."),
+        "event_type", eventTypeSchema("Optional: the event the loop would follow; loops whose triggers do not include it are not eligible."),
+        "context", contextSchema(),
+        "request_id", idSchema("Optional idempotency key (1 to 128 visible ASCII characters). Retrying with the same"
+            + " request_id returns the first answer and records nothing new; reusing it with other params is error -32004."));
+    JsonObject result = resultSchema(
+        new JsonArray().add("decision_id").add("loop").add("eligible_loops").add("rationale").add("latency_ms"),
+        "decision_id", uuid("Id of the decision row in agent_decisions."),
+        "loop", loopSchema(),
+        "eligible_loops", new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "string"))
+            .put("description", "Every loop that passed the eligibility checks, best first."),
+        "rationale", rationale(),
+        "latency_ms", latency(),
+        "degraded", new JsonObject().put("type", "boolean")
+            .put("description", "Present and true only on the default decision, given when the orchestrator did not"
+                + " decide in time (slow, circuit open, not running): loop is null and eligible_loops is empty."));
+    JsonObject exampleResult = new JsonObject()
+        .put("decision_id", "6b0d42b3-0008-4a16-8a39-09f58b5a84dd")
+        .putNull("loop")
+        .put("eligible_loops", new JsonArray())
+        .put("rationale", PHASE_1)
+        .put("latency_ms", 0.443545);
+    return new Method(Requests.SELECT_LOOP, Requests.SELECT_LOOP, "Choose a viral loop",
+        "Choose the viral loop to show a learner now, without recording an event",
+        "Evaluates the viral loops (buddy_challenge, results_rally, proud_parent, tutor_spotlight) for a learner"
+            + " and logs the decision in agent_decisions, without recording an event. Answers which loop to show"
+            + " (null when none is eligible), every eligible loop and the reason. It never fails because the"
+            + " orchestrator is slow or unavailable: then it answers the default decision (loop null, degraded true).",
+        params, result,
+        List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.IDEMPOTENCY_CONFLICT, ErrorCodes.OVERLOADED),
+        List.of(new Example("Which loop should follow a finished session?",
+            "The learner has no active loop in Phase 1, so the answer is no loop.",
+            new JsonObject().put("user_id", "learner-42").put("event_type", EventTypes.SESSION_ENDED),
+            exampleResult)),
+        false, false);
+  }
+
+  private static Method health() {
+    JsonObject params = new JsonObject().put("type", "object").put("properties", new JsonObject())
+        .put("additionalProperties", false);
+    JsonObject database = new JsonObject().put("type", "object")
+        .put("required", new JsonArray().add("status"))
+        .put("properties", new JsonObject()
+            .put("status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("up").add("down").add("unknown")))
+            .put("latency_ms", new JsonObject().put("type", new JsonArray().add("number").add("null")))
+            .put("error", new JsonObject().put("type", "string")));
+    JsonObject lastError = new JsonObject().put("type", new JsonArray().add("object").add("null"))
+        .put("description", "The last error the service met, or null.")
+        .put("properties", new JsonObject()
+            .put("message", new JsonObject().put("type", "string"))
+            .put("at", new JsonObject().put("type", "string").put("format", "date-time")));
+    JsonObject result = resultSchema(
+        new JsonArray().add("status").add("circuit_breaker").add("database").add("last_error"),
+        "status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("ok").add("degraded").add("down"))
+            .put("description", "ok; degraded when the circuit breaker is not closed, PostgreSQL does not answer or"
+                + " decisions go to the local spool; down when no orchestrator answers."),
+        "uptime_seconds", nonNegativeInteger(),
+        "started_at", new JsonObject().put("type", "string").put("format", "date-time"),
+        "version", new JsonObject().put("type", "string"),
+        "active_loops", nonNegativeInteger(),
+        "cache_size", nonNegativeInteger(),
+        "last_error", lastError,
+        "circuit_breaker", new JsonObject().put("type", "string").put("enum", new JsonArray().add("closed").add("open").add("half_open")),
+        "database", database,
+        "pending_writes", nonNegativeInteger(),
+        "spool", new JsonObject().put("type", "object")
+            .put("properties", new JsonObject()
+                .put("active", new JsonObject().put("type", "boolean"))
+                .put("depth", nonNegativeInteger())),
+        "reason", new JsonObject().put("type", "string").put("description", "Only when status is down: why."));
+    JsonObject exampleResult = new JsonObject()
+        .put("status", "ok")
+        .put("uptime_seconds", 3)
+        .put("started_at", "2026-11-25T19:29:07.419Z")
+        .put("version", "0.1.0")
+        .put("active_loops", 0)
+        .put("cache_size", 1)
+        .putNull("last_error")
+        .put("circuit_breaker", "closed")
+        .put("database", new JsonObject().put("status", "up").put("latency_ms", 4.096295))
+        .put("pending_writes", 0)
+        .put("spool", new JsonObject().put("active", false).put("depth", 0));
+    return new Method(Requests.HEALTH, "orchestrator_health", "Orchestrator health",
+        "The orchestrator's health: status, database, circuit breaker, pending writes and spool",
+        "Reports whether the orchestrator can decide right now: status (ok, degraded or down), PostgreSQL"
+            + " reachability and latency, the circuit breaker's state, decisions accepted but not yet durable, the"
+            + " outage spool and the last error. Read-only; takes no params. Answers even while the circuit is open.",
+        params, result,
+        List.of(ErrorCodes.OVERLOADED),
+        List.of(new Example("Check the service", "A healthy service.", new JsonObject(), exampleResult)),
+        true, true);
+  }
+
+  // ---- schema pieces ----
+
+  private static JsonObject objectSchema(JsonArray required, Object... properties) {
+    return new JsonObject().put("type", "object").put("properties", properties(properties))
+        .put("required", required).put("additionalProperties", false);
+  }
+
+  private static JsonObject resultSchema(JsonArray required, Object... properties) {
+    return new JsonObject().put("type", "object").put("properties", properties(properties)).put("required", required);
+  }
+
+  private static JsonObject properties(Object... namesAndSchemas) {
+    JsonObject properties = new JsonObject();
+    for (int i = 0; i < namesAndSchemas.length; i += 2) {
+      properties.put((String) namesAndSchemas[i], namesAndSchemas[i + 1]);
+    }
+    return properties;
+  }
+
+  private static JsonObject idSchema(String description) {
+    return new JsonObject().put("type", "string").put("minLength", 1).put("maxLength", Requests.MAX_ID_LENGTH)
+        .put("pattern", VISIBLE_ASCII).put("description", description);
+  }
+
+  private static JsonObject eventTypeSchema(String description) {
+    return new JsonObject().put("type", "string").put("enum", new JsonArray(EventTypes.ALL)).put("description", description);
+  }
+
+  private JsonObject contextSchema() {
+    return new JsonObject().put("type", "object")
+        .put("description", "Optional free-form facts about the event, such as {\"skill\": \"fractions\", \"score\": 0.92};"
+            + " at most " + limits.maxContextBytes() + " bytes encoded and " + limits.maxContextDepth() + " levels deep.");
+  }
+
+  private static JsonObject uuid(String description) {
+    return new JsonObject().put("type", "string").put("format", "uuid").put("description", description);
+  }
+
+  private static JsonObject loopSchema() {
+    return new JsonObject().put("type", new JsonArray().add("string").add("null"))
+        .put("description", "The loop to show, or null for none. Seeded loops: " + String.join(", ",
+            LoopNames.BUDDY_CHALLENGE, LoopNames.RESULTS_RALLY, LoopNames.PROUD_PARENT, LoopNames.TUTOR_SPOTLIGHT) + ".");
+  }
+
+  private static JsonObject rationale() {
+    return new JsonObject().put("type", "string").put("description", "Why this decision, in words.");
+  }
+
+  private static JsonObject latency() {
+    return new JsonObject().put("type", "number").put("minimum", 0)
+        .put("description", "The orchestrator's time from receiving the call to its decision, in milliseconds.");
+  }
+
+  private static JsonObject nonNegativeInteger() {
+    return new JsonObject().put("type", "integer").put("minimum", 0);
+  }
+
+  private static Map<Integer, String> errorNames() {
+    Map<Integer, String> names = new LinkedHashMap<>();
+    names.put(ErrorCodes.PARSE_ERROR, "ParseError");
+    names.put(ErrorCodes.INVALID_REQUEST, "InvalidRequest");
+    names.put(ErrorCodes.METHOD_NOT_FOUND, "MethodNotFound");
+    names.put(ErrorCodes.INVALID_PARAMS, "InvalidParams");
+    names.put(ErrorCodes.INTERNAL_ERROR, "InternalError");
+    names.put(ErrorCodes.ORCHESTRATOR_ERROR, "OrchestratorError");
+    names.put(ErrorCodes.TIMEOUT, "Timeout");
+    names.put(ErrorCodes.CIRCUIT_OPEN, "CircuitOpen");
+    names.put(ErrorCodes.OVERLOADED, "Overloaded");
+    names.put(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict");
+    return names;
+  }
+
+  private static Map<Integer, String> errorMessages() {
+    Map<Integer, String> messages = new LinkedHashMap<>();
+    messages.put(ErrorCodes.PARSE_ERROR, "Parse error: the body is not valid JSON");
+    messages.put(ErrorCodes.INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 request, an empty or too long batch, or a method that does not match the path");
+    messages.put(ErrorCodes.METHOD_NOT_FOUND, "Method not found; data.methods lists the methods");
+    messages.put(ErrorCodes.INVALID_PARAMS, "Invalid params; data says which field and why");
+    messages.put(ErrorCodes.INTERNAL_ERROR, "Internal error (no details are given)");
+    messages.put(ErrorCodes.ORCHESTRATOR_ERROR, "The orchestrator failed or is not available; data.decision_id names the logged answer");
+    messages.put(ErrorCodes.TIMEOUT, "The orchestrator did not answer within the SLA; data.decision_id names the logged answer");
+    messages.put(ErrorCodes.CIRCUIT_OPEN, "The circuit breaker is open and the orchestrator was not called; data.decision_id names the logged answer");
+    messages.put(ErrorCodes.OVERLOADED, "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After)");
+    messages.put(ErrorCodes.IDEMPOTENCY_CONFLICT, "Idempotency conflict: request_id was already used with a different method or params");
+    return messages;
+  }
+
+  private static String implementationVersion() {
+    String version = ApiSchema.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+}
