@@ -65,6 +65,7 @@ public final class Service {
    */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
     Service service = new Service(vertx, config, registry);
+    warnIfOpen(config);
     return vertx.deployVerticle(service.log)
         .onSuccess(id -> service.logDeployment = id)
         .compose(id -> service.startOrchestrator()
@@ -136,6 +137,17 @@ public final class Service {
 
   private Future<Void> undeploy(String deployment) {
     return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+  }
+
+  private static void warnIfOpen(AppConfig config) {
+    int tokens = config.security().tokenHashes().size();
+    if (tokens == 0) {
+      LOG.warn("AUTHENTICATION IS DISABLED: no API tokens are configured, so every JSON-RPC, MCP, dashboard and"
+          + " metrics route is open to anyone who can reach port {}. Set ORCHESTRATOR_API_TOKENS (or"
+          + " auth.token_sha256) before exposing this service.", config.http().port());
+    } else {
+      LOG.info("API authentication enabled with {} token(s)", tokens);
+    }
   }
 
   private static String firstLine(Throwable err) {

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import viralengine.auth.TokenSet;
+import viralengine.rpc.Params;
+
 /**
  * The whole configuration, typed and immutable. Every key, its default and its bounds live here;
  * {@code conf/config.json} and the README list the same keys.
@@ -23,9 +26,16 @@ public record AppConfig(
     DecisionLogSettings decisionLog,
     SpoolSettings spool,
     String logLevel,
-    Mcp mcp) {
+    Mcp mcp,
+    Security security) {
 
   public record Http(String host, int port, int instances) {}
+
+  /**
+   * Who may call: SHA-256 hashes of the accepted API tokens (empty: auth disabled), whether
+   * {@code /metrics} is open without a token, and the origins CORS allows (empty: CORS off).
+   */
+  public record Security(Set<String> tokenHashes, boolean metricsPublic, List<String> corsOrigins) {}
 
   /** {@code url} is kept only to derive the options; it may hold a password, so never log it. */
   public record Database(PgConnectOptions connectOptions, int poolSize) {
@@ -56,7 +66,8 @@ public record AppConfig(
   /** Where decisions go while PostgreSQL is unreachable or slower than {@code flushTimeoutMs}. */
   public record SpoolSettings(String dir, long flushTimeoutMs) {}
 
-  public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth) {}
+  public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth,
+      int maxJsonDepth, int maxStringLength) {}
 
   /**
    * DNS-rebinding protection for {@code /mcp}: the {@code Origin} and {@code Host} values accepted, besides
@@ -75,18 +86,25 @@ public record AppConfig(
 
   public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
-  private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
-      "http", Set.of("host", "port", "instances"),
-      "database", Set.of("url", "pool_size"),
-      "orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "daily_cap", "loops_refresh_ms",
-          "idempotency_cache_size", "idempotency_ttl_ms"),
-      "circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms"),
-      "shutdown", Set.of("drain_timeout_ms"),
-      "limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes", "max_context_depth"),
-      "decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity"),
-      "spool", Set.of("dir", "flush_timeout_ms"),
-      "log", Set.of("level"),
-      "mcp", Set.of("allowed_origins", "allowed_hosts"));
+  private static final Map<String, Set<String>> KNOWN_KEYS = Map.ofEntries(
+      Map.entry("http", Set.of("host", "port", "instances", "cors_origins")),
+      Map.entry("database", Set.of("url", "pool_size")),
+      Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "daily_cap", "loops_refresh_ms",
+          "idempotency_cache_size", "idempotency_ttl_ms")),
+      Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
+      Map.entry("shutdown", Set.of("drain_timeout_ms")),
+      Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes",
+          "max_context_depth", "max_json_depth", "max_string_length")),
+      Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity")),
+      Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
+      Map.entry("log", Set.of("level")),
+      Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
+      Map.entry("auth", Set.of("tokens", "token_sha256")),
+      Map.entry("metrics", Set.of("public")));
+  /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
+  static final int MIN_TOKEN_LENGTH = 16;
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   /** Every dotted key this service reads, sorted. */
@@ -127,7 +145,9 @@ public record AppConfig(
             s.integer("limits.max_batch", 100, 1, 10_000),
             s.integer("limits.max_concurrent_requests", 100, 1, 1_000_000),
             s.integer("limits.max_context_bytes", 16_384, 2, 1_048_576),
-            s.integer("limits.max_context_depth", 8, 1, 64)),
+            s.integer("limits.max_context_depth", 8, 1, 64),
+            s.integer("limits.max_json_depth", 32, 4, 1_000),
+            s.integer("limits.max_string_length", 65_536, 256, 64 * 1_048_576)),
         new DecisionLogSettings(
             s.integer("decision_log.max_batch", 64, 1, 10_000),
             s.number("decision_log.max_delay_ms", 2, 0, 10_000),
@@ -138,7 +158,39 @@ public record AppConfig(
         logLevel(s.string("log.level", "INFO")),
         new Mcp(
             s.strings("mcp.allowed_origins", DEFAULT_MCP_ORIGINS, 64, true, ORIGIN_ENTRY, "an origin such as http://localhost:4001"),
-            s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")));
+            s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")),
+        new Security(
+            tokenHashes(s),
+            s.bool("metrics.public", false),
+            s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")));
+  }
+
+  /**
+   * Hashes from {@code auth.token_sha256}, plus plain tokens from {@code ORCHESTRATOR_API_TOKENS}
+   * (comma-separated), hashed here. Errors never echo a token.
+   */
+  private static Set<String> tokenHashes(Settings s) {
+    Set<String> hashes = new java.util.TreeSet<>(s.strings("auth.token_sha256", List.of(), 1_000, true, SHA256_HEX,
+        "a lower-case hex SHA-256 (64 characters)"));
+    Object plain = s.raw("auth.tokens", "ORCHESTRATOR_API_TOKENS");
+    if (plain == null) {
+      return Set.copyOf(hashes);
+    }
+    if (!(plain instanceof String list)) {
+      throw new ConfigException("auth.tokens", "must be a comma-separated string (set ORCHESTRATOR_API_TOKENS)");
+    }
+    for (String token : list.split(",")) {
+      String trimmed = token.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      if (trimmed.length() < MIN_TOKEN_LENGTH || !Params.VISIBLE_ASCII.matcher(trimmed).matches()) {
+        throw new ConfigException("auth.tokens", "every token must be at least " + MIN_TOKEN_LENGTH
+            + " visible ASCII characters (the value is not shown)");
+      }
+      hashes.add(TokenSet.sha256Hex(trimmed));
+    }
+    return Set.copyOf(hashes);
   }
 
   private static String logLevel(String level) {

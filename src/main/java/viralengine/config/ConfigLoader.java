@@ -37,7 +37,7 @@ public final class ConfigLoader {
   }
 
   private static List<String> envKeys() {
-    List<String> keys = new ArrayList<>(List.of("PORT", "DATABASE_URL"));
+    List<String> keys = new ArrayList<>(List.of("PORT", "DATABASE_URL", "ORCHESTRATOR_API_TOKENS"));
     for (String key : AppConfig.keys()) {
       keys.add(Settings.envName(key));
     }

@@ -11,6 +11,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.vertx.ext.web.handler.CorsHandler;
+import viralengine.auth.BearerAuth;
+import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
@@ -68,6 +71,9 @@ public final class HttpVerticle extends VerticleBase {
     RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
+    cors(router);
+    protect(router);
+
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
     router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
@@ -86,6 +92,35 @@ public final class HttpVerticle extends VerticleBase {
         "Request body exceeds limits.max_body_bytes=" + config.limits().maxBodyBytes())));
     router.errorHandler(500, this::internalError);
     return router;
+  }
+
+  /**
+   * Token checks on routes of their own, ahead of every other route: they run before any body is read.
+   * Every JSON-RPC and MCP route, the dashboard, and /metrics unless {@code metrics.public}; the health
+   * probes stay open.
+   */
+  private void protect(Router router) {
+    TokenSet tokens = TokenSet.ofHashes(config.security().tokenHashes());
+    BearerAuth api = BearerAuth.api(tokens);
+    BearerAuth browser = BearerAuth.browser(tokens);
+    router.route("/mcp").handler(api);
+    router.route("/mcp/*").handler(api);
+    router.route("/dashboard").handler(browser);
+    router.route("/dashboard/*").handler(browser);
+    if (!config.security().metricsPublic()) {
+      router.route("/metrics").handler(api);
+    }
+  }
+
+  /** CORS stays off (no headers at all) unless {@code http.cors_origins} names the origins to allow. */
+  private void cors(Router router) {
+    if (!config.security().corsOrigins().isEmpty()) {
+      router.route().handler(CorsHandler.create()
+          .addOrigins(config.security().corsOrigins())
+          .allowedMethods(java.util.Set.of(io.vertx.core.http.HttpMethod.GET, io.vertx.core.http.HttpMethod.POST))
+          .allowedHeaders(java.util.Set.of("content-type", "authorization", "accept", "mcp-protocol-version", "mcp-method", "mcp-name"))
+          .maxAgeSeconds(600));
+    }
   }
 
   private void requireAgent(RoutingContext ctx) {

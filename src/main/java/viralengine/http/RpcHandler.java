@@ -13,6 +13,7 @@ import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.ApiSchema;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.JsonBounds;
 import viralengine.rpc.JsonRpc;
 import viralengine.rpc.RpcException;
 
@@ -32,6 +33,7 @@ final class RpcHandler {
   private final OrchestratorClient orchestrator;
   private final AppConfig.Limits limits;
   private final Requests.Limits requestLimits;
+  private final JsonBounds json;
   /** The OpenRPC document {@code rpc.discover} answers, built once from {@link ApiSchema}. */
   private final JsonObject openRpc;
   private final ServiceMetrics metrics;
@@ -41,6 +43,7 @@ final class RpcHandler {
     this.orchestrator = orchestrator;
     this.limits = limits;
     this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
+    this.json = new JsonBounds(limits.maxBatch(), limits.maxJsonDepth(), limits.maxStringLength());
     this.openRpc = ApiSchema.of(requestLimits).openRpc();
     this.metrics = metrics;
   }
@@ -54,7 +57,7 @@ final class RpcHandler {
     JsonRpc.Body body;
     try {
       Buffer buffer = ctx.body().buffer();
-      body = JsonRpc.decode(buffer == null ? Buffer.buffer() : buffer, limits.maxBatch());
+      body = JsonRpc.decode(buffer == null ? Buffer.buffer() : buffer, json);
     } catch (RpcException e) {
       metrics.request("invalid", e.code(), 0);
       Responses.rpcError(ctx, 200, e);

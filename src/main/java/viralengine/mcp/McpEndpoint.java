@@ -57,8 +57,6 @@ public final class McpEndpoint {
   private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
   private static final String BASE64_PREFIX = "=?base64?";
   private static final String BASE64_SUFFIX = "?=";
-  /** The JSON-RPC endpoint's strict parser (depth, string length, duplicate keys, UTF-8); batches never reach it. */
-  private static final JsonBounds JSON = new JsonBounds(1, JsonBounds.DEFAULT_MAX_DEPTH, JsonBounds.DEFAULT_MAX_STRING_LENGTH);
 
   /**
    * How tools reach the orchestrator: the HTTP side's client ({@code OrchestratorClient::call} and
@@ -72,6 +70,8 @@ public final class McpEndpoint {
   private final OriginPolicy policy;
   private final McpProtocol protocol;
   private final int maxInFlight;
+  /** The JSON-RPC endpoint's strict parser and bounds (depth, string length, duplicate keys, UTF-8); batches never reach it. */
+  private final JsonBounds json;
   private int inFlight;
 
   public McpEndpoint(AppConfig config, Backend backend) {
@@ -79,6 +79,7 @@ public final class McpEndpoint {
     this.policy = OriginPolicy.of(config.mcp(), config.http().host());
     this.protocol = new McpProtocol(new McpTools(ApiSchema.of(limits), limits, backend));
     this.maxInFlight = config.limits().maxConcurrentRequests();
+    this.json = new JsonBounds(1, config.limits().maxJsonDepth(), config.limits().maxStringLength());
   }
 
   /** Registers {@code /mcp} without authentication. */
@@ -169,7 +170,7 @@ public final class McpEndpoint {
   }
 
   /** Accept and Content-Type, then the body: one JSON-RPC request or notification, never a batch. */
-  private static Message read(RoutingContext ctx) {
+  private Message read(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     if (!acceptsJsonAndEventStream(request.getHeader(HttpHeaders.ACCEPT))) {
       throw new McpException(406, ErrorCodes.INVALID_REQUEST,
@@ -181,7 +182,7 @@ public final class McpEndpoint {
     Buffer body = ctx.body().buffer();
     Object value;
     try {
-      value = JSON.parse(body == null ? Buffer.buffer() : body);
+      value = json.parse(body == null ? Buffer.buffer() : body);
     } catch (RpcException e) {
       throw new McpException(400, e.code(), e.getMessage(), e.data());
     }

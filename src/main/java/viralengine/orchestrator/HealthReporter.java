@@ -27,15 +27,17 @@ final class HealthReporter {
   private final IntSupplier cacheSize;
   private final Supplier<String> breakerState;
   private final LastError lastError;
+  private final String auth;
 
   HealthReporter(Pool pool, DecisionLog log, IntSupplier activeLoops, IntSupplier cacheSize,
-      Supplier<String> breakerState, LastError lastError) {
+      Supplier<String> breakerState, LastError lastError, boolean authEnabled) {
     this.pool = pool;
     this.log = log;
     this.activeLoops = activeLoops;
     this.cacheSize = cacheSize;
     this.breakerState = breakerState;
     this.lastError = lastError;
+    this.auth = authEnabled ? "enabled" : "disabled";
   }
 
   Future<JsonObject> report() {
@@ -54,6 +56,7 @@ final class HealthReporter {
           .put("circuit_breaker", breaker)
           .put("database", database)
           .put("pending_writes", log.pendingWrites())
+          .put("auth", auth)
           .put("spool", new JsonObject().put("active", log.spooling()).put("depth", log.spoolDepth()));
     });
   }

@@ -64,7 +64,8 @@ public final class OrchestratorVerticle extends VerticleBase {
     AppConfig.Orchestrator settings = config.orchestrator();
     orchestrator = new Orchestrator(log, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops, metrics);
-    health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError);
+    health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError,
+        !config.security().tokenHashes().isEmpty());
     return loopRepository.loadAll().compose(loaded -> {
       loops = loaded;
       LOG.info("Warm-up done: {} loops loaded, {} active", loaded.size(), activeLoopCount());

@@ -92,6 +92,37 @@ class AppConfigTest {
   }
 
   @Test
+  void plainTokensFromTheEnvironmentAreKeptOnlyAsHashes() {
+    AppConfig config = AppConfig.from(new JsonObject().put("ORCHESTRATOR_API_TOKENS", "first-token-0123456789, second-token-0123456789"));
+    assertEquals(java.util.Set.of(viralengine.auth.TokenSet.sha256Hex("first-token-0123456789"),
+        viralengine.auth.TokenSet.sha256Hex("second-token-0123456789")), config.security().tokenHashes());
+    assertFalse(config.toString().contains("first-token"), "the plain token is not kept");
+  }
+
+  @Test
+  void aWeakTokenIsRefusedWithoutEchoingIt() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("ORCHESTRATOR_API_TOKENS", "hunter2")));
+    assertTrue(e.getMessage().startsWith("config auth.tokens:"));
+    assertFalse(e.getMessage().contains("hunter2"));
+  }
+
+  @Test
+  void tokenHashesMustBeHexSha256() {
+    ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject()
+        .put("auth", new JsonObject().put("token_sha256", new io.vertx.core.json.JsonArray().add("abc")))));
+    assertTrue(e.getMessage().startsWith("config auth.token_sha256:"), e.getMessage());
+  }
+
+  @Test
+  void authIsOffAndMetricsClosedAndCorsOffByDefault() {
+    AppConfig config = AppConfig.from(new JsonObject());
+    assertTrue(config.security().tokenHashes().isEmpty());
+    assertFalse(config.security().metricsPublic());
+    assertTrue(config.security().corsOrigins().isEmpty());
+  }
+
+  @Test
   void everyKeyHasAnEnvironmentName() {
     assertTrue(AppConfig.keys().contains("circuit_breaker.max_failures"));
     assertEquals("CIRCUIT_BREAKER_MAX_FAILURES", Settings.envName("circuit_breaker.max_failures"));
