@@ -49,6 +49,8 @@ public final class DecisionLog extends VerticleBase {
   static final long REPLAY_FIRST_BACKOFF_MS = 100;
   static final long REPLAY_MAX_BACKOFF_MS = 5_000;
   static final long REPLAY_TIMEOUT_MS = 5_000;
+  /** Replay moves at least this many rows per round trip, whatever max_batch is: the backlog must drain fast. */
+  static final int REPLAY_BATCH = 500;
   private static final long DRAIN_POLL_MS = 10;
 
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
@@ -184,7 +186,8 @@ public final class DecisionLog extends VerticleBase {
 
   private void enqueue(Pending pending) {
     queue.add(pending);
-    if (queue.size() >= settings.maxBatch() || settings.maxDelayMs() == 0) {
+    // An idle writer flushes at once; while a flush is under way, rows gather for the next group commit.
+    if (queue.size() >= settings.maxBatch() || settings.maxDelayMs() == 0 || flushesInFlight == 0) {
       flushNow();
     } else if (flushTimer < 0) {
       flushTimer = vertx.setTimer(settings.maxDelayMs(), id -> {
@@ -199,9 +202,13 @@ public final class DecisionLog extends VerticleBase {
       vertx.cancelTimer(flushTimer);
       flushTimer = -1;
     }
-    while (!queue.isEmpty() && flushesInFlight < settings.maxConcurrentFlushes()) {
-      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
-      while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
+    // The spool is one thread with one fsync per append, so while spooling one flush at a time gathers
+    // everything waiting into one durable write, instead of queueing many small ones behind each other.
+    int maxFlushes = spooling ? 1 : settings.maxConcurrentFlushes();
+    int maxRows = spooling ? Math.max(REPLAY_BATCH, settings.maxBatch()) : settings.maxBatch();
+    while (!queue.isEmpty() && flushesInFlight < maxFlushes) {
+      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxRows));
+      while (!queue.isEmpty() && batch.size() < maxRows) {
         batch.add(queue.poll());
       }
       flushesInFlight++;
@@ -346,7 +353,7 @@ public final class DecisionLog extends VerticleBase {
       replaying = false;
       return;
     }
-    onSpool(() -> spool.head(settings.maxBatch())).compose(head -> {
+    onSpool(() -> spool.head(Math.max(REPLAY_BATCH, settings.maxBatch()))).compose(head -> {
       if (head.isEmpty()) {
         return Future.succeededFuture(false);
       }

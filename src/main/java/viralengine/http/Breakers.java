@@ -14,6 +14,7 @@ import java.util.Locale;
 
 /** The circuit breaker in front of the orchestrator: one per process, shared by every HTTP event loop. */
 public final class Breakers {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Breakers.class);
   private Breakers() {}
 
   /** The breaker, with its state and transitions published as metrics. */
@@ -26,9 +27,18 @@ public final class Breakers {
         .setNotificationAddress(null));
     metrics.breaker(() -> state(breaker));
     return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator())
-        .openHandler(v -> metrics.breakerTransition("open"))
-        .halfOpenHandler(v -> metrics.breakerTransition("half_open"))
-        .closeHandler(v -> metrics.breakerTransition("closed"));
+        .openHandler(v -> transition(metrics, "open"))
+        .halfOpenHandler(v -> transition(metrics, "half_open"))
+        .closeHandler(v -> transition(metrics, "closed"));
+  }
+
+  private static void transition(ServiceMetrics metrics, String to) {
+    metrics.breakerTransition(to);
+    if ("open".equals(to)) {
+      LOG.warn("Circuit breaker opened: the orchestrator failed too often; answering in its place until a trial call succeeds");
+    } else {
+      LOG.info("Circuit breaker {}", to.replace('_', '-'));
+    }
   }
 
   /** A caller's bad input is not the orchestrator's failure, so it must not open the circuit. */

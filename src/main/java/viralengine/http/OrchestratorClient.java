@@ -43,6 +43,10 @@ final class OrchestratorClient {
       ErrorCodes.CIRCUIT_OPEN, "circuit_open",
       ErrorCodes.ORCHESTRATOR_ERROR, "orchestrator_unavailable");
 
+  private static final long WARN_INTERVAL_MS = 1_000;
+  private static final java.util.concurrent.atomic.AtomicLong lastWarnAt = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong suppressed = new java.util.concurrent.atomic.AtomicLong();
+
   private final Vertx vertx;
   private final CircuitBreaker breaker;
   private final DecisionLog log;
@@ -86,6 +90,25 @@ final class OrchestratorClient {
             .put("reason", notAnswering(err)));
   }
 
+  /**
+   * Every such answer is logged with its ids, but at most one per second at WARN (with how many were
+   * folded into DEBUG since): an open circuit can answer thousands a second.
+   */
+  private void logAnsweredInstead(String method, JsonObject params, UUID decisionId, RpcException cause) {
+    long now = System.currentTimeMillis();
+    long last = lastWarnAt.get();
+    boolean warn = now - last >= WARN_INTERVAL_MS && lastWarnAt.compareAndSet(last, now);
+    if (warn) {
+      LOG.warn("Answered in the orchestrator's place: {} ({} more since the last such line)", cause.getMessage(),
+          suppressed.getAndSet(0), kv("decision_id", decisionId), kv("request_id", params.getString("request_id")),
+          kv("method", method), kv("cause_code", cause.code()));
+    } else {
+      suppressed.incrementAndGet();
+      LOG.debug("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
+          kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
+    }
+  }
+
   private String notAnswering(Throwable err) {
     JsonObject last = lastError.toJson();
     return "orchestrator did not answer: " + toRpc(err).getMessage()
@@ -107,8 +130,7 @@ final class OrchestratorClient {
     }
     double latency = (System.nanoTime() - start) / 1_000_000.0;
     lastError.record(method + ": " + cause.getMessage());
-    LOG.warn("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
-        kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
+    logAnsweredInstead(method, params, decisionId, cause);
     JsonObject features = new JsonObject().put("fallback", FALLBACK_REASONS.getOrDefault(cause.code(), "orchestrator_error"))
         .put("cause_code", cause.code());
     String requestId = params.getString("request_id");

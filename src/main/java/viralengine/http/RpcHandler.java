@@ -94,6 +94,10 @@ final class RpcHandler {
     }
     if (responses.isEmpty()) {
       Responses.noContent(ctx);
+    } else if (!batch && isOverloaded(responses.getJsonObject(0))) {
+      // However the overload was found (in-flight bound, full write queue), it answers the same way.
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+      Responses.json(ctx, 503, responses.getJsonObject(0));
     } else {
       Responses.json(ctx, 200, batch ? responses : responses.getJsonObject(0));
     }
@@ -146,6 +150,11 @@ final class RpcHandler {
     }
     LOG.error("Unexpected failure answering a JSON-RPC request", err);
     return new RpcException(ErrorCodes.INTERNAL_ERROR, "Internal error");
+  }
+
+  private static boolean isOverloaded(JsonObject response) {
+    JsonObject error = response.getJsonObject("error");
+    return error != null && Integer.valueOf(ErrorCodes.OVERLOADED).equals(error.getInteger("code"));
   }
 
   static boolean isJson(String contentType) {
