@@ -292,6 +292,8 @@ public final class ApiSchema {
             .put("properties", new JsonObject()
                 .put("active", new JsonObject().put("type", "boolean"))
                 .put("depth", nonNegativeInteger())),
+        "auth", new JsonObject().put("type", "string").put("enum", new JsonArray().add("enabled").add("disabled"))
+            .put("description", "Whether API tokens are required; disabled is for local development only."),
         "reason", new JsonObject().put("type", "string").put("description", "Only when status is down: why."));
     JsonObject exampleResult = new JsonObject()
         .put("status", "ok")
@@ -304,7 +306,8 @@ public final class ApiSchema {
         .put("circuit_breaker", "closed")
         .put("database", new JsonObject().put("status", "up").put("latency_ms", 4.096295))
         .put("pending_writes", 0)
-        .put("spool", new JsonObject().put("active", false).put("depth", 0));
+        .put("spool", new JsonObject().put("active", false).put("depth", 0))
+        .put("auth", "disabled");
     return new Method(Requests.HEALTH, "orchestrator_health", "Orchestrator health",
         "The orchestrator's health: status, database, circuit breaker, pending writes and spool",
         "Reports whether the orchestrator can decide right now: status (ok, degraded or down), PostgreSQL"
