@@ -39,6 +39,26 @@ public final class ApiSchema {
   /** A documented call: named params and the result it answers with (ids and times differ per call). */
   public record Example(String name, String description, JsonObject params, JsonObject result) {}
 
+  /** One documented error: its JSON-RPC code, its OpenRPC component name, and what it means. */
+  private record ErrorDoc(int code, String name, String message) {}
+
+  private static final List<ErrorDoc> ERRORS = List.of(
+      new ErrorDoc(ErrorCodes.PARSE_ERROR, "ParseError", "Parse error: the body is not valid JSON"),
+      new ErrorDoc(ErrorCodes.INVALID_REQUEST, "InvalidRequest",
+          "Invalid Request: not a JSON-RPC 2.0 request, an empty or too long batch, or a method that does not match the path"),
+      new ErrorDoc(ErrorCodes.METHOD_NOT_FOUND, "MethodNotFound", "Method not found; data.methods lists the methods"),
+      new ErrorDoc(ErrorCodes.INVALID_PARAMS, "InvalidParams", "Invalid params; data says which field and why"),
+      new ErrorDoc(ErrorCodes.INTERNAL_ERROR, "InternalError", "Internal error (no details are given)"),
+      new ErrorDoc(ErrorCodes.ORCHESTRATOR_ERROR, "OrchestratorError",
+          "The orchestrator failed or is not available; data.decision_id names the logged answer"),
+      new ErrorDoc(ErrorCodes.TIMEOUT, "Timeout", "The orchestrator did not answer within the SLA; data.decision_id names the logged answer"),
+      new ErrorDoc(ErrorCodes.CIRCUIT_OPEN, "CircuitOpen",
+          "The circuit breaker is open and the orchestrator was not called; data.decision_id names the logged answer"),
+      new ErrorDoc(ErrorCodes.OVERLOADED, "Overloaded",
+          "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After)"),
+      new ErrorDoc(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict",
+          "Idempotency conflict: request_id was already used with a different method or params"));
+
   private static final Map<Integer, String> ERROR_NAMES = errorNames();
   private static final Map<Integer, String> ERROR_MESSAGES = errorMessages();
 
@@ -378,31 +398,13 @@ public final class ApiSchema {
 
   private static Map<Integer, String> errorNames() {
     Map<Integer, String> names = new LinkedHashMap<>();
-    names.put(ErrorCodes.PARSE_ERROR, "ParseError");
-    names.put(ErrorCodes.INVALID_REQUEST, "InvalidRequest");
-    names.put(ErrorCodes.METHOD_NOT_FOUND, "MethodNotFound");
-    names.put(ErrorCodes.INVALID_PARAMS, "InvalidParams");
-    names.put(ErrorCodes.INTERNAL_ERROR, "InternalError");
-    names.put(ErrorCodes.ORCHESTRATOR_ERROR, "OrchestratorError");
-    names.put(ErrorCodes.TIMEOUT, "Timeout");
-    names.put(ErrorCodes.CIRCUIT_OPEN, "CircuitOpen");
-    names.put(ErrorCodes.OVERLOADED, "Overloaded");
-    names.put(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict");
+    ERRORS.forEach(e -> names.put(e.code(), e.name()));
     return names;
   }
 
   private static Map<Integer, String> errorMessages() {
     Map<Integer, String> messages = new LinkedHashMap<>();
-    messages.put(ErrorCodes.PARSE_ERROR, "Parse error: the body is not valid JSON");
-    messages.put(ErrorCodes.INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 request, an empty or too long batch, or a method that does not match the path");
-    messages.put(ErrorCodes.METHOD_NOT_FOUND, "Method not found; data.methods lists the methods");
-    messages.put(ErrorCodes.INVALID_PARAMS, "Invalid params; data says which field and why");
-    messages.put(ErrorCodes.INTERNAL_ERROR, "Internal error (no details are given)");
-    messages.put(ErrorCodes.ORCHESTRATOR_ERROR, "The orchestrator failed or is not available; data.decision_id names the logged answer");
-    messages.put(ErrorCodes.TIMEOUT, "The orchestrator did not answer within the SLA; data.decision_id names the logged answer");
-    messages.put(ErrorCodes.CIRCUIT_OPEN, "The circuit breaker is open and the orchestrator was not called; data.decision_id names the logged answer");
-    messages.put(ErrorCodes.OVERLOADED, "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After)");
-    messages.put(ErrorCodes.IDEMPOTENCY_CONFLICT, "Idempotency conflict: request_id was already used with a different method or params");
+    ERRORS.forEach(e -> messages.put(e.code(), e.message()));
     return messages;
   }
 

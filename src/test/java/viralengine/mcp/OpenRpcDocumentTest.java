@@ -213,7 +213,10 @@ class OpenRpcDocumentTest {
         JsonObject documented = example.getJsonObject("result").getJsonObject("value");
         assertEquals(new TreeSet<>(documented.fieldNames()), new TreeSet<>(actual.fieldNames()), name);
         for (String field : documented.fieldNames()) {
-          assertEquals(kind(documented.getValue(field)), kind(actual.getValue(field)), name + "." + field);
+          // A documented null (last_error, loop) may be a value at run time; the schema check above covers both.
+          if (documented.getValue(field) != null) {
+            assertEquals(kind(documented.getValue(field)), kind(actual.getValue(field)), name + "." + field);
+          }
         }
       }
     }
