@@ -26,11 +26,12 @@ ENV SPOOL_DIR=/data/spool
 VOLUME ["/data"]
 EXPOSE 4001
 
+# Heap at 40% of the container: the JVM needs ~130 MB besides the heap (metaspace, code cache, threads), and
+# bench/RESULTS.md measured a 244 MB peak RSS with a 96 MB heap, so a 256 MB machine gets a ~100 MB heap.
 # Exec form: the JVM is PID 1 and receives SIGTERM itself, which starts the graceful drain.
 ENTRYPOINT ["java", \
-  "-XX:MaxRAMPercentage=75.0", \
-  "-XX:InitialRAMPercentage=50.0", \
-  "-XX:+UseG1GC", \
+  "-XX:MaxRAMPercentage=40.0", \
+  "-XX:+UseSerialGC", \
   "-XX:+ExitOnOutOfMemoryError", \
   "-Dfile.encoding=UTF-8", \
   "-jar", "/app/viral-engine.jar"]

@@ -113,9 +113,11 @@ start_bare() { # $1 java binary, $2 label
   "$1" $JAVA_OPTS -cp "$JAR" viralengine.bench.BareRoute "$PORT" >"$WORK/bare-$2.log" 2>&1 &
   PID=$!
 }
+# --max-time: a probe that connects while the HTTP verticles start can hang forever (an NPE in Vert.x's
+# VertxHttpServerMetrics.requestBegin, "socketMetric is null", seen once in 12 starts on 2026-11-25).
 wait_ready() { # prints ms from start to 200 on /health/ready
   for _ in $(seq 1 3000); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" 2>/dev/null)" = 200 ]; then
+    if [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$BASE/health/ready" 2>/dev/null)" = 200 ]; then
       echo $(( $(now_ms) - START_MS )); return 0
     fi
     kill -0 "$PID" 2>/dev/null || break
@@ -127,7 +129,7 @@ stop_jvm() { kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
 settle() { # the service: wait until every accepted decision is durable
   local h
   for _ in $(seq 1 1200); do
-    h=$(curl -s "$BASE/mcp/orchestrator/health")
+    h=$(curl -s --max-time 5 "$BASE/mcp/orchestrator/health")
     if grep -q '"pending_writes":0[,}]' <<<"$h" && grep -q '"spool":{"active":false,"depth":0}' <<<"$h"; then return 0; fi
     sleep 0.1
   done
