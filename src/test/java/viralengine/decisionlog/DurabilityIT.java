@@ -35,6 +35,12 @@ class DurabilityIT {
   static Vertx proxyVertx;
   static PgProxy proxy;
 
+  /** A test that fails with the proxy cut must not leave the next one without a database. */
+  @org.junit.jupiter.api.AfterEach
+  void healProxy() {
+    proxy.restore();
+  }
+
   @BeforeAll
   static void startProxy() {
     proxyVertx = Vertx.vertx();
@@ -49,7 +55,10 @@ class DurabilityIT {
 
   /** Keeps IN_FLIGHT trigger_event requests going until {@code stop} is set or the process dies. */
   static CompletableFuture<List<Outcome>> load(ServiceProcess service, String prefix, AtomicBoolean stop) {
-    return CompletableFuture.supplyAsync(() -> {
+    // Its own thread: the loop blocks on permits, and the HTTP client may complete requests on the common
+    // pool (it does on JDK 25), which a blocked common-pool thread would starve.
+    java.util.concurrent.ExecutorService loader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    CompletableFuture<List<Outcome>> done = CompletableFuture.supplyAsync(() -> {
       List<CompletableFuture<Outcome>> sent = new ArrayList<>();
       Semaphore slots = new Semaphore(IN_FLIGHT);
       try {
@@ -62,7 +71,9 @@ class DurabilityIT {
         throw new IllegalStateException(e);
       }
       return sent.stream().map(CompletableFuture::join).toList();
-    });
+    }, loader);
+    done.whenComplete((outcomes, error) -> loader.shutdown());
+    return done;
   }
 
   static Map<String, String> env(String spoolDir) {

@@ -51,7 +51,7 @@ public final class ServiceProcess implements AutoCloseable {
     Path log = Path.of("target", logName + ".log");
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     builder.environment().put("PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");
     builder.environment().put("DATABASE_URL", TestDatabase.get().url());
