@@ -42,7 +42,7 @@ LOW_CONN=${LOW_CONN:-4}
 COMMON_ENV=${COMMON_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MAX_FAILURES=10000}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-LUA=bench/decision_log.lua
+LUA=bench/rpc.lua
 
 # name | env for the JAR | description
 CONFIGS=(
@@ -138,7 +138,7 @@ measure() { # $1 config, $2 connections, $3 repetition
   before_ok=$(sql "SELECT count(*) FROM agent_decisions WHERE success")
   before_all=$(sql "SELECT count(*) FROM agent_decisions")
   before_pg=$(flushes postgres); before_spool=$(flushes spool)
-  out=$(wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$LUA" "$BASE" -- "$prefix")
+  out=$(wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$LUA" "$BASE" -- trigger_event "$prefix")
   echo "$out" >"$WORK/wrk-$1-c$2-r$3.txt"
   settle
   line=$(grep '^BENCH ' <<<"$out")
@@ -171,7 +171,7 @@ for rep in $(seq 1 "$REPS"); do
     IFS='|' read -r name cfg_env _ <<<"$cfg"
     log "rep $rep/$REPS config $name: starting"
     start_service "$cfg_env" "$name-$rep"
-    wrk -t"$THREADS" -c"$HIGH_CONN" -d"$WARMUP" -s "$LUA" "$BASE" -- "$DB-$name-warmup-$rep" >/dev/null
+    wrk -t"$THREADS" -c"$HIGH_CONN" -d"$WARMUP" -s "$LUA" "$BASE" -- trigger_event "$DB-$name-warmup-$rep" >/dev/null
     settle
     sql "TRUNCATE agent_decisions, viral_events, loop_exposures" && sql "CHECKPOINT"
     for conns in "$HIGH_CONN" "$LOW_CONN"; do
@@ -235,8 +235,8 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "## Decision log: group commit vs one INSERT per request ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
     echo "- Command: \`${COMMAND}\`. Per service start a ${WARMUP} warm-up at $HIGH_CONN connections, then"
-    echo "  \`wrk -t$THREADS -c$HIGH_CONN -d$DURATION --latency -s $LUA http://127.0.0.1:PORT -- PREFIX\` and"
-    echo "  \`wrk -t$THREADS -c$LOW_CONN -d$DURATION --latency -s $LUA http://127.0.0.1:PORT -- PREFIX\`"
+    echo "  \`wrk -t$THREADS -c$HIGH_CONN -d$DURATION --latency -s $LUA http://127.0.0.1:PORT -- trigger_event PREFIX\` and"
+    echo "  \`wrk -t$THREADS -c$LOW_CONN -d$DURATION --latency -s $LUA http://127.0.0.1:PORT -- trigger_event PREFIX\`"
     echo "  (POST /mcp/orchestrator/trigger_event, a unique request_id per request); $REPS repetitions, configurations"
     echo "  interleaved (A, B, A, B, ...); audit tables emptied and a CHECKPOINT taken after each warm-up."
     echo "- Machine: $(nproc) cores ($CPU), $MEM; $JDK; PostgreSQL $PGV (fsync on, defaults); $WRKV."
