@@ -56,6 +56,9 @@ public final class DecisionLog extends VerticleBase {
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
       int maxConcurrentFlushes, long drainTimeoutMs) {}
 
+  /** What a spool write reports back: which rows it took, and the depth after it. */
+  private record Appended(List<Boolean> added, long depth) {}
+
   /** One row on its way: settled once, on the caller's context. */
   private static final class Pending {
     final Object entry;
@@ -320,13 +323,12 @@ public final class DecisionLog extends VerticleBase {
     List<JsonObject> encoded = rows.stream().map(p -> LogCodec.encode(p.entry)).toList();
     spoolAppendsInFlight++;
     long started = System.nanoTime();
-    return onSpool(() -> new Object[] {spool.append(encoded), spool.depth()}).transform(appended -> {
+    return onSpool(() -> new Appended(spool.append(encoded), spool.depth())).transform(appended -> {
       spoolAppendsInFlight--;
       if (appended.succeeded()) {
         metrics.flush(rows.size(), true, System.nanoTime() - started);
-        @SuppressWarnings("unchecked")
-        List<Boolean> added = (List<Boolean>) appended.result()[0];
-        spoolDepth = (Long) appended.result()[1];
+        List<Boolean> added = appended.result().added();
+        spoolDepth = appended.result().depth();
         for (int i = 0; i < rows.size(); i++) {
           settle(rows.get(i), added.get(i));
         }
