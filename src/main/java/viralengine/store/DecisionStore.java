@@ -4,16 +4,19 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
- * SQL for the audit trail: events, decisions and loop exposures. Each decision is one statement, so
- * its event and exposure land with it or not at all; a batch of them is one {@code executeBatch}, which
- * PostgreSQL runs as one implicit transaction: one commit for the whole group.
+ * SQL for the audit trail: events, decisions and loop exposures. A batch of decisions is one statement
+ * (one array per column), so each decision's event and exposure land with it or not at all, and the
+ * whole group costs one plan, one round trip and one commit.
  *
  * <p>Two writers may target the same {@code decision_id}: the orchestrator, and the HTTP side when it
  * answered in the orchestrator's place. The orchestrator never overwrites; the fallback always does,
@@ -25,30 +28,40 @@ public final class DecisionStore {
   static final String AGENT_ID = "orchestrator";
 
   /**
-   * $16 = replay. Live ({@code false}): a taken request_id or decision_id inserts nothing, which is the
-   * idempotency signal. Replay from the spool ({@code true}): a taken decision_id means it is already
-   * there; a request_id taken by another decision is dropped from this row (and named in features_used)
-   * so that an acknowledged decision is never lost.
+   * The whole batch in one statement: one array per column, unnested in order. $16 = replay. Live
+   * ({@code false}): a taken request_id or decision_id inserts nothing, which is the idempotency signal.
+   * Replay from the spool ({@code true}): a taken decision_id means it is already there; a request_id
+   * taken by another decision (or by an earlier row of the batch) is dropped from this row and named in
+   * features_used, so that an acknowledged decision is never lost. Returns the decision ids that went in.
    */
-  private static final String INSERT_DECISION = "WITH rid AS ("
-      + " SELECT CASE WHEN $16 AND EXISTS (SELECT 1 FROM agent_decisions WHERE request_id = $2) THEN NULL"
-      + " ELSE $2::text END AS request_id),"
+  private static final String INSERT_DECISIONS = "WITH input AS ("
+      + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
+      + " $6::text[], $7::jsonb[], $8::bigint[], $9::float8[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[],"
+      + " $14::timestamptz[], $15::jsonb[]) WITH ORDINALITY AS t(decision_id, request_id, method, input_params,"
+      + " output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id, occurred_at,"
+      + " received_at, context, ord) ORDER BY decision_id, ord),"
+      + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
+      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id)"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
+      + " FROM input),"
       + " decision AS ("
       + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
       + " features_used, loop_id, latency_ms, event_id, success)"
-      + " SELECT $1, rid.request_id, '" + AGENT_ID + "', $3, $4, $5, $6,"
-      + " CASE WHEN rid.request_id IS NULL AND $2 IS NOT NULL"
-      + " THEN $7::jsonb || jsonb_build_object('request_id', $2::text, 'request_id_held_by_earlier_decision', true)"
-      + " ELSE $7::jsonb END,"
-      + " $8, $9, $10, true FROM rid"
+      + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
+      + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
+      + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
+      + " ELSE features_used END,"
+      + " loop_id, latency_ms, event_id, true FROM rid ORDER BY ord"
       + " ON CONFLICT DO NOTHING RETURNING decision_id, loop_id, request_id),"
       + " event AS ("
       + " INSERT INTO viral_events (event_id, request_id, event_type, user_id, occurred_at, received_at, context, processed)"
-      + " SELECT $10, decision.request_id, $11, $12, $13, $14, $15, true FROM decision WHERE $10::uuid IS NOT NULL),"
+      + " SELECT rid.event_id, decision.request_id, rid.event_type, rid.user_id, rid.occurred_at, rid.received_at,"
+      + " rid.context, true FROM decision JOIN rid USING (decision_id) WHERE rid.event_id IS NOT NULL ORDER BY rid.ord),"
       + " exposure AS ("
       + " INSERT INTO loop_exposures (user_id, loop_id, decision_id)"
-      + " SELECT $12, loop_id, decision_id FROM decision WHERE loop_id IS NOT NULL)"
-      + " SELECT count(*) AS inserted FROM decision";
+      + " SELECT rid.user_id, decision.loop_id, decision.decision_id FROM decision JOIN rid USING (decision_id)"
+      + " WHERE decision.loop_id IS NOT NULL)"
+      + " SELECT decision_id FROM decision";
 
   private static final String UPSERT_FALLBACK = "WITH rid AS ("
       + " SELECT CASE WHEN EXISTS (SELECT 1 FROM agent_decisions WHERE request_id = $2 AND decision_id <> $1) THEN NULL"
@@ -73,13 +86,18 @@ public final class DecisionStore {
     this.pool = pool;
   }
 
-  /** Inserts the decisions in one transaction; for each, whether it went in (false: its id was taken). */
+  /** Inserts the decisions in one statement; for each, whether it went in (false: its id was taken). */
   public Future<List<Boolean>> insertDecisions(List<DecisionRecord> decisions, boolean replay) {
-    List<Tuple> batch = new ArrayList<>(decisions.size());
-    for (DecisionRecord d : decisions) {
-      batch.add(decisionTuple(d, replay));
-    }
-    return pool.preparedQuery(INSERT_DECISION).executeBatch(batch).map(DecisionStore::insertedFlags);
+    return pool.preparedQuery(INSERT_DECISIONS).execute(columns(decisions).addValue(replay)).map(rows -> {
+      Set<UUID> inserted = new HashSet<>();
+      rows.forEach(row -> inserted.add(row.getUUID("decision_id")));
+      List<Boolean> flags = new ArrayList<>(decisions.size());
+      Set<UUID> seen = new HashSet<>();
+      for (DecisionRecord d : decisions) {
+        flags.add(seen.add(d.decisionId()) && inserted.contains(d.decisionId()));
+      }
+      return flags;
+    });
   }
 
   /** Writes the answers given in the orchestrator's place, in one transaction. */
@@ -98,24 +116,47 @@ public final class DecisionStore {
         .map(rows -> rows.size() == 0 ? null : outcome(rows.iterator().next()));
   }
 
-  private static Tuple decisionTuple(DecisionRecord d, boolean replay) {
-    EventRecord e = d.event();
-    return Tuple.of(d.decisionId(), d.requestId(), d.method(), d.inputParams(), d.outputResult(),
-            d.rationale(), d.featuresUsed(), d.loopId(), d.latencyMs(), e == null ? null : e.eventId())
-        .addValue(e == null ? null : e.eventType())
-        .addValue(d.userId())
-        .addValue(e == null ? null : e.occurredAt())
-        .addValue(e == null ? null : e.receivedAt())
-        .addValue(e == null ? null : e.context())
-        .addValue(replay);
-  }
-
-  private static List<Boolean> insertedFlags(RowSet<Row> first) {
-    List<Boolean> flags = new ArrayList<>();
-    for (RowSet<Row> rows = first; rows != null; rows = rows.next()) {
-      flags.add(rows.iterator().next().getLong("inserted") > 0);
+  /** The batch as one array per column, in the order of {@link #INSERT_DECISIONS}'s unnest. */
+  private static Tuple columns(List<DecisionRecord> decisions) {
+    int n = decisions.size();
+    UUID[] decisionIds = new UUID[n];
+    String[] requestIds = new String[n];
+    String[] methods = new String[n];
+    JsonObject[] inputs = new JsonObject[n];
+    JsonObject[] outputs = new JsonObject[n];
+    String[] rationales = new String[n];
+    JsonObject[] features = new JsonObject[n];
+    Long[] loopIds = new Long[n];
+    Double[] latencies = new Double[n];
+    UUID[] eventIds = new UUID[n];
+    String[] eventTypes = new String[n];
+    String[] userIds = new String[n];
+    OffsetDateTime[] occurred = new OffsetDateTime[n];
+    OffsetDateTime[] received = new OffsetDateTime[n];
+    JsonObject[] contexts = new JsonObject[n];
+    for (int i = 0; i < n; i++) {
+      DecisionRecord d = decisions.get(i);
+      decisionIds[i] = d.decisionId();
+      requestIds[i] = d.requestId();
+      methods[i] = d.method();
+      inputs[i] = d.inputParams();
+      outputs[i] = d.outputResult();
+      rationales[i] = d.rationale();
+      features[i] = d.featuresUsed();
+      loopIds[i] = d.loopId();
+      latencies[i] = d.latencyMs();
+      userIds[i] = d.userId();
+      EventRecord e = d.event();
+      if (e != null) {
+        eventIds[i] = e.eventId();
+        eventTypes[i] = e.eventType();
+        occurred[i] = e.occurredAt();
+        received[i] = e.receivedAt();
+        contexts[i] = e.context();
+      }
     }
-    return flags;
+    return Tuple.of(decisionIds, requestIds, methods, inputs, outputs, rationales, features, loopIds, latencies,
+        eventIds, eventTypes, userIds).addValue(occurred).addValue(received).addValue(contexts);
   }
 
   private static StoredOutcome outcome(Row row) {

@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.support.TestService;
 
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -109,5 +113,41 @@ class DecisionStoreTest {
     assertEquals("race-6", ((JsonObject) row.getValue("features_used")).getString("request_id"));
     assertFalse(insert(decision(spooled, "race-6"), true), "replaying it again is a no-op");
     assertEquals(2, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id IN ($1, $2)", first, spooled));
+  }
+
+  @Test
+  void replayOfOneBatchKeepsTwoDecisionsThatShareARequestId() {
+    UUID first = UUID.randomUUID();
+    UUID second = UUID.randomUUID();
+    List<Boolean> flags = await(store.insertDecisions(List.of(decision(first, "race-7"), decision(second, "race-7"),
+        decision(first, "race-7")), true));
+    assertEquals(List.of(true, true, false), flags, "both land once; the repeated decision_id is already there");
+    assertEquals("race-7", row(first).getString("request_id"), "the earlier row of the batch keeps the request_id");
+    assertNull(row(second).getString("request_id"));
+    assertEquals("race-7", ((JsonObject) row(second).getValue("features_used")).getString("request_id"));
+  }
+
+  @Test
+  void aBatchWritesEachDecisionsEventAndExposureWithIt() {
+    long loopId = svc.count("SELECT min(id) FROM viral_loops");
+    OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS);
+    List<DecisionRecord> batch = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      EventRecord event = new EventRecord(UUID.randomUUID(), "session_ended", "bulk-" + i, at, at,
+          new JsonObject().put("i", i));
+      batch.add(new DecisionRecord(UUID.randomUUID(), "bulk-" + i, "trigger_event", "bulk-" + i,
+          new JsonObject().put("i", i), new JsonObject(), "bulk", new JsonObject(), i == 1 ? loopId : null, 0.5, event));
+    }
+    assertEquals(List.of(true, true, true), await(store.insertDecisions(batch, false)));
+    for (int i = 0; i < 3; i++) {
+      DecisionRecord d = batch.get(i);
+      Row event = svc.query("SELECT * FROM viral_events WHERE event_id = $1", d.event().eventId()).iterator().next();
+      assertEquals("bulk-" + i, event.getString("request_id"));
+      assertEquals(new JsonObject().put("i", i), event.getValue("context"));
+      assertEquals(at.toInstant(), event.getOffsetDateTime("occurred_at").toInstant());
+      assertEquals(d.event().eventId(), row(d.decisionId()).getUUID("event_id"));
+      assertEquals(i == 1 ? 1 : 0, svc.count("SELECT count(*) FROM loop_exposures WHERE decision_id = $1", d.decisionId()),
+          "only the decision that selected a loop is an exposure");
+    }
   }
 }
