@@ -66,8 +66,9 @@ public record AppConfig(
   /** Where decisions go while PostgreSQL is unreachable or slower than {@code flushTimeoutMs}. */
   public record SpoolSettings(String dir, long flushTimeoutMs) {}
 
-  public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int maxContextBytes, int maxContextDepth,
-      int maxJsonDepth, int maxStringLength) {}
+  /** {@code targetLatencyMs}: answers slower than this shrink the in-flight bound; 0 keeps it fixed. */
+  public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int targetLatencyMs, int maxContextBytes,
+      int maxContextDepth, int maxJsonDepth, int maxStringLength) {}
 
   /**
    * DNS-rebinding protection for {@code /mcp}: the {@code Origin} and {@code Host} values accepted, besides
@@ -93,7 +94,7 @@ public record AppConfig(
           "idempotency_cache_size", "idempotency_ttl_ms")),
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
-      Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "max_context_bytes",
+      Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
           "max_context_depth", "max_json_depth", "max_string_length")),
       Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
@@ -144,6 +145,7 @@ public record AppConfig(
             s.integer("limits.max_body_bytes", 1_048_576, 256, 64 * 1_048_576),
             s.integer("limits.max_batch", 100, 1, 10_000),
             s.integer("limits.max_concurrent_requests", 100, 1, 1_000_000),
+            s.integer("limits.target_latency_ms", 50, 0, 60_000),
             s.integer("limits.max_context_bytes", 16_384, 2, 1_048_576),
             s.integer("limits.max_context_depth", 8, 1, 64),
             s.integer("limits.max_json_depth", 32, 4, 1_000),

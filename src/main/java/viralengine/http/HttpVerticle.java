@@ -12,6 +12,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.ext.web.handler.CorsHandler;
+import viralengine.admission.Admission;
 import viralengine.auth.BearerAuth;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
@@ -68,7 +69,9 @@ public final class HttpVerticle extends VerticleBase {
 
   Router router(OrchestratorClient orchestrator) {
     Router router = Router.router(vertx);
-    RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), metrics);
+    Admission admission = new Admission(config.limits());
+    metrics.admission(admission);
+    RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), admission, metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
 
     cors(router);
@@ -84,7 +87,7 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
     // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
-    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health)).mount(router, body);
+    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health), admission).mount(router, body);
 
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not_found", "No route for " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));

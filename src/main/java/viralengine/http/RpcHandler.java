@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.admission.Admission;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.ApiSchema;
@@ -24,7 +25,7 @@ import java.util.List;
 /**
  * JSON-RPC 2.0 over HTTP for agent {@code orchestrator}: single requests, batches and notifications.
  * Params are validated here, at the edge, so bad input never reaches the breaker or the event bus.
- * One instance per HTTP verticle, so its in-flight count needs no locking.
+ * One instance per HTTP verticle; the in-flight bound ({@link Admission}) is shared with its MCP route.
  */
 final class RpcHandler {
   private static final Logger LOG = LoggerFactory.getLogger(RpcHandler.class);
@@ -37,15 +38,16 @@ final class RpcHandler {
   /** The OpenRPC document {@code rpc.discover} answers, built once from {@link ApiSchema}. */
   private final JsonObject openRpc;
   private final ServiceMetrics metrics;
-  private int inFlight;
+  private final Admission admission;
 
-  RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits, ServiceMetrics metrics) {
+  RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits, Admission admission, ServiceMetrics metrics) {
     this.orchestrator = orchestrator;
     this.limits = limits;
     this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
     this.json = new JsonBounds(limits.maxBatch(), limits.maxJsonDepth(), limits.maxStringLength());
     this.openRpc = ApiSchema.of(requestLimits).openRpc();
     this.metrics = metrics;
+    this.admission = admission;
   }
 
   void handle(RoutingContext ctx) {
@@ -64,25 +66,21 @@ final class RpcHandler {
       return;
     }
     int work = body.entries().size();
-    if (inFlight + work > limits.maxConcurrentRequests()) {
+    Admission.Ticket ticket = admission.tryAcquire(work);
+    if (ticket == null) {
       for (JsonRpc.Entry entry : body.entries()) {
         metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);
       }
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED,
-          "Overloaded: more than limits.max_concurrent_requests=" + limits.maxConcurrentRequests() + " requests in flight"));
+      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED, Admission.overloaded(admission)));
       return;
     }
-    inFlight += work;
     String pathMethod = ctx.pathParam("method");
     List<Future<JsonObject>> answers = new ArrayList<>(work);
     for (JsonRpc.Entry entry : body.entries()) {
-      answers.add(answer(entry, pathMethod));
+      answers.add(answer(entry, pathMethod).onComplete(done -> ticket.release(errorCode(done.result()))));
     }
-    Future.join(answers).onComplete(done -> {
-      inFlight -= work;
-      respond(ctx, body.batch(), answers);
-    });
+    Future.join(answers).onComplete(done -> respond(ctx, body.batch(), answers));
   }
 
   private static void respond(RoutingContext ctx, boolean batch, List<Future<JsonObject>> answers) {
@@ -153,8 +151,13 @@ final class RpcHandler {
   }
 
   private static boolean isOverloaded(JsonObject response) {
-    JsonObject error = response.getJsonObject("error");
-    return error != null && Integer.valueOf(ErrorCodes.OVERLOADED).equals(error.getInteger("code"));
+    return Integer.valueOf(ErrorCodes.OVERLOADED).equals(errorCode(response));
+  }
+
+  /** The error code of a response object; null for a result or a notification. */
+  private static Integer errorCode(JsonObject response) {
+    JsonObject error = response == null ? null : response.getJsonObject("error");
+    return error == null ? null : error.getInteger("code");
   }
 
   static boolean isJson(String contentType) {

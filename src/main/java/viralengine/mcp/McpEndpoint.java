@@ -13,6 +13,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.admission.Admission;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.ApiSchema;
 import viralengine.orchestrator.Requests;
@@ -69,16 +70,16 @@ public final class McpEndpoint {
 
   private final OriginPolicy policy;
   private final McpProtocol protocol;
-  private final int maxInFlight;
+  private final Admission admission;
   /** The JSON-RPC endpoint's strict parser and bounds (depth, string length, duplicate keys, UTF-8); batches never reach it. */
   private final JsonBounds json;
-  private int inFlight;
 
-  public McpEndpoint(AppConfig config, Backend backend) {
+  /** {@code admission}: the HTTP instance's in-flight bound, shared with its JSON-RPC routes. */
+  public McpEndpoint(AppConfig config, Backend backend, Admission admission) {
     Requests.Limits limits = new Requests.Limits(config.limits().maxContextBytes(), config.limits().maxContextDepth());
     this.policy = OriginPolicy.of(config.mcp(), config.http().host());
     this.protocol = new McpProtocol(new McpTools(ApiSchema.of(limits), limits, backend));
-    this.maxInFlight = config.limits().maxConcurrentRequests();
+    this.admission = admission;
     this.json = new JsonBounds(1, config.limits().maxJsonDepth(), config.limits().maxStringLength());
   }
 
@@ -143,13 +144,12 @@ public final class McpEndpoint {
   }
 
   private void dispatch(RoutingContext ctx, Versions.Era era, Message message) {
-    if (inFlight >= maxInFlight) {
+    Admission.Ticket ticket = admission.tryAcquire(1);
+    if (ticket == null) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED,
-          "Overloaded: more than limits.max_concurrent_requests=" + maxInFlight + " requests in flight; retry later"));
+      error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED, Admission.overloaded(admission)));
       return;
     }
-    inFlight++;
     Future<JsonObject> result;
     try {
       result = protocol.handle(era, message.method(), message.params());
@@ -157,7 +157,7 @@ public final class McpEndpoint {
       result = Future.failedFuture(e);
     }
     result.onComplete(done -> {
-      inFlight--;
+      ticket.release(done.succeeded() ? null : done.cause() instanceof McpException e ? e.code() : ErrorCodes.INTERNAL_ERROR);
       if (done.succeeded()) {
         json(ctx, 200, new JsonObject().put("jsonrpc", "2.0").put("id", message.id()).put("result", done.result()));
       } else if (done.cause() instanceof McpException e) {

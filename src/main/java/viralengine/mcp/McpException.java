@@ -36,6 +36,10 @@ final class McpException extends RuntimeException {
     return status;
   }
 
+  int code() {
+    return code;
+  }
+
   /** The id of the request it answers when that was read before the failure, else null. */
   Object id() {
     return id;

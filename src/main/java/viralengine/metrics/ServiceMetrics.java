@@ -7,12 +7,14 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
+import viralengine.admission.Admission;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
@@ -33,6 +35,8 @@ public final class ServiceMetrics {
   public static final String LOG_FLUSH = "viral.decision.log.flush";
   public static final String SPOOL_DEPTH = "viral.spool.depth";
   public static final String CACHE = "viral.idempotency.cache";
+  public static final String ADMISSION_LIMIT = "viral.admission.limit";
+  public static final String IN_FLIGHT = "viral.requests.in.flight";
 
   public static final String OUTCOME_SELECTED = "selected";
   public static final String OUTCOME_NO_LOOP = "no_loop";
@@ -56,6 +60,8 @@ public final class ServiceMetrics {
   private final DistributionSummary batchSizes;
   private final Timer flushToPostgres;
   private final Timer flushToSpool;
+  /** One per HTTP instance; the gauges sum them. */
+  private final List<Admission> admissions = new CopyOnWriteArrayList<>();
 
   public ServiceMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -68,6 +74,15 @@ public final class ServiceMetrics {
         .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
     this.flushToPostgres = flushTimer("postgres");
     this.flushToSpool = flushTimer("spool");
+    Gauge.builder(ADMISSION_LIMIT, () -> admissions.stream().mapToInt(Admission::limit).sum())
+        .description("Requests the HTTP instances admit at once now (shrinks while answers are late)").register(registry);
+    Gauge.builder(IN_FLIGHT, () -> admissions.stream().mapToInt(Admission::inFlight).sum())
+        .description("Requests admitted and not yet answered").register(registry);
+  }
+
+  /** Counts an HTTP instance's in-flight bound into the admission gauges. */
+  public void admission(Admission admission) {
+    admissions.add(admission);
   }
 
   public PrometheusMeterRegistry registry() {

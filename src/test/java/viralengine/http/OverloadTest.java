@@ -28,7 +28,7 @@ class OverloadTest {
   static void start() {
     svc = TestService.start(new JsonObject()
         .put("http", new JsonObject().put("instances", 1))
-        .put("limits", new JsonObject().put("max_concurrent_requests", BOUND))
+        .put("limits", new JsonObject().put("max_concurrent_requests", BOUND).put("target_latency_ms", 0))
         .put("orchestrator", new JsonObject().put("test_delay_ms", 300).put("timeout_ms", 5_000)));
   }
 
