@@ -16,18 +16,24 @@
 # answers instead of the write path (see bench/RESULTS.md). Runs where under 99% of the answers are
 # results are marked INVALID.
 #
-# Prints a markdown table of medians and appends a dated section to bench/RESULTS.md.
+# Warm-up: WARMUP (default 45s) at HIGH_CONN after each service start, because on this 2-core box C2 is still busy
+# 30 s into load (-XX:+PrintCompilation: ~2,000 compilations in 10-20 s, ~200 per 10 s at 20-40 s, settling after
+# ~50 s counting the start; a C2 thread at 32 % CPU at 12 s), and a run that shares 2 cores with the compiler
+# measures the compiler. Expected run time with the defaults: about 9.5 minutes (REPS x 2 configurations x
+# (start + 45 s warm-up + 2 x 20 s measuring + settling), ~95 s each).
+#
+# Prints a markdown table of medians and appends a dated section to bench/RESULTS.md. Shared pieces (database,
+# JVM start/stop, readiness, settling, pinning) are in bench/lib.sh.
 #
 # Environment (all optional): JAR, CONFIG_FILE (conf/config.json, the file the JAR reads), REPS (3),
-# DURATION (20s), WARMUP (10s), THREADS (2), HIGH_CONN (32), LOW_CONN (4), COMMON_ENV (see above),
-# BENCH_PORT (a free port), PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), RESULTS
+# DURATION (20s), WARMUP (45s, see above), THREADS (2), HIGH_CONN (32), LOW_CONN (4), COMMON_ENV (see above),
+# GEN_CPUS (taskset CPU list for wrk; default empty = no pinning), SVC_CPUS (taskset CPU list for the service
+# JVM; default empty), BENCH_PORT (a free port), PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), RESULTS
 # (bench/RESULTS.md; /dev/null to not record), BUILD_NOTE (where JAR was built from, when not here).
 set -euo pipefail
-COMMAND=""
-for var in JAR CONFIG_FILE REPS DURATION WARMUP THREADS HIGH_CONN LOW_CONN COMMON_ENV BENCH_PORT; do
-  if [ -n "${!var+set}" ]; then COMMAND+="$var='${!var}' "; fi
-done
-COMMAND+="$0${*:+ $*}"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+COMMAND="$(env_prefix JAR CONFIG_FILE REPS DURATION WARMUP THREADS HIGH_CONN LOW_CONN COMMON_ENV GEN_CPUS SVC_CPUS BENCH_PORT)$0${*:+ $*}"
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 cd "$(dirname "$0")/.."
 
@@ -35,14 +41,14 @@ JAR=${JAR:-target/viral-engine.jar}
 CONFIG_FILE=${CONFIG_FILE:-conf/config.json}
 REPS=${REPS:-3}
 DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-45s}
 THREADS=${THREADS:-2}
 HIGH_CONN=${HIGH_CONN:-32}
 LOW_CONN=${LOW_CONN:-4}
 COMMON_ENV=${COMMON_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MAX_FAILURES=10000}
 RESULTS=${RESULTS:-bench/RESULTS.md}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 LUA=bench/rpc.lua
+SETTLE_FATAL=1 # a run whose decisions do not all reach PostgreSQL cannot be checked
 
 # name | env for the JAR | description
 CONFIGS=(
@@ -50,84 +56,16 @@ CONFIGS=(
   "B|DECISION_LOG_MAX_BATCH=1 DECISION_LOG_MAX_DELAY_MS=0|one INSERT per request (max_batch=1, max_delay_ms=0)"
 )
 
-log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-
-if ! command -v wrk >/dev/null 2>&1; then
-  log "installing wrk"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-if [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  mvn -B -q -DskipTests package
-fi
-pg_isready -q || { echo "PostgreSQL does not answer on $PGHOST:$PGPORT" >&2; exit 1; }
-
-DB="bench_dl_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-WORK=$(mktemp -d)
-JAVA_PID=""
-
-cleanup() {
-  if [ -n "$JAVA_PID" ] && kill -0 "$JAVA_PID" 2>/dev/null; then
-    kill -TERM "$JAVA_PID" 2>/dev/null || true
-    wait "$JAVA_PID" 2>/dev/null || true
-  fi
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-psql -q -d postgres -c "CREATE DATABASE $DB" >/dev/null
-DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB"
-PORT=${BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 4101)}
-BASE="http://127.0.0.1:$PORT"
-
-sql() { psql -d "$DB" -tAq -c "$1"; }
-
-start_service() { # $1 = env assignments, $2 = label
-  local spool="$WORK/spool-$2"
-  mkdir -p "$spool"
-  # shellcheck disable=SC2086
-  env $COMMON_ENV $1 DATABASE_URL="$DATABASE_URL" PORT="$PORT" HTTP_HOST=127.0.0.1 SPOOL_DIR="$spool" LOG_LEVEL=WARN \
-    java -Dconfig.file="$CONFIG_FILE" -jar "$JAR" >"$WORK/service-$2.log" 2>&1 &
-  JAVA_PID=$!
-  for _ in $(seq 1 120); do
-    if curl -sf "$BASE/health/ready" >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "$JAVA_PID" 2>/dev/null || break
-    sleep 0.5
-  done
-  echo "the service did not become ready; its log:" >&2
-  tail -n 30 "$WORK/service-$2.log" >&2
-  exit 1
-}
-
-stop_service() {
-  kill -TERM "$JAVA_PID"
-  wait "$JAVA_PID" || true
-  JAVA_PID=""
-}
+install_missing wrk:wrk
+# shellcheck disable=SC2119 # any build of the JAR will do: no class to check for
+ensure_jar
+bench_setup bench_dl_
 
 health() { curl -s "$BASE/mcp/orchestrator/health"; }
-
-settle() { # waits until every accepted decision is in PostgreSQL: nothing pending, the spool drained
-  local h
-  for _ in $(seq 1 1200); do
-    h=$(health)
-    if grep -q '"pending_writes":0[,}]' <<<"$h" && grep -q '"spool":{"active":false,"depth":0}' <<<"$h"; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "the decision log did not settle within 120 s: $h" >&2
-  exit 1
-}
 
 flushes() { # $1 = postgres|spool: decision-log flushes so far
   curl -s "$BASE/metrics" | grep "^viral_decision_log_flush_seconds_count{.*target=\"$1\"" | awk '{s += $2} END {printf "%d\n", s}'
 }
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # One measured run: prints a tab-separated results row (columns below) and keeps the raw wrk output.
 #  1 config  2 conns  3 rep  4 req/s  5 results/s  6 p50  7 p99  8 results  9 rpc errors  10 -32001
@@ -138,7 +76,7 @@ measure() { # $1 config, $2 connections, $3 repetition
   before_ok=$(sql "SELECT count(*) FROM agent_decisions WHERE success")
   before_all=$(sql "SELECT count(*) FROM agent_decisions")
   before_pg=$(flushes postgres); before_spool=$(flushes spool)
-  out=$(wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$LUA" "$BASE" -- trigger_event "$prefix")
+  out=$($GEN_PIN wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$LUA" "$BASE" -- trigger_event "$prefix")
   echo "$out" >"$WORK/wrk-$1-c$2-r$3.txt"
   settle
   line=$(grep '^BENCH ' <<<"$out")
@@ -170,8 +108,9 @@ for rep in $(seq 1 "$REPS"); do
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r name cfg_env _ <<<"$cfg"
     log "rep $rep/$REPS config $name: starting"
-    start_service "$cfg_env" "$name-$rep"
-    wrk -t"$THREADS" -c"$HIGH_CONN" -d"$WARMUP" -s "$LUA" "$BASE" -- trigger_event "$DB-$name-warmup-$rep" >/dev/null
+    start_service java "$name-$rep" "$COMMON_ENV $cfg_env LOG_LEVEL=WARN" "-Dconfig.file=$CONFIG_FILE"
+    wait_ready >/dev/null
+    $GEN_PIN wrk -t"$THREADS" -c"$HIGH_CONN" -d"$WARMUP" -s "$LUA" "$BASE" -- trigger_event "$DB-$name-warmup-$rep" >/dev/null
     settle
     sql "TRUNCATE agent_decisions, viral_events, loop_exposures" && sql "CHECKPOINT"
     for conns in "$HIGH_CONN" "$LOW_CONN"; do
@@ -179,11 +118,10 @@ for rep in $(seq 1 "$REPS"); do
       echo "$row" >>"$ROWS"
       log "  c=$conns: $(awk -F'\t' '{printf "%s req/s, %s results/s, p50 %s ms, p99 %s ms, spooled flushes %s, check: %s", $4, $5, $6, $7, $19, $20}' <<<"$row")"
     done
-    stop_service
+    stop_jvm
   done
 done
 
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 med() { awk -F'\t' -v c="$1" -v n="$2" -v col="$3" '$1==c && $2==n {print $col}' "$ROWS" | median; }
 sum() { awk -F'\t' -v c="$1" -v n="$2" -v col="$3" '$1==c && $2==n {s+=$col} END {print s+0}' "$ROWS"; }
 
@@ -224,12 +162,8 @@ cat "$PER_RUN"
 if [ "$RESULTS" != /dev/null ]; then
   [ -f "$RESULTS" ] || printf '# Benchmark results\n\nMeasured numbers, newest last. Each section names the command, the machine and the build.\n' >"$RESULTS"
   JDK=$(java -version 2>&1 | head -n 1)
-  CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
-  MEM=$(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}')
-  PGV=$(psql -d postgres -tAq -c "SHOW server_version")
+  host_facts
   WRKV=$( (wrk -v 2>&1 || true) | head -n 1 | awk '{print $1, $2}')
-  REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (working tree had uncommitted changes)" || true)
   {
     echo
     echo "## Decision log: group commit vs one INSERT per request ($(date -u '+%Y-%m-%d %H:%M UTC'))"
@@ -240,7 +174,7 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "  (POST /mcp/orchestrator/trigger_event, a unique request_id per request); $REPS repetitions, configurations"
     echo "  interleaved (A, B, A, B, ...); audit tables emptied and a CHECKPOINT taken after each warm-up."
     echo "- Machine: $(nproc) cores ($CPU), $MEM; $JDK; PostgreSQL $PGV (fsync on, defaults); $WRKV."
-    echo "  Service, PostgreSQL and wrk share the machine, over loopback; load average at start: $LOAD_AT_START,"
+    echo "  Service, PostgreSQL and wrk share the machine, over loopback ($(pinning_note)); load average at start: $LOAD_AT_START,"
     echo "  at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (this includes the benchmark itself; more than about 5 suggests other work on the machine)."
     echo "- Build: \`$JAR\` (sha256 $(sha256sum "$JAR" | cut -c1-12)), ${BUILD_NOTE:-repository at $REV$DIRTY}; default JVM flags."
     for cfg in "${CONFIGS[@]}"; do

@@ -77,7 +77,10 @@ public final class DecisionLog extends VerticleBase {
   private final LastError lastError;
   private final ServiceMetrics metrics;
   private final AtomicInteger accepted = new AtomicInteger();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final AtomicInteger fallbacksAccepted = new AtomicInteger();
+  /** Decisions go first: a storm of fallback rows (an open circuit) must not delay the decisions that close it. */
+  private final ArrayDeque<Pending> decisions = new ArrayDeque<>();
+  private final ArrayDeque<Pending> fallbacks = new ArrayDeque<>();
   /** True from the start: until the schema is migrated, rows wait in the spool. */
   private volatile boolean spooling = true;
   private boolean schemaReady;
@@ -177,10 +180,18 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Boolean> append(Object entry) {
+    boolean fallback = entry instanceof FallbackRecord;
     if (accepted.incrementAndGet() > settings.queueCapacity()) {
       accepted.decrementAndGet();
       return Future.failedFuture(new RpcException(ErrorCodes.OVERLOADED,
           "Overloaded: the decision log holds decision_log.queue_capacity=" + settings.queueCapacity() + " unwritten rows"));
+    }
+    // Fallback rows may fill half the queue at most, so decisions always find room.
+    if (fallback && fallbacksAccepted.incrementAndGet() > settings.queueCapacity() / 2) {
+      fallbacksAccepted.decrementAndGet();
+      accepted.decrementAndGet();
+      return Future.failedFuture(new RpcException(ErrorCodes.OVERLOADED, "Overloaded: the decision log holds "
+          + settings.queueCapacity() / 2 + " unwritten fallback rows (half of decision_log.queue_capacity)"));
     }
     Pending pending = new Pending(entry, Vertx.currentContext());
     context.runOnContext(v -> enqueue(pending));
@@ -188,9 +199,9 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private void enqueue(Pending pending) {
-    queue.add(pending);
+    (pending.entry instanceof FallbackRecord ? fallbacks : decisions).add(pending);
     // An idle writer flushes at once; while a flush is under way, rows gather for the next group commit.
-    if (queue.size() >= settings.maxBatch() || settings.maxDelayMs() == 0 || flushesInFlight == 0) {
+    if (queued() >= settings.maxBatch() || settings.maxDelayMs() == 0 || flushesInFlight == 0) {
       flushNow();
     } else if (flushTimer < 0) {
       flushTimer = vertx.setTimer(settings.maxDelayMs(), id -> {
@@ -209,15 +220,18 @@ public final class DecisionLog extends VerticleBase {
     // everything waiting into one durable write, instead of queueing many small ones behind each other.
     int maxFlushes = spooling ? 1 : settings.maxConcurrentFlushes();
     int maxRows = spooling ? Math.max(REPLAY_BATCH, settings.maxBatch()) : settings.maxBatch();
-    while (!queue.isEmpty() && flushesInFlight < maxFlushes) {
-      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxRows));
-      while (!queue.isEmpty() && batch.size() < maxRows) {
-        batch.add(queue.poll());
+    while (queued() > 0 && flushesInFlight < maxFlushes) {
+      List<Pending> batch = new ArrayList<>(Math.min(queued(), maxRows));
+      while (!decisions.isEmpty() && batch.size() < maxRows) {
+        batch.add(decisions.poll());
+      }
+      while (!fallbacks.isEmpty() && batch.size() < maxRows) {
+        batch.add(fallbacks.poll());
       }
       flushesInFlight++;
       write(batch).onComplete(done -> {
         flushesInFlight--;
-        if (!queue.isEmpty()) {
+        if (queued() > 0) {
           flushNow();
         }
       });
@@ -428,7 +442,7 @@ public final class DecisionLog extends VerticleBase {
   private void settle(Pending p, boolean inserted) {
     if (!p.settled) {
       p.settled = true;
-      accepted.decrementAndGet();
+      release(p);
       deliver(p, () -> p.promise.complete(inserted));
     }
   }
@@ -436,9 +450,20 @@ public final class DecisionLog extends VerticleBase {
   private void fail(Pending p, Throwable err) {
     if (!p.settled) {
       p.settled = true;
-      accepted.decrementAndGet();
+      release(p);
       deliver(p, () -> p.promise.fail(err));
     }
+  }
+
+  private void release(Pending p) {
+    accepted.decrementAndGet();
+    if (p.entry instanceof FallbackRecord) {
+      fallbacksAccepted.decrementAndGet();
+    }
+  }
+
+  private int queued() {
+    return decisions.size() + fallbacks.size();
   }
 
   private void deliver(Pending p, Runnable completion) {

@@ -43,9 +43,8 @@ final class OrchestratorClient {
       ErrorCodes.CIRCUIT_OPEN, "circuit_open",
       ErrorCodes.ORCHESTRATOR_ERROR, "orchestrator_unavailable");
 
-  private static final long WARN_INTERVAL_MS = 1_000;
-  private static final java.util.concurrent.atomic.AtomicLong lastWarnAt = new java.util.concurrent.atomic.AtomicLong();
-  private static final java.util.concurrent.atomic.AtomicLong suppressed = new java.util.concurrent.atomic.AtomicLong();
+  private static final Throttle ANSWERED_INSTEAD = new Throttle();
+  private static final Throttle NOT_RECORDED = new Throttle();
 
   private final Vertx vertx;
   private final CircuitBreaker breaker;
@@ -95,15 +94,12 @@ final class OrchestratorClient {
    * folded into DEBUG since): an open circuit can answer thousands a second.
    */
   private void logAnsweredInstead(String method, JsonObject params, UUID decisionId, RpcException cause) {
-    long now = System.currentTimeMillis();
-    long last = lastWarnAt.get();
-    boolean warn = now - last >= WARN_INTERVAL_MS && lastWarnAt.compareAndSet(last, now);
-    if (warn) {
+    long held = ANSWERED_INSTEAD.pass();
+    if (held >= 0) {
       LOG.warn("Answered in the orchestrator's place: {} ({} more since the last such line)", cause.getMessage(),
-          suppressed.getAndSet(0), kv("decision_id", decisionId), kv("request_id", params.getString("request_id")),
+          held, kv("decision_id", decisionId), kv("request_id", params.getString("request_id")),
           kv("method", method), kv("cause_code", cause.code()));
     } else {
-      suppressed.incrementAndGet();
       LOG.debug("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
           kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
     }
@@ -161,8 +157,13 @@ final class OrchestratorClient {
 
   private void logFallback(Future<Void> write) {
     write.onFailure(err -> {
-      LOG.error("Could not record a fallback answer in agent_decisions: {}", err.getMessage());
-      lastError.record("fallback answer not recorded: " + err.getClass().getSimpleName());
+      metrics.fallbackNotRecorded();
+      lastError.record("fallback answer not recorded: " + err.getMessage());
+      long held = NOT_RECORDED.pass();
+      if (held >= 0) {
+        LOG.error("Could not record a fallback answer in agent_decisions: {} ({} more since the last such line)",
+            err.getMessage(), held);
+      }
     });
   }
 

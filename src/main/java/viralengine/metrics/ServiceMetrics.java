@@ -37,6 +37,7 @@ public final class ServiceMetrics {
   public static final String CACHE = "viral.idempotency.cache";
   public static final String ADMISSION_LIMIT = "viral.admission.limit";
   public static final String IN_FLIGHT = "viral.requests.in.flight";
+  public static final String FALLBACKS_NOT_RECORDED = "viral.fallbacks.not.recorded";
 
   public static final String OUTCOME_SELECTED = "selected";
   public static final String OUTCOME_NO_LOOP = "no_loop";
@@ -57,6 +58,7 @@ public final class ServiceMetrics {
   private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
   private final Counter cacheHits;
   private final Counter cacheMisses;
+  private final Counter fallbacksNotRecorded;
   private final DistributionSummary batchSizes;
   private final Timer flushToPostgres;
   private final Timer flushToSpool;
@@ -74,10 +76,16 @@ public final class ServiceMetrics {
         .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
     this.flushToPostgres = flushTimer("postgres");
     this.flushToSpool = flushTimer("spool");
+    this.fallbacksNotRecorded = Counter.builder(FALLBACKS_NOT_RECORDED)
+        .description("Answers given in the orchestrator's place whose audit row could not be written").register(registry);
     Gauge.builder(ADMISSION_LIMIT, () -> admissions.stream().mapToInt(Admission::limit).sum())
         .description("Requests the HTTP instances admit at once now (shrinks while answers are late)").register(registry);
     Gauge.builder(IN_FLIGHT, () -> admissions.stream().mapToInt(Admission::inFlight).sum())
         .description("Requests admitted and not yet answered").register(registry);
+  }
+
+  public void fallbackNotRecorded() {
+    fallbacksNotRecorded.increment();
   }
 
   /** Counts an HTTP instance's in-flight bound into the admission gauges. */

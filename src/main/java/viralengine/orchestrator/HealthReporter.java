@@ -42,8 +42,10 @@ final class HealthReporter {
 
   Future<JsonObject> report() {
     return pingDatabase().map(database -> {
+      // Each input is read once, so the status always agrees with the fields it is derived from.
       String breaker = breakerState.get();
-      boolean healthy = "up".equals(database.getString("status")) && "closed".equals(breaker) && !log.spooling();
+      boolean spooling = log.spooling();
+      boolean healthy = "up".equals(database.getString("status")) && "closed".equals(breaker) && !spooling;
       String status = healthy ? "ok" : "degraded";
       return new JsonObject()
           .put("status", status)
@@ -57,7 +59,7 @@ final class HealthReporter {
           .put("database", database)
           .put("pending_writes", log.pendingWrites())
           .put("auth", auth)
-          .put("spool", new JsonObject().put("active", log.spooling()).put("depth", log.spoolDepth()));
+          .put("spool", new JsonObject().put("active", spooling).put("depth", log.spoolDepth()));
     });
   }
 

@@ -63,16 +63,25 @@ public final class DecisionStore {
       + " WHERE decision.loop_id IS NOT NULL)"
       + " SELECT decision_id FROM decision";
 
-  private static final String UPSERT_FALLBACK = "WITH rid AS ("
-      + " SELECT CASE WHEN EXISTS (SELECT 1 FROM agent_decisions WHERE request_id = $2 AND decision_id <> $1) THEN NULL"
-      + " ELSE $2::text END AS request_id)"
+  /**
+   * A batch of fallbacks in one statement, like {@link #INSERT_DECISIONS}. A request_id held by another
+   * decision (or an earlier row of the batch) is dropped from the row and named in features_used.
+   */
+  private static final String UPSERT_FALLBACKS = "WITH input AS ("
+      + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
+      + " $6::text[], $7::jsonb[], $8::float8[], $9::int[]) WITH ORDINALITY AS t(decision_id, request_id, method,"
+      + " input_params, output_result, rationale, features_used, latency_ms, error_code, ord) ORDER BY decision_id, ord),"
+      + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
+      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id AND a.decision_id <> input.decision_id)"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
+      + " FROM input)"
       + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
       + " features_used, latency_ms, success, error_code)"
-      + " SELECT $1, rid.request_id, '" + AGENT_ID + "', $3, $4, $5, $6,"
-      + " CASE WHEN rid.request_id IS NULL AND $2 IS NOT NULL"
-      + " THEN $7::jsonb || jsonb_build_object('request_id', $2::text, 'request_id_held_by_earlier_decision', true)"
-      + " ELSE $7::jsonb END,"
-      + " $8, false, $9 FROM rid"
+      + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
+      + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
+      + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
+      + " ELSE features_used END,"
+      + " latency_ms, false, error_code FROM rid ORDER BY ord"
       + " ON CONFLICT (decision_id) DO UPDATE SET success = false, error_code = EXCLUDED.error_code,"
       + " output_result = EXCLUDED.output_result, rationale = EXCLUDED.rationale, latency_ms = EXCLUDED.latency_ms,"
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)";
@@ -100,14 +109,33 @@ public final class DecisionStore {
     });
   }
 
-  /** Writes the answers given in the orchestrator's place, in one transaction. */
+  /** Writes the answers given in the orchestrator's place, in one statement. */
   public Future<Void> upsertFallbacks(List<FallbackRecord> fallbacks) {
-    List<Tuple> batch = new ArrayList<>(fallbacks.size());
-    for (FallbackRecord f : fallbacks) {
-      batch.add(Tuple.of(f.decisionId(), f.requestId(), f.method(), f.params(), f.output(), f.rationale(),
-          f.features(), f.latencyMs(), f.errorCode()));
+    int n = fallbacks.size();
+    UUID[] decisionIds = new UUID[n];
+    String[] requestIds = new String[n];
+    String[] methods = new String[n];
+    JsonObject[] params = new JsonObject[n];
+    JsonObject[] outputs = new JsonObject[n];
+    String[] rationales = new String[n];
+    JsonObject[] features = new JsonObject[n];
+    Double[] latencies = new Double[n];
+    Integer[] errorCodes = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      FallbackRecord f = fallbacks.get(i);
+      decisionIds[i] = f.decisionId();
+      requestIds[i] = f.requestId();
+      methods[i] = f.method();
+      params[i] = f.params();
+      outputs[i] = f.output();
+      rationales[i] = f.rationale();
+      features[i] = f.features();
+      latencies[i] = f.latencyMs();
+      errorCodes[i] = f.errorCode();
     }
-    return pool.preparedQuery(UPSERT_FALLBACK).executeBatch(batch).mapEmpty();
+    return pool.preparedQuery(UPSERT_FALLBACKS)
+        .execute(Tuple.of(decisionIds, requestIds, methods, params, outputs, rationales, features, latencies, errorCodes))
+        .mapEmpty();
   }
 
   /** What the caller was told for this request_id, compared against a new request's method and params; null if none. */

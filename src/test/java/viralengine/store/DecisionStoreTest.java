@@ -150,4 +150,27 @@ class DecisionStoreTest {
           "only the decision that selected a loop is an exposure");
     }
   }
+
+  static FallbackRecord fallbackRecord(UUID id, String requestId) {
+    return new FallbackRecord(id, requestId, "select_loop", new JsonObject().put("user_id", "race").put("request_id", requestId),
+        new JsonObject().put("degraded", true), "default", new JsonObject().put("fallback", "circuit_open"), 0.1, null);
+  }
+
+  @Test
+  void aBatchOfFallbacksIsOneStatementThatRewritesLateRowsAndKeepsEveryAnswer() {
+    UUID late = UUID.randomUUID();
+    assertTrue(insert(decision(late, "race-8"), false));
+    UUID first = UUID.randomUUID();
+    UUID second = UUID.randomUUID();
+    await(store.upsertFallbacks(List.of(fallbackRecord(late, "race-8"), fallbackRecord(first, "race-9"),
+        fallbackRecord(second, "race-9"))));
+    Row rewritten = row(late);
+    assertFalse(rewritten.getBoolean("success"));
+    assertEquals("race-8", rewritten.getString("request_id"), "its own request_id is not taken from it");
+    assertEquals(new JsonObject().put("loop", (String) null),
+        ((JsonObject) rewritten.getValue("features_used")).getJsonObject("late_result"));
+    assertEquals("race-9", row(first).getString("request_id"));
+    assertNull(row(second).getString("request_id"), "the second answer for race-9 is kept without the id");
+    assertEquals("race-9", ((JsonObject) row(second).getValue("features_used")).getString("request_id"));
+  }
 }

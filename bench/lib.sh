@@ -1,0 +1,135 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts that source this
+# Shared by bench/run.sh and bench/decision-log.sh (sourced, not run): tools, the JAR, a throwaway database,
+# starting and stopping JVMs, waiting for readiness and for the decision log to settle, CPU pinning.
+#
+# Sourcing defines functions only (and GEN_PIN/SVC_PIN, empty until bench_setup), so a script can source it first
+# and still tell which of its variables the caller set (env_prefix). It sets JAR before ensure_jar/start_service, calls bench_setup once (database, work
+# directory, port, exit trap) and may set SETTLE_FATAL=1 (settle exits instead of logging and going on).
+# Pinning (optional, taskset CPU lists such as "1" or "0,1"): GEN_CPUS for every load generator process (wrk,
+# h2load, pgbench: run them as `$GEN_PIN wrk ...`), SVC_CPUS for every JVM started here (the service, BareRoute).
+# Empty (the default) = no pinning.
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+now_ms() { date +%s%3N; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+secs() { # a wrk-style duration (10, 10s, 2m) in whole seconds
+  case $1 in *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac
+}
+# env_prefix VAR...: "VAR='value' " for each named variable that is set, to record how a script was invoked
+env_prefix() {
+  local var out=""
+  for var in "$@"; do
+    if [ -n "${!var+set}" ]; then out+="$var='${!var}' "; fi
+  done
+  printf '%s' "$out"
+}
+
+# install_missing COMMAND:PACKAGE...: apt-get installs the packages whose command is not on PATH
+install_missing() {
+  local need="" pair sudo=""
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=" ${pair#*:}"
+  done
+  [ -n "$need" ] || return 0
+  log "installing$need"
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  # shellcheck disable=SC2086
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need >/dev/null
+}
+
+# ensure_jar [CLASS_FILE]: builds the JAR when it is missing (or lacks CLASS_FILE, e.g. viralengine/bench/BareRoute.class)
+ensure_jar() {
+  if [ ! -f "$JAR" ] || { [ -n "${1:-}" ] && ! unzip -l "$JAR" "$1" >/dev/null 2>&1; }; then
+    log "building $JAR"
+    mvn -B -q -DskipTests package
+    [ -f "$JAR" ] || { echo "$JAR is still missing after the build (the build writes target/viral-engine.jar)" >&2; exit 1; }
+  fi
+}
+
+GEN_PIN=""; SVC_PIN=""
+# Checks the CPU lists and sets GEN_PIN / SVC_PIN (a "taskset -c LIST" prefix, or empty). taskset execs its
+# command, so a pinned JVM keeps the pid that $! reports (the CPU and RSS accounting reads /proc/$PID).
+setup_pinning() {
+  GEN_CPUS=${GEN_CPUS:-}; SVC_CPUS=${SVC_CPUS:-}
+  if [ -n "$GEN_CPUS" ]; then taskset -c "$GEN_CPUS" true || { echo "GEN_CPUS='$GEN_CPUS' is not a usable CPU list" >&2; exit 1; }; GEN_PIN="taskset -c $GEN_CPUS"; fi
+  if [ -n "$SVC_CPUS" ]; then taskset -c "$SVC_CPUS" true || { echo "SVC_CPUS='$SVC_CPUS' is not a usable CPU list" >&2; exit 1; }; SVC_PIN="taskset -c $SVC_CPUS"; fi
+}
+pinning_note() {
+  if [ -z "${GEN_CPUS:-}${SVC_CPUS:-}" ]; then echo "no CPU pinning"; return; fi
+  echo "CPU pinning (taskset): load generators on CPUs ${GEN_CPUS:-any}, JVMs on CPUs ${SVC_CPUS:-any}"
+}
+
+# bench_setup DB_PREFIX: PostgreSQL check, throwaway database DB (dropped at exit), WORK directory (removed at
+# exit unless KEEP_WORK is set), DATABASE_URL, PORT (BENCH_PORT or a free one), BASE, pinning.
+bench_setup() {
+  export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+  setup_pinning
+  pg_isready -q || { echo "PostgreSQL does not answer on $PGHOST:$PGPORT" >&2; exit 1; }
+  DB="$1$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+  WORK=$(mktemp -d)
+  PID=""
+  trap bench_cleanup EXIT
+  psql -q -d postgres -c "CREATE DATABASE $DB" >/dev/null
+  DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB"
+  PORT=${BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 4101)}
+  BASE="http://127.0.0.1:$PORT"
+}
+bench_cleanup() {
+  if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+sql() { psql -d "$DB" -tAq -c "$1"; }
+
+# start_jvm LOG_NAME "ENV ASSIGNMENTS" JAVA ARGS...: starts a JVM in the background (pinned to SVC_CPUS), output to
+# $WORK/LOG_NAME.log; sets PID, START_MS and JVM_LOG.
+start_jvm() {
+  local name=$1 envs=$2; shift 2
+  JVM_LOG="$WORK/$name.log"
+  START_MS=$(now_ms)
+  # shellcheck disable=SC2086
+  env $envs $SVC_PIN "$@" >"$JVM_LOG" 2>&1 &
+  PID=$!
+}
+# start_service JAVA LABEL "ENV ASSIGNMENTS" "JVM OPTIONS": the JAR on a fresh spool against DB, on PORT
+start_service() {
+  local spool="$WORK/spool-$2"; mkdir -p "$spool"
+  # shellcheck disable=SC2086
+  start_jvm "service-$2" "$3 DATABASE_URL=$DATABASE_URL PORT=$PORT HTTP_HOST=127.0.0.1 SPOOL_DIR=$spool" "$1" $4 -jar "$JAR"
+}
+# Prints the ms from START_MS to GET /health/ready = 200; exits when the JVM dies or is not ready in time.
+# --max-time: a probe that connects while the HTTP verticles start can hang forever (an NPE in Vert.x's
+# VertxHttpServerMetrics.requestBegin, "socketMetric is null", seen once in 12 starts on 2026-11-25).
+wait_ready() {
+  for _ in $(seq 1 3000); do
+    if [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$BASE/health/ready" 2>/dev/null)" = 200 ]; then
+      echo $(( $(now_ms) - START_MS )); return 0
+    fi
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.01
+  done
+  echo "not ready; log ($JVM_LOG):" >&2; tail -n 30 "$JVM_LOG" >&2; exit 1
+}
+stop_jvm() { kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
+# Waits (up to 120 s) until every accepted decision is in PostgreSQL: nothing pending, the spool drained.
+settle() {
+  local h=""
+  for _ in $(seq 1 1200); do
+    h=$(curl -s --max-time 5 "$BASE/mcp/orchestrator/health")
+    if grep -q '"pending_writes":0[,}]' <<<"$h" && grep -q '"spool":{"active":false,"depth":0}' <<<"$h"; then return 0; fi
+    sleep 0.1
+  done
+  log "the decision log did not settle within 120 s: $h"
+  if [ "${SETTLE_FATAL:-0}" = 1 ]; then exit 1; fi
+}
+
+# host_facts: sets CPU, MEM, PGV, REV and DIRTY (" + uncommitted changes" or empty) for the RESULTS.md sections
+host_facts() {
+  CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
+  MEM=$(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}')
+  PGV=$(psql -d postgres -tAq -c "SHOW server_version")
+  REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  DIRTY=""
+  if git status --porcelain --untracked-files=no 2>/dev/null | grep -q .; then DIRTY=" + uncommitted changes"; fi
+}
