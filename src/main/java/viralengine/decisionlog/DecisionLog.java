@@ -11,6 +11,7 @@ import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.metrics.ServiceMetrics;
+import viralengine.metrics.Throttle;
 import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -52,6 +53,9 @@ public final class DecisionLog extends VerticleBase {
   /** Replay moves at least this many rows per round trip, whatever max_batch is: the backlog must drain fast. */
   static final int REPLAY_BATCH = 500;
   private static final long DRAIN_POLL_MS = 10;
+  /** A flush that times out with no commit for this long means PostgreSQL hangs, not merely lags. */
+  static final long HUNG_AFTER_NS = TimeUnit.SECONDS.toNanos(1);
+  private static final Throttle SLOW_FLUSH = new Throttle();
 
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
       int maxConcurrentFlushes, long drainTimeoutMs) {}
@@ -94,6 +98,7 @@ public final class DecisionLog extends VerticleBase {
   private boolean closing;
   /** The spool held or took rows since the last "drained" line: worth telling the operator when it empties. */
   private boolean outageToReport;
+  private long lastCommitNanos = System.nanoTime();
 
   public DecisionLog(DecisionStore store, Settings settings, LastError lastError, ServiceMetrics metrics) {
     this.store = store;
@@ -156,7 +161,7 @@ public final class DecisionLog extends VerticleBase {
 
   /** The first answer for a request_id: from the spool while it is in use, else from PostgreSQL. */
   public Future<StoredOutcome> findByRequestId(String requestId, String method, JsonObject params) {
-    if (!spooling) {
+    if (!spooling && spoolDepth == 0) {
       return store.findByRequestId(requestId, method, params);
     }
     return onSpool(() -> spool.findDecision(requestId)).compose(found -> found == null
@@ -247,7 +252,11 @@ public final class DecisionLog extends VerticleBase {
     long started = System.nanoTime();
     long timer = vertx.setTimer(settings.flushTimeoutMs(), id -> {
       decided[0] = true;
-      divert(batch, "a flush took longer than spool.flush_timeout_ms=" + settings.flushTimeoutMs()).onComplete(done);
+      String reason = "a flush took longer than spool.flush_timeout_ms=" + settings.flushTimeoutMs();
+      // A slow flush while others commit is a spike: spool this batch only and keep writing to PostgreSQL
+      // (sending everything to the spool would bury it under a load it cannot replay while it lasts).
+      boolean hung = System.nanoTime() - lastCommitNanos > HUNG_AFTER_NS;
+      (hung ? divert(batch, reason + ", and nothing has committed for a second") : spoolOnly(batch, reason)).onComplete(done);
     });
     toPostgres(batch, () -> !decided[0]).onComplete(written -> {
       if (decided[0]) {
@@ -256,6 +265,7 @@ public final class DecisionLog extends VerticleBase {
       decided[0] = true;
       vertx.cancelTimer(timer);
       if (written.succeeded()) {
+        lastCommitNanos = System.nanoTime();
         metrics.flush(batch.size(), false, System.nanoTime() - started);
         done.complete();
       } else if (isOutage(written.cause())) {
@@ -329,6 +339,16 @@ public final class DecisionLog extends VerticleBase {
     return toSpool(batch);
   }
 
+  /** One late batch to the spool; later rows still go to PostgreSQL, and replay brings this one there. */
+  private Future<Void> spoolOnly(List<Pending> batch, String reason) {
+    long held = SLOW_FLUSH.pass();
+    if (held >= 0) {
+      LOG.warn("Spooled a batch of {} rows for replay: {} ({} more since the last such line)", batch.size(), reason, held);
+    }
+    lastError.record("decision log: " + reason);
+    return toSpool(batch);
+  }
+
   private Future<Void> toSpool(List<Pending> batch) {
     List<Pending> rows = batch.stream().filter(p -> !p.settled).toList();
     if (rows.isEmpty()) {
@@ -357,7 +377,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private void startReplay() {
-    if (schemaReady && !replaying && spooling && !closing) {
+    if (schemaReady && !replaying && (spooling || spoolDepth > 0) && !closing) {
       replaying = true;
       replayNext(REPLAY_FIRST_BACKOFF_MS);
     }
@@ -375,7 +395,9 @@ public final class DecisionLog extends VerticleBase {
       }
       return replay(head).map(true);
     }).onComplete(result -> {
-      if (result.failed()) {
+      if (closing) {
+        replaying = false; // the spool is closing under it; the next start replays what is left
+      } else if (result.failed()) {
         LOG.warn("Spool replay paused ({} entries left), retrying in {} ms: {}", spoolDepth, backoffMs, message(result.cause()));
         vertx.setTimer(backoffMs, id -> replayNext(Math.min(backoffMs * 2, REPLAY_MAX_BACKOFF_MS)));
       } else if (result.result() || spoolAppendsInFlight > 0) {

@@ -19,6 +19,7 @@ import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.ServiceMetrics;
+import viralengine.metrics.Throttle;
 import viralengine.store.FallbackRecord;
 
 import java.util.Map;
