@@ -4,6 +4,8 @@ import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.AIMDLimit;
 import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limit.WindowedLimit;
+import com.netflix.concurrency.limits.limit.window.PercentileSampleWindowFactory;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import viralengine.config.AppConfig;
 import viralengine.rpc.ErrorCodes;
@@ -11,34 +13,61 @@ import viralengine.rpc.ErrorCodes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The in-flight bound of one HTTP instance, shared by its JSON-RPC and MCP routes.
  *
  * <p>A fixed bound does not bound latency: on a saturated CPU, every accepted request slows down and
- * the answers miss the SLA although the count in flight never rises. So the bound adapts (AIMD):
- * each answer slower than {@code limits.target_latency_ms}, and each one that timed out or was shed
- * downstream, shrinks it by a tenth; each answer in time, while at least half the bound is in use,
- * grows it by one, up to {@code limits.max_concurrent_requests}. A target of 0 keeps the bound fixed.
+ * the answers miss the SLA although the count in flight never rises. So the bound adapts (AIMD over
+ * windows of {@value #WINDOW_MS} ms): a window whose 90th-percentile answer took longer than
+ * {@code limits.target_latency_ms}, or that saw a timeout or an overload further in, shrinks it by a
+ * tenth; a window in time, with at least half the bound in use, grows it by one, up to
+ * {@code limits.max_concurrent_requests}. Judging windows rather than single answers keeps one pause
+ * (a GC, a slow flush) from collapsing the bound. It starts at {@value #INITIAL_LIMIT}, so a burst
+ * after a quiet spell is admitted only as far as recent answers justify. A target of 0 keeps the
+ * bound fixed at the maximum.
  */
 public final class Admission {
   /** However far the latency falls behind, this many requests per instance still get through. */
   public static final int MIN_LIMIT = 4;
+  public static final int INITIAL_LIMIT = 20;
+  public static final long WINDOW_MS = 100;
   static final double BACKOFF_RATIO = 0.9;
+  static final double PERCENTILE = 0.9;
+  /** Samples kept per window and instance: more than a window sees at this service's throughput. */
+  static final int WINDOW_SAMPLES = 2_000;
 
   private final SimpleLimiter<Void> limiter;
   private final int max;
 
   public Admission(AppConfig.Limits limits) {
+    this(limits, System::nanoTime);
+  }
+
+  /** {@code nanoClock}: what answers are timed with (a test can drive it). */
+  Admission(AppConfig.Limits limits, LongSupplier nanoClock) {
     this.max = limits.maxConcurrentRequests();
-    Limit limit = limits.targetLatencyMs() == 0 ? FixedLimit.of(max) : AIMDLimit.newBuilder()
-        .initialLimit(max)
+    this.limiter = SimpleLimiter.newBuilder().limit(limit(limits)).nanoClock(nanoClock).build();
+  }
+
+  private static Limit limit(AppConfig.Limits limits) {
+    int max = limits.maxConcurrentRequests();
+    if (limits.targetLatencyMs() == 0) {
+      return FixedLimit.of(max);
+    }
+    AIMDLimit aimd = AIMDLimit.newBuilder()
+        .initialLimit(Math.min(INITIAL_LIMIT, max))
         .maxLimit(max)
         .minLimit(Math.min(MIN_LIMIT, max))
         .backoffRatio(BACKOFF_RATIO)
         .timeout(limits.targetLatencyMs(), TimeUnit.MILLISECONDS)
         .build();
-    this.limiter = SimpleLimiter.newBuilder().limit(limit).build();
+    return WindowedLimit.newBuilder()
+        .minWindowTime(WINDOW_MS, TimeUnit.MILLISECONDS)
+        .maxWindowTime(WINDOW_MS, TimeUnit.MILLISECONDS)
+        .sampleWindowFactory(PercentileSampleWindowFactory.of(PERCENTILE, WINDOW_SAMPLES))
+        .build(aimd);
   }
 
   /** One permit per request of a batch, all or none; null when the bound is reached. */
