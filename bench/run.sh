@@ -194,13 +194,14 @@ h2_rate() {
   h2_open "$1" "$2" "$3" "$4" --h1
   h2_stats "$4" "$1"
 }
-# latencies of accepted (200) and shed (503) requests separately, for the shedding demo
+# latencies of accepted (200) and shed (503) requests separately, for the shedding demo, with how many took longer than the 150 ms SLA
 h2_split() { # $1 log file
   for code in 200 503; do
     awk -F'\t' -v c="$code" '$2 == c {print $3 / 1000}' "$1" | sort -g | awk -v c="$code" '
-      {v[NR] = $1} END {if (NR == 0) {print c, 0, "-", "-", "-"; exit}
+      {v[NR] = $1; if ($1 > 150) late++} END {if (NR == 0) {print c, "n=0"; exit}
         i50 = int(NR * 0.5); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-        printf "%s %d %.3f %.3f %.3f\n", c, NR, v[i50], v[i99], v[NR]}'
+        i999 = int(NR * 0.999); if (i999 < 1) i999 = 1
+        printf "%s: n=%d p50=%.1f p99=%.1f p99.9=%.1f max=%.1f ms, over 150 ms: %d (%.3f%%)\n", c, NR, v[i50], v[i99], v[i999], v[NR], late, 100 * late / NR}'
   done
 }
 BODY="$WORK/select_loop.json"
