@@ -5,13 +5,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import viralengine.config.ConfigException;
 import viralengine.config.ConfigLoader;
+import viralengine.metrics.StartupSafeMetrics;
 
 import java.util.concurrent.TimeUnit;
 
@@ -53,7 +53,7 @@ public final class Main {
         .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_NAME);
     return Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(new StartupSafeMetrics(registry))
         .build();
   }
 
