@@ -11,10 +11,10 @@
 #
 # Both configurations also get COMMON_ENV, which by default keeps the outage machinery out of the
 # measurement: a flush is not diverted to the spool before 10 s, the caller's deadline is 2 s, the
-# breaker does not open, and the in-flight bound stays fixed (no latency-driven shedding of a closed loop). With the service's defaults (COMMON_ENV="") one flush slower than 100 ms on this
-# 2-core box diverts to the spool, answers pass 150 ms, the breaker opens, and the run measures -32002
-# answers instead of the write path (see bench/RESULTS.md). Runs where under 99% of the answers are
-# results are marked INVALID.
+# breaker does not open, and the in-flight bound stays fixed (no latency-driven shedding of a closed
+# loop). With the service's defaults (COMMON_ENV="") slow flushes are spooled, late answers open the
+# breaker and the adaptive bound sheds, so a run measures those instead of the write path (see
+# bench/RESULTS.md). Runs where under 99% of the answers are results are marked INVALID.
 #
 # Warm-up: WARMUP (default 45s) at HIGH_CONN after each service start, because on this 2-core box C2 is still busy
 # 30 s into load (-XX:+PrintCompilation: ~2,000 compilations in 10-20 s, ~200 per 10 s at 20-40 s, settling after
