@@ -53,7 +53,7 @@ public final class DecisionLog extends VerticleBase {
   /** Replay moves at least this many rows per round trip, whatever max_batch is: the backlog must drain fast. */
   static final int REPLAY_BATCH = 500;
   private static final long DRAIN_POLL_MS = 10;
-  /** A flush that times out with no commit for this long means PostgreSQL hangs, not merely lags. */
+  /** A write to PostgreSQL outstanding for this long means it hangs, not merely lags. */
   static final long HUNG_AFTER_NS = TimeUnit.SECONDS.toNanos(1);
   private static final Throttle SLOW_FLUSH = new Throttle();
 
@@ -98,7 +98,8 @@ public final class DecisionLog extends VerticleBase {
   private boolean closing;
   /** The spool held or took rows since the last "drained" line: worth telling the operator when it empties. */
   private boolean outageToReport;
-  private long lastCommitNanos = System.nanoTime();
+  /** Start times of writes to PostgreSQL not yet answered (a timed-out one stays until it ends), oldest first. */
+  private final ArrayDeque<Long> outstanding = new ArrayDeque<>();
 
   public DecisionLog(DecisionStore store, Settings settings, LastError lastError, ServiceMetrics metrics) {
     this.store = store;
@@ -250,22 +251,24 @@ public final class DecisionLog extends VerticleBase {
     Promise<Void> done = Promise.promise();
     boolean[] decided = {false};
     long started = System.nanoTime();
+    outstanding.add(started);
     long timer = vertx.setTimer(settings.flushTimeoutMs(), id -> {
       decided[0] = true;
       String reason = "a flush took longer than spool.flush_timeout_ms=" + settings.flushTimeoutMs();
       // A slow flush while others commit is a spike: spool this batch only and keep writing to PostgreSQL
       // (sending everything to the spool would bury it under a load it cannot replay while it lasts).
-      boolean hung = System.nanoTime() - lastCommitNanos > HUNG_AFTER_NS;
-      (hung ? divert(batch, reason + ", and nothing has committed for a second") : spoolOnly(batch, reason)).onComplete(done);
+      boolean hung = System.nanoTime() - outstanding.getFirst() > HUNG_AFTER_NS;
+      (hung ? divert(batch, reason + ", and a write to PostgreSQL has been waiting for over a second")
+          : spoolOnly(batch, reason)).onComplete(done);
     });
     toPostgres(batch, () -> !decided[0]).onComplete(written -> {
+      outstanding.remove(started);
       if (decided[0]) {
         return; // already diverted; if this commit landed too, replay skips the duplicate decision ids
       }
       decided[0] = true;
       vertx.cancelTimer(timer);
       if (written.succeeded()) {
-        lastCommitNanos = System.nanoTime();
         metrics.flush(batch.size(), false, System.nanoTime() - started);
         done.complete();
       } else if (isOutage(written.cause())) {

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static viralengine.support.TestService.await;
 
 /**
- * A flush slower than spool.flush_timeout_ms: a spike (PostgreSQL committed less than a second ago)
- * spools that batch only and keeps writing to PostgreSQL; a hang (nothing committed for a second)
+ * A flush slower than spool.flush_timeout_ms: a spike (no write to PostgreSQL has waited a second yet)
+ * spools that batch only and keeps writing to PostgreSQL; a hang (a write has waited over a second)
  * switches every write to the spool until replay drains it. Either way each decision lands once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -104,6 +104,18 @@ class SlowFlushTest {
   }
 
   @Test
+  void aSlowFlushAfterAnIdleSpellIsASpikeNotAHang() throws Exception {
+    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(DecisionLog.HUNG_AFTER_NS) + 200); // nothing written for a while
+    proxy.pause();
+    DecisionRecord late = decision("idle");
+    assertTrue(await(log.record(late)));
+    assertFalse(log.spooling(), "a quiet second before is not a hang");
+    proxy.restore();
+    awaitTrue("replay empties the spool", () -> log.spoolDepth() == 0);
+    assertEquals(1, rows(late));
+  }
+
+  @Test
   void aHangSendsEveryWriteToTheSpoolUntilReplayDrainsIt() throws Exception {
     proxy.pause();
     DecisionRecord first = decision("hang-1");
@@ -112,7 +124,7 @@ class SlowFlushTest {
     Thread.sleep(TimeUnit.NANOSECONDS.toMillis(DecisionLog.HUNG_AFTER_NS) + 200);
     DecisionRecord second = decision("hang-2");
     assertTrue(await(log.record(second)));
-    assertTrue(log.spooling(), "no commit for a second: every write goes to the spool");
+    assertTrue(log.spooling(), "the first write has waited over a second: every write goes to the spool");
     DecisionRecord third = decision("hang-3");
     assertTrue(await(log.record(third)), "answered from the spool while PostgreSQL still hangs");
     assertEquals(3, log.spoolDepth());
