@@ -94,10 +94,10 @@ public final class Admission {
   }
 
   /** The -32003 message: the bound in force, and the setting behind it. */
-  public static String overloaded(Admission admission) {
-    int now = admission.limit();
+  public String overloadedMessage() {
+    int now = limit();
     return "Overloaded: " + now + " requests already in flight on this instance (limits.max_concurrent_requests="
-        + admission.max + (now < admission.max ? ", lowered while answers are slower than limits.target_latency_ms" : "")
+        + max + (now < max ? ", lowered while answers are slower than limits.target_latency_ms" : "")
         + "); retry later";
   }
 
@@ -116,11 +116,10 @@ public final class Admission {
      */
     public void release(Integer errorCode) {
       Limiter.Listener permit = permits.get(next++);
-      if (errorCode == null) {
-        permit.onSuccess();
-      } else if (errorCode == ErrorCodes.TIMEOUT || errorCode == ErrorCodes.OVERLOADED) {
+      int code = errorCode == null ? 0 : errorCode;
+      if (code == ErrorCodes.TIMEOUT || code == ErrorCodes.OVERLOADED) {
         permit.onDropped();
-      } else if (errorCode == ErrorCodes.CIRCUIT_OPEN) {
+      } else if (code == ErrorCodes.CIRCUIT_OPEN) {
         permit.onIgnore();
       } else {
         permit.onSuccess();

@@ -72,7 +72,7 @@ final class RpcHandler {
         metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);
       }
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED, Admission.overloaded(admission)));
+      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED, admission.overloadedMessage()));
       return;
     }
     String pathMethod = ctx.pathParam("method");

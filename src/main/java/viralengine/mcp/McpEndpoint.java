@@ -147,7 +147,7 @@ public final class McpEndpoint {
     Admission.Ticket ticket = admission.tryAcquire(1);
     if (ticket == null) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED, Admission.overloaded(admission)));
+      error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED, admission.overloadedMessage()));
       return;
     }
     Future<JsonObject> result;

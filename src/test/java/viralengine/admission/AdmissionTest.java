@@ -43,7 +43,7 @@ class AdmissionTest {
     assertNotNull(most);
     assertNull(admission.tryAcquire(2), "a batch that does not fit takes nothing");
     assertEquals(Admission.INITIAL_LIMIT - 1, admission.inFlight());
-    assertTrue(Admission.overloaded(admission).contains("limits.max_concurrent_requests=100"));
+    assertTrue(admission.overloadedMessage().contains("limits.max_concurrent_requests=100"));
   }
 
   @Test
@@ -61,7 +61,7 @@ class AdmissionTest {
     }
     assertTrue(lowered);
     assertEquals(Admission.MIN_LIMIT, admission.limit());
-    assertTrue(Admission.overloaded(admission).contains("limits.target_latency_ms"), Admission.overloaded(admission));
+    assertTrue(admission.overloadedMessage().contains("limits.target_latency_ms"), admission.overloadedMessage());
   }
 
   @Test

@@ -1,28 +1,18 @@
 package viralengine.decisionlog;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
-import viralengine.store.DecisionStore;
 import viralengine.store.FallbackRecord;
 import viralengine.support.PgProxy;
 import viralengine.support.TestService;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -40,30 +30,22 @@ import static viralengine.support.TestService.await;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FallbackPriorityTest {
   static final int CAPACITY = 6;
+  static ProxiedLog db;
   static TestService svc;
   static PgProxy proxy;
-  static Pool pool;
   static DecisionLog log;
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(); // migrates the test database
-    proxy = PgProxy.start(svc.vertx);
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(proxy.url()))
-        .using(svc.vertx).build();
-    log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(2, 0, CAPACITY,
-        Path.of(TestService.newSpoolDir()), 20_000, 1, 5_000), new LastError(),
-        new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
-    await(svc.vertx.deployVerticle(log));
-    log.schemaReady();
+    db = ProxiedLog.start(2, CAPACITY, 20_000);
+    svc = db.svc;
+    proxy = db.proxy;
+    log = db.log;
   }
 
   @AfterAll
   static void stop() {
-    proxy.restore();
-    await(pool.close());
-    proxy.close();
-    svc.close();
+    db.close();
   }
 
   static DecisionRecord decision(String tag) {

@@ -1,24 +1,14 @@
 package viralengine.decisionlog;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
 import viralengine.store.DecisionRecord;
-import viralengine.store.DecisionStore;
 import viralengine.support.PgProxy;
 import viralengine.support.TestService;
 
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -36,23 +26,17 @@ import static viralengine.support.TestService.await;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SlowFlushTest {
   static final long FLUSH_TIMEOUT_MS = 100;
+  ProxiedLog db;
   TestService svc;
   PgProxy proxy;
-  Pool pool;
   DecisionLog log;
 
   @BeforeEach
   void start() throws InterruptedException {
-    svc = TestService.start(); // migrates the test database
-    proxy = PgProxy.start(svc.vertx);
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(proxy.url()))
-        .using(svc.vertx).build();
-    log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(64, 0, 1_000,
-        Path.of(TestService.newSpoolDir()), FLUSH_TIMEOUT_MS, 1, 5_000), new LastError(),
-        new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
-    await(svc.vertx.deployVerticle(log));
-    log.schemaReady();
-    awaitTrue("the log starts writing to PostgreSQL once the schema is ready", () -> !log.spooling());
+    db = ProxiedLog.start(64, 1_000, FLUSH_TIMEOUT_MS);
+    svc = db.svc;
+    proxy = db.proxy;
+    log = db.log;
     DecisionRecord warm = decision("warm");
     assertTrue(await(log.record(warm)));
     assertEquals(1, rows(warm), "the pool's one connection is open and has committed");
@@ -60,10 +44,7 @@ class SlowFlushTest {
 
   @AfterEach
   void stop() {
-    proxy.restore();
-    await(pool.close());
-    proxy.close();
-    svc.close();
+    db.close();
   }
 
   static DecisionRecord decision(String tag) {
