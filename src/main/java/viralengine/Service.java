@@ -20,6 +20,7 @@ import viralengine.store.Database;
 import viralengine.store.DecisionStore;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,6 +36,8 @@ public final class Service {
   private static final long MAX_RETRY_MS = 15_000;
 
   private final Vertx vertx;
+  /** The decisions' clock: the system's in production, a controllable one in tests of calendar days and cooldowns. */
+  private final Clock clock;
   private final AppConfig config;
   private final Pool pool;
   private final CircuitBreaker breaker;
@@ -47,8 +50,9 @@ public final class Service {
   private volatile String orchestratorDeployment;
   private volatile String httpDeployment;
 
-  private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
+  private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, Clock clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.config = config;
     this.metrics = new ServiceMetrics(registry);
     this.pool = Database.pool(vertx, config.database());
@@ -64,7 +68,12 @@ public final class Service {
    * orchestrator, then the HTTP verticles; completes once HTTP listens.
    */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
-    Service service = new Service(vertx, config, registry);
+    return start(vertx, config, registry, Clock.systemUTC());
+  }
+
+  /** As {@link #start(Vertx, AppConfig, PrometheusMeterRegistry)}, with the clock decisions are made on. */
+  public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, Clock clock) {
+    Service service = new Service(vertx, config, registry, clock);
     warnIfOpen(config);
     return vertx.deployVerticle(service.log)
         .onSuccess(id -> service.logDeployment = id)
@@ -107,7 +116,7 @@ public final class Service {
         .compose(migrations -> {
           LOG.info("Database {} migrated ({} new migrations)", config.database().describe(), migrations);
           log.schemaReady();
-          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError, metrics));
+          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError, metrics, clock));
         })
         .onSuccess(id -> {
           orchestratorDeployment = id;

@@ -18,6 +18,8 @@ import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
 import viralengine.store.DecisionStore;
 import viralengine.store.FallbackRecord;
+import viralengine.store.Inserted;
+import viralengine.store.StaleSelection;
 import viralengine.store.StoredOutcome;
 
 import java.nio.file.Path;
@@ -353,6 +355,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> toSpool(List<Pending> batch) {
+    refuseGuarded(batch);
     List<Pending> rows = batch.stream().filter(p -> !p.settled).toList();
     if (rows.isEmpty()) {
       return Future.succeededFuture();
@@ -377,6 +380,20 @@ public final class DecisionLog extends VerticleBase {
       startReplay();
       return Future.<Void>succeededFuture();
     });
+  }
+
+  /**
+   * A guarded selection is never spooled: replay could not check its guard, so two service instances might
+   * both show a capped loop. Its caller gets an error instead (the HTTP edge answers with the default decision
+   * and logs that); if a timed-out write commits after all, the exposure it adds only makes caps stricter.
+   */
+  private void refuseGuarded(List<Pending> batch) {
+    for (Pending p : batch) {
+      if (p.entry instanceof DecisionRecord d && d.guarded()) {
+        fail(p, new RpcException(ErrorCodes.ORCHESTRATOR_ERROR,
+            "The selection could not be checked against PostgreSQL in time; no loop was selected"));
+      }
+    }
   }
 
   private void startReplay() {
@@ -462,6 +479,14 @@ public final class DecisionLog extends VerticleBase {
       }));
     }
     return chain;
+  }
+
+  private void settle(Pending p, Inserted inserted) {
+    if (inserted == Inserted.STALE) {
+      fail(p, new StaleSelection());
+    } else {
+      settle(p, inserted == Inserted.YES);
+    }
   }
 
   private void settle(Pending p, boolean inserted) {

@@ -22,7 +22,8 @@ final class LogCodec {
           .put("decision_id", d.decisionId().toString()).put("request_id", d.requestId()).put("method", d.method())
           .put("user_id", d.userId()).put("input_params", d.inputParams()).put("output_result", d.outputResult())
           .put("rationale", d.rationale()).put("features_used", d.featuresUsed()).put("loop_id", d.loopId())
-          .put("latency_ms", d.latencyMs()).put("event", d.event() == null ? null : encodeEvent(d.event()));
+          .put("latency_ms", d.latencyMs()).put("event", d.event() == null ? null : encodeEvent(d.event()))
+          .put("guard_seq", d.guardSeq()).put("decided_at", d.decidedAt() == null ? null : d.decidedAt().toString());
     }
     FallbackRecord f = (FallbackRecord) entry;
     return new JsonObject().put(KIND, FALLBACK)
@@ -38,7 +39,8 @@ final class LogCodec {
       return new DecisionRecord(decisionId, json.getString("request_id"), json.getString("method"), json.getString("user_id"),
           json.getJsonObject("input_params"), json.getJsonObject("output_result"), json.getString("rationale"),
           json.getJsonObject("features_used"), json.getLong("loop_id"), json.getDouble("latency_ms"),
-          event == null ? null : decodeEvent(event));
+          event == null ? null : decodeEvent(event), json.getLong("guard_seq"),
+          json.getString("decided_at") == null ? null : OffsetDateTime.parse(json.getString("decided_at")));
     }
     return new FallbackRecord(decisionId, json.getString("request_id"), json.getString("method"), json.getJsonObject("params"),
         json.getJsonObject("output"), json.getString("rationale"), json.getJsonObject("features"),

@@ -35,6 +35,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 final class OrchestratorClient {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorClient.class);
   private static final long HEALTH_TIMEOUT_MS = 2_000;
+  /** Learner, outcome and explain calls: one indexed statement each, but not under the decision SLA. */
+  static final long LOOKUP_TIMEOUT_MS = 2_000;
   private static final Map<String, String> ADDRESSES = Map.of(
       Requests.TRIGGER_EVENT, OrchestratorApi.TRIGGER_EVENT,
       Requests.SELECT_LOOP, OrchestratorApi.SELECT_LOOP);
@@ -64,8 +66,18 @@ final class OrchestratorClient {
     this.timeoutMs = timeoutMs;
   }
 
-  /** Calls trigger_event or select_loop with params already validated at the edge. */
+  /**
+   * Calls a method with params already validated at the edge. Decisions go through the breaker and degrade;
+   * the other methods (learners, outcomes, explain) are plain calls with their own timeout, whose failures
+   * are the caller's to retry.
+   */
   Future<JsonObject> call(String method, JsonObject params) {
+    if (!ADDRESSES.containsKey(method)) {
+      return vertx.eventBus().<JsonObject>request(OrchestratorApi.address(method), params,
+              new DeliveryOptions().setSendTimeout(LOOKUP_TIMEOUT_MS))
+          .map(Message::body)
+          .recover(err -> Future.failedFuture(toRpc(err)));
+    }
     UUID decisionId = UUID.randomUUID();
     long start = System.nanoTime();
     DeliveryOptions options = new DeliveryOptions()

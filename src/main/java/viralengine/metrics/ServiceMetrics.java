@@ -40,7 +40,7 @@ public final class ServiceMetrics {
   public static final String FALLBACKS_NOT_RECORDED = "viral.fallbacks.not.recorded";
 
   public static final String OUTCOME_SELECTED = "selected";
-  public static final String OUTCOME_NO_LOOP = "no_loop";
+  public static final String OUTCOME_NO_LOOP = "no_eligible_loop";
   public static final String OUTCOME_DEGRADED = "degraded";
   public static final List<String> BREAKER_STATES = List.of("closed", "open", "half_open");
 
@@ -57,6 +57,7 @@ public final class ServiceMetrics {
   private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
   private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
   private final Counter cacheHits;
+  private final Counter staleSelections;
   private final Counter cacheMisses;
   private final Counter fallbacksNotRecorded;
   private final DistributionSummary batchSizes;
@@ -71,6 +72,8 @@ public final class ServiceMetrics {
     this.outcomes = outcomeTags();
     this.requestTimers = new AtomicReferenceArray<>(METHODS.size() * outcomes.size());
     this.cacheHits = Counter.builder(CACHE).tag("result", "hit").description("Idempotency cache look-ups").register(registry);
+    this.staleSelections = Counter.builder("viral.selections.stale")
+        .description("Selections refused by the per-learner database guard and decided again").register(registry);
     this.cacheMisses = Counter.builder(CACHE).tag("result", "miss").description("Idempotency cache look-ups").register(registry);
     this.batchSizes = DistributionSummary.builder(LOG_BATCH).description("Rows per decision-log flush")
         .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
@@ -139,6 +142,11 @@ public final class ServiceMetrics {
     recent.add(new JsonObject().put("time", Instant.now().toString()).put("method", method).put("user_id", userId)
         .put("loop", loop).put("outcome", outcome).put("rationale", rationale).put("latency_ms", latencyMs)
         .put("decision_id", decisionId));
+  }
+
+  /** A selection refused by the database guard because another instance recorded one first; it was decided again. */
+  public void staleSelection() {
+    staleSelections.increment();
   }
 
   public void cache(boolean hit) {

@@ -57,7 +57,10 @@ public final class ApiSchema {
       new ErrorDoc(ErrorCodes.OVERLOADED, "Overloaded",
           "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After)"),
       new ErrorDoc(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict",
-          "Idempotency conflict: request_id was already used with a different method or params"));
+          "Idempotency conflict: request_id was already used with a different method or params"),
+      new ErrorDoc(ErrorCodes.VERSION_CONFLICT, "VersionConflict",
+          "Version conflict: expected_version is not the current version; read it again and retry"),
+      new ErrorDoc(ErrorCodes.NOT_FOUND, "NotFound", "Not found: the named decision, loop or rule does not exist"));
 
   private static final Map<Integer, String> ERROR_NAMES = errorNames();
   private static final Map<Integer, String> ERROR_MESSAGES = errorMessages();
@@ -67,7 +70,8 @@ public final class ApiSchema {
 
   private ApiSchema(Requests.Limits limits) {
     this.limits = limits;
-    this.methods = List.of(triggerEvent(), selectLoop(), health());
+    this.methods = List.of(triggerEvent(), selectLoop(), health(), upsertLearner(), getLearner(), recordOutcome(),
+        explainDecision());
   }
 
   /** The API as configured: the {@code context} bounds in the descriptions are the running ones. */
@@ -75,7 +79,7 @@ public final class ApiSchema {
     return new ApiSchema(limits);
   }
 
-  /** trigger_event, select_loop and health, in that order. */
+  /** trigger_event, select_loop, health, then the learner, outcome and explain methods. */
   public List<Method> methods() {
     return methods;
   }
@@ -200,24 +204,30 @@ public final class ApiSchema {
                 + " at most 5 minutes ahead and at most 365 days old. Defaults to the time it was received."),
         "context", contextSchema());
     JsonObject result = resultSchema(
-        new JsonArray().add("decision_id").add("event_id").add("event_type").add("handler").add("action")
-            .add("loop").add("rationale").add("latency_ms"),
+        new JsonArray().add("decision_id").add("event_id").add("event_type").add("handler").add("outcome").add("loop")
+            .add("action").add("eligible_loops").add("rationale").add("config_version").add("latency_ms"),
         "decision_id", uuid("Id of the decision row in agent_decisions."),
         "event_id", uuid("Id of the event row in viral_events."),
         "event_type", eventTypeSchema("The event type, as sent."),
         "handler", new JsonObject().put("type", "string").put("description", "The handler the event was routed to, e.g. practice_completed_handler."),
-        "action", new JsonObject().put("type", "string").put("description", "What the handler did with the event, e.g. logged."),
+        "outcome", outcomeSchema(),
         "loop", loopSchema(),
+        "action", actionSchema(),
+        "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
+        "config_version", configVersion(),
         "latency_ms", latency());
     JsonObject exampleResult = new JsonObject()
         .put("decision_id", "ea8d311b-e8ff-4ff8-89c6-9a1695477366")
         .put("event_id", "d7f34f84-c9e1-4e4a-ae52-ea97347fdd8a")
         .put("event_type", EventTypes.PRACTICE_COMPLETED)
         .put("handler", "practice_completed_handler")
-        .put("action", "logged")
+        .put("outcome", "no_eligible_loop")
         .putNull("loop")
+        .putNull("action")
+        .put("eligible_loops", new JsonArray())
         .put("rationale", PHASE_1)
+        .put("config_version", 0)
         .put("latency_ms", 2.468751);
     return new Method(Requests.TRIGGER_EVENT, Requests.TRIGGER_EVENT, "Record a learning event",
         "Record a learner's learning event and decide which viral loop, if any, fires",
@@ -247,23 +257,31 @@ public final class ApiSchema {
         "event_type", eventTypeSchema("Optional: the event the loop would follow; loops whose triggers do not include it are not eligible."),
         "context", contextSchema(),
         "request_id", idSchema("Optional idempotency key (1 to 128 visible ASCII characters). Retrying with the same"
-            + " request_id returns the first answer and records nothing new; reusing it with other params is error -32004."));
+            + " request_id returns the first answer and records nothing new; reusing it with other params is error -32004."),
+        "dry_run", new JsonObject().put("type", "boolean").put("description", "Evaluate exactly as usual, but count"
+            + " toward no cap or cooldown; the decision is logged and marked as a dry run."));
     JsonObject result = resultSchema(
         new JsonArray().add("decision_id").add("loop").add("eligible_loops").add("rationale").add("latency_ms"),
         "decision_id", uuid("Id of the decision row in agent_decisions."),
+        "outcome", outcomeSchema(),
         "loop", loopSchema(),
-        "eligible_loops", new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "string"))
-            .put("description", "Every loop that passed the eligibility checks, best first."),
+        "action", actionSchema(),
+        "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
+        "config_version", configVersion(),
+        "dry_run", new JsonObject().put("type", "boolean").put("description", "Present and true for a dry run."),
         "latency_ms", latency(),
         "degraded", new JsonObject().put("type", "boolean")
             .put("description", "Present and true only on the default decision, given when the orchestrator did not"
                 + " decide in time (slow, circuit open, not running): loop is null and eligible_loops is empty."));
     JsonObject exampleResult = new JsonObject()
         .put("decision_id", "6b0d42b3-0008-4a16-8a39-09f58b5a84dd")
+        .put("outcome", "no_eligible_loop")
         .putNull("loop")
+        .putNull("action")
         .put("eligible_loops", new JsonArray())
         .put("rationale", PHASE_1)
+        .put("config_version", 0)
         .put("latency_ms", 0.443545);
     return new Method(Requests.SELECT_LOOP, Requests.SELECT_LOOP, "Choose a viral loop",
         "Choose the viral loop to show a learner now, without recording an event",
@@ -339,7 +357,132 @@ public final class ApiSchema {
         true, true);
   }
 
+  private static Method upsertLearner() {
+    JsonObject params = objectSchema(new JsonArray().add("user_id"),
+        "user_id", idSchema("The learner's id."),
+        "timezone", new JsonObject().put("type", "string").put("maxLength", 64)
+            .put("description", "IANA time zone such as America/Los_Angeles; calendar caps count in it. Default UTC."),
+        "birth_year", new JsonObject().put("type", "integer").put("minimum", Requests.MIN_BIRTH_YEAR)
+            .put("description", "Year of birth; ages count as the youngest the learner can be."),
+        "persona", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.PERSONAS))
+            .put("description", "Who uses the product: a student, a parent or a tutor."),
+        "parental_consent", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.CONSENTS))
+            .put("description", "Default unknown. Loops that require consent are shown to under-13s only when granted."),
+        "growth_opt_out", new JsonObject().put("type", "boolean").put("description", "True keeps the learner out of every loop."),
+        "attributes", new JsonObject().put("type", "object").put("description", "Free-form attributes for targeting"
+            + " (learner.attributes.*), at most " + Requests.MAX_ATTRIBUTES_BYTES + " bytes and "
+            + Requests.MAX_ATTRIBUTES_DEPTH + " levels."));
+    JsonObject example = learnerExample();
+    return new Method(Requests.UPSERT_LEARNER, Requests.UPSERT_LEARNER, "Create or update a learner profile",
+        "Store what the product knows about a learner: time zone, birth year, persona, consent, opt-out, attributes",
+        "Creates or updates a learner profile. Fields left out keep their stored value. Answers the stored profile.",
+        params, learnerSchema(), List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.OVERLOADED),
+        List.of(new Example("A learner in Los Angeles", "Sets the zone, birth year, persona and consent.",
+            new JsonObject().put("user_id", "learner-42").put("timezone", "America/Los_Angeles").put("birth_year", 2014)
+                .put("persona", "student").put("parental_consent", "granted"), example)),
+        false, true);
+  }
+
+  private static Method getLearner() {
+    JsonObject params = objectSchema(new JsonArray().add("user_id"), "user_id", idSchema("The learner's id."));
+    return new Method(Requests.GET_LEARNER, Requests.GET_LEARNER, "Read a learner profile",
+        "Read a learner profile, or the defaults for a learner never seen", "Answers the stored profile; a learner"
+            + " never seen gets the defaults (UTC, consent unknown, not opted out).",
+        params, learnerSchema(), List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.OVERLOADED),
+        List.of(new Example("Read a profile", "The learner stored above.", new JsonObject().put("user_id", "learner-42"),
+            learnerExample())),
+        true, true);
+  }
+
+  private Method recordOutcome() {
+    JsonObject params = objectSchema(new JsonArray().add("decision_id").add("outcome"),
+        "decision_id", uuid("The decision the outcome follows: one that selected a loop or held the learner out."),
+        "outcome", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.OUTCOMES))
+            .put("description", "What happened; dismissed starts the loop's dismiss cooldown for the learner."),
+        "occurred_at", new JsonObject().put("type", "string").put("format", "date-time").put("maxLength", 64)
+            .put("description", "When it happened (ISO-8601 with an offset); defaults to now."),
+        "request_id", idSchema("Optional idempotency key: a retry answers the first outcome and records nothing new."),
+        "referred_user_id", idSchema("With invite_accepted, joined or fvm_reached: the learner who came in."),
+        "context", contextSchema());
+    JsonObject result = resultSchema(new JsonArray().add("outcome_id").add("decision_id").add("outcome").add("occurred_at"),
+        "outcome_id", uuid("Id of the outcome row."),
+        "decision_id", uuid("The decision it follows."),
+        "outcome", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.OUTCOMES)),
+        "loop", loopSchema(),
+        "occurred_at", new JsonObject().put("type", "string").put("format", "date-time"));
+    return new Method(Requests.RECORD_OUTCOME, Requests.RECORD_OUTCOME, "Record what happened after a decision",
+        "Record an outcome (shown, dismissed, clicked, shared, invite_sent, invite_accepted, joined, fvm_reached)",
+        "Records what happened after a decision that selected a loop or held the learner out. A missing decision is"
+            + " -32006; a decision that selected nothing, a dry run or a default decision is -32602.",
+        params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.NOT_FOUND, ErrorCodes.IDEMPOTENCY_CONFLICT,
+            ErrorCodes.OVERLOADED),
+        List.of(),
+        false, true);
+  }
+
+  private static Method explainDecision() {
+    JsonObject params = objectSchema(new JsonArray().add("decision_id"), "decision_id", uuid("The decision to explain."));
+    JsonObject result = resultSchema(new JsonArray().add("decision_id").add("input").add("result").add("checks")
+            .add("outcomes"),
+        "decision_id", uuid("The decision."),
+        "outcome", new JsonObject().put("type", new JsonArray().add("string").add("null")),
+        "loop", loopSchema(),
+        "config_version", new JsonObject().put("type", new JsonArray().add("integer").add("null")),
+        "input", new JsonObject().put("type", "object").put("description", "The params as received."),
+        "result", new JsonObject().put("type", new JsonArray().add("object").add("null"))
+            .put("description", "What the caller was told."),
+        "checks", new JsonObject().put("type", "array").put("description", "Every loop's reason code and detail."),
+        "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."));
+    return new Method(Requests.EXPLAIN_DECISION, Requests.EXPLAIN_DECISION, "Explain a decision",
+        "What was decided and why: input, result, every loop's check, config version and outcomes so far",
+        "Answers the decision as logged: the params, the result the caller received, every loop's reason code and"
+            + " detail, the config version it was made with, whether it was a dry run, and the outcomes recorded.",
+        params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.NOT_FOUND, ErrorCodes.OVERLOADED),
+        List.of(), true, true);
+  }
+
+  private static JsonObject learnerSchema() {
+    return resultSchema(new JsonArray().add("user_id").add("timezone").add("parental_consent").add("growth_opt_out")
+            .add("attributes"),
+        "user_id", new JsonObject().put("type", "string"),
+        "timezone", new JsonObject().put("type", "string"),
+        "birth_year", new JsonObject().put("type", new JsonArray().add("integer").add("null")),
+        "persona", new JsonObject().put("type", new JsonArray().add("string").add("null")),
+        "parental_consent", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.CONSENTS)),
+        "growth_opt_out", new JsonObject().put("type", "boolean"),
+        "attributes", new JsonObject().put("type", "object"));
+  }
+
+  private static JsonObject learnerExample() {
+    return new JsonObject().put("user_id", "learner-42").put("timezone", "America/Los_Angeles").put("birth_year", 2014)
+        .put("persona", "student").put("parental_consent", "granted").put("growth_opt_out", false)
+        .put("attributes", new JsonObject());
+  }
+
   // ---- schema pieces ----
+
+  private static JsonObject outcomeSchema() {
+    return new JsonObject().put("type", "string")
+        .put("enum", new JsonArray().add("selected").add("no_eligible_loop").add("opted_out").add("holdout").add("degraded"))
+        .put("description", "selected: show loop; no_eligible_loop: every loop failed a check; opted_out: the learner"
+            + " opted out of growth loops.");
+  }
+
+  private static JsonObject actionSchema() {
+    return new JsonObject().put("type", new JsonArray().add("object").add("null"))
+        .put("description", "The chosen loop's payload for the product to render, or null.");
+  }
+
+  private static JsonObject eligibleSchema() {
+    return new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "string"))
+        .put("description", "Every loop that passed the checks, best first (features_used.checks in the log says why"
+            + " the others did not).");
+  }
+
+  private static JsonObject configVersion() {
+    return new JsonObject().put("type", "integer").put("minimum", 0)
+        .put("description", "The loop configuration this decision was made with (it rises with every admin change).");
+  }
 
   private static JsonObject objectSchema(JsonArray required, Object... properties) {
     return new JsonObject().put("type", "object").put("properties", properties(properties))

@@ -2,7 +2,15 @@ package viralengine.orchestrator;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import viralengine.loops.ViralLoop;
+import viralengine.decision.Decider;
+import viralengine.decision.Evaluation;
+import viralengine.decision.History;
+import viralengine.decision.Situation;
+import viralengine.learners.Learner;
+import viralengine.learners.LearnerStore;
+import viralengine.loops.Catalog;
+import viralengine.loops.Loop;
+import viralengine.store.StaleSelection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.metrics.ServiceMetrics;
@@ -13,7 +21,12 @@ import viralengine.decisionlog.DecisionLog;
 import viralengine.store.EventRecord;
 import viralengine.store.StoredOutcome;
 
-import java.util.List;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 import java.util.UUID;
@@ -25,24 +38,30 @@ import java.util.function.Supplier;
  */
 final class Orchestrator {
   private static final Logger LOG = LoggerFactory.getLogger(Orchestrator.class);
+  /** Decide-and-record attempts when another instance keeps recording selections for the same learner. */
+  static final int MAX_ATTEMPTS = 3;
   private final DecisionLog log;
-  private final Eligibility eligibility;
+  private final LearnerStore learners;
   private final EventRouter router = new EventRouter();
   private final IdempotencyCache cache;
-  private final Supplier<List<ViralLoop>> loops;
+  private final Supplier<Catalog> catalog;
+  private final Clock clock;
   private final ServiceMetrics metrics;
+  /** The last call in line for each learner with calls in flight: one learner's decisions run one at a time. */
+  private final Map<String, Future<?>> queues = new HashMap<>();
 
-  Orchestrator(DecisionLog log, Eligibility eligibility, IdempotencyCache cache, Supplier<List<ViralLoop>> loops,
+  Orchestrator(DecisionLog log, LearnerStore learners, IdempotencyCache cache, Supplier<Catalog> catalog, Clock clock,
       ServiceMetrics metrics) {
     this.log = log;
-    this.eligibility = eligibility;
+    this.learners = learners;
     this.cache = cache;
-    this.loops = loops;
+    this.catalog = catalog;
+    this.clock = clock;
     this.metrics = metrics;
   }
 
   /** A decision ready to record: the caller's result and the audit row. */
-  private record Decision(JsonObject result, DecisionRecord record) {}
+  private record Decision(JsonObject result, DecisionRecord record, Evaluation evaluation) {}
 
   Future<JsonObject> handle(Requests.Request request, Call call) {
     if (request.requestId() != null) {
@@ -52,60 +71,108 @@ final class Orchestrator {
         return replay(cached, request);
       }
     }
-    return decide(request, call).compose(decision -> record(request, decision, call));
+    return inLine(request.userId(), () -> decideAndRecord(request, call, 1));
   }
 
   int cacheSize() {
     return cache.size();
   }
 
-  private Future<Decision> decide(Requests.Request request, Call call) {
-    if (request instanceof Requests.TriggerEvent event) {
-      return eligibility.evaluate(event.userId(), event.eventType(), loops.get())
-          .map(eval -> triggerDecision(event, eval, call));
-    }
-    Requests.SelectLoop select = (Requests.SelectLoop) request;
-    return eligibility.evaluate(select.userId(), select.eventType(), loops.get())
-        .map(eval -> selectDecision(select, eval, call));
+  /**
+   * Runs {@code work} after the learner's earlier calls have finished. With the history read after the last
+   * selection is durable, decisions in this process never race; the database guard covers other processes.
+   */
+  private <T> Future<T> inLine(String userId, Supplier<Future<T>> work) {
+    Future<?> before = queues.get(userId);
+    Future<T> mine = before == null ? work.get() : before.transform(done -> work.get());
+    queues.put(userId, mine);
+    mine.onComplete(done -> queues.remove(userId, mine));
+    return mine;
   }
 
-  private Decision triggerDecision(Requests.TriggerEvent event, Eligibility.Evaluation eval, Call call) {
+  private Future<JsonObject> decideAndRecord(Requests.Request request, Call call, int attempt) {
+    return decide(request, call).compose(decision -> record(request, decision, call)).recover(err -> {
+      if (!(err instanceof StaleSelection)) {
+        return Future.failedFuture(err);
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        return Future.failedFuture(new RpcException(ErrorCodes.ORCHESTRATOR_ERROR, "Another instance recorded a "
+            + "selection for this learner during each of " + MAX_ATTEMPTS + " attempts; no loop was selected"));
+      }
+      metrics.staleSelection();
+      return decideAndRecord(request, call, attempt + 1);
+    });
+  }
+
+  private Future<Decision> decide(Requests.Request request, Call call) {
+    Catalog snapshot = catalog.get();
+    Instant now = clock.instant();
+    // With no loop active, nothing about the learner can change the answer: Phase 1's shape, no read.
+    Future<LearnerStore.State> state = snapshot.loops().stream().anyMatch(Loop::active)
+        ? learners.state(request.userId(), Decider.historySince(snapshot, now))
+        : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0));
+    return state.map(known -> {
+      Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
+          known.history(), now));
+      return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
+          : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
+    });
+  }
+
+  private Decision triggerDecision(Requests.TriggerEvent event, Evaluation eval, LearnerStore.State known, Call call,
+      Instant now) {
     EventHandler handler = router.route(event.eventType());
-    String action = handler.handle(event);
+    String handled = handler.handle(event);
     UUID eventId = UUID.randomUUID();
-    ViralLoop loop = eval.selected();
-    double latency = call.elapsedMillis();
-    JsonObject result = new JsonObject()
-        .put("decision_id", call.decisionId().toString())
+    JsonObject result = decisionResult(call, eval, false);
+    JsonObject ordered = new JsonObject()
+        .put("decision_id", result.getString("decision_id"))
         .put("event_id", eventId.toString())
         .put("event_type", event.eventType())
         .put("handler", handler.name())
-        .put("action", action)
-        .put("loop", loop == null ? null : loop.name())
-        .put("rationale", eval.rationale())
-        .put("latency_ms", latency);
+        .mergeIn(result);
     EventRecord row = new EventRecord(eventId, event.eventType(), event.userId(),
         event.occurredAt() == null ? call.receivedAt() : event.occurredAt(), call.receivedAt(), event.context());
-    JsonObject features = eval.features().put("handler", handler.name()).put("action", action);
-    return new Decision(result, decisionRecord(event, result, eval, features, loop, latency, call, row));
+    JsonObject features = eval.features(event.eventType()).put("handler", handler.name()).put("handled", handled);
+    return new Decision(ordered, decisionRecord(event, ordered, eval, features, known, false, call, row, now), eval);
   }
 
-  private Decision selectDecision(Requests.SelectLoop request, Eligibility.Evaluation eval, Call call) {
-    ViralLoop loop = eval.selected();
-    double latency = call.elapsedMillis();
+  private Decision selectDecision(Requests.SelectLoop request, Evaluation eval, LearnerStore.State known, Call call,
+      Instant now) {
+    JsonObject result = decisionResult(call, eval, request.dryRun());
+    JsonObject features = eval.features(request.eventType());
+    if (request.dryRun()) {
+      features.put("dry_run", true);
+    }
+    return new Decision(result, decisionRecord(request, result, eval, features, known, request.dryRun(), call, null, now),
+        eval);
+  }
+
+  /** The fields every decision answers with (DECISIONING.md "Deciding"). */
+  private static JsonObject decisionResult(Call call, Evaluation eval, boolean dryRun) {
+    Loop loop = eval.chosen();
     JsonObject result = new JsonObject()
         .put("decision_id", call.decisionId().toString())
+        .put("outcome", eval.outcome().code())
         .put("loop", loop == null ? null : loop.name())
+        .put("action", loop == null ? null : loop.action())
         .put("eligible_loops", eval.eligibleNames())
         .put("rationale", eval.rationale())
-        .put("latency_ms", latency);
-    return new Decision(result, decisionRecord(request, result, eval, eval.features(), loop, latency, call, null));
+        .put("config_version", eval.configVersion());
+    if (dryRun) {
+      result.put("dry_run", true);
+    }
+    return result.put("latency_ms", call.elapsedMillis());
   }
 
-  private static DecisionRecord decisionRecord(Requests.Request request, JsonObject result, Eligibility.Evaluation eval,
-      JsonObject features, ViralLoop loop, double latency, Call call, EventRecord event) {
+  /** A selection that counts carries the guard: the learner's sequence it was decided on. */
+  private static DecisionRecord decisionRecord(Requests.Request request, JsonObject result, Evaluation eval,
+      JsonObject features, LearnerStore.State known, boolean dryRun, Call call, EventRecord event, Instant now) {
+    Loop loop = eval.chosen();
+    Long guard = loop != null && !dryRun ? known.selectionSeq() : null;
     return new DecisionRecord(call.decisionId(), request.requestId(), request.method(), request.userId(),
-        request.params(), result, eval.rationale(), features, loop == null ? null : loop.id(), latency, event);
+        request.params(), result, eval.rationale(), features, loop == null ? null : loop.id(),
+        result.getDouble("latency_ms"), event, guard, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
   }
 
   private Future<JsonObject> record(Requests.Request request, Decision decision, Call call) {
@@ -133,8 +200,7 @@ final class Orchestrator {
     String loop = decision.result().getString("loop");
     LOG.debug("Decision recorded", kv("decision_id", row.decisionId()), kv("request_id", request.requestId()),
         kv("method", request.method()), kv("loop", loop), kv("latency_ms", row.latencyMs()));
-    metrics.decision(request.method(), request.userId(), loop,
-        loop == null ? ServiceMetrics.OUTCOME_NO_LOOP : ServiceMetrics.OUTCOME_SELECTED,
+    metrics.decision(request.method(), request.userId(), loop, decision.evaluation().outcome().code(),
         row.rationale(), row.latencyMs(), row.decisionId().toString());
   }
 

@@ -24,6 +24,14 @@ public final class OrchestratorApi {
   public static final String TRIGGER_EVENT = "orchestrator.trigger_event";
   /** Params {@code {user_id, event_type?, context?, request_id?}}. */
   public static final String SELECT_LOOP = "orchestrator.select_loop";
+  /** Params {@code {user_id, timezone?, birth_year?, persona?, parental_consent?, growth_opt_out?, attributes?}}. */
+  public static final String UPSERT_LEARNER = "orchestrator.upsert_learner";
+  /** Params {@code {user_id}}. */
+  public static final String GET_LEARNER = "orchestrator.get_learner";
+  /** Params {@code {decision_id, outcome, occurred_at?, request_id?, referred_user_id?, context?}}. */
+  public static final String RECORD_OUTCOME = "orchestrator.record_outcome";
+  /** Params {@code {decision_id}}. */
+  public static final String EXPLAIN_DECISION = "orchestrator.explain_decision";
   /** Any body; replies with the health body of {@code GET /mcp/orchestrator/health}. */
   public static final String HEALTH = "orchestrator.health";
 
@@ -36,4 +44,9 @@ public final class OrchestratorApi {
   public static final String HEADER_DEADLINE = "deadline";
 
   private OrchestratorApi() {}
+
+  /** The address of a method of agent orchestrator: {@code orchestrator.<method>}. */
+  public static String address(String method) {
+    return "orchestrator." + method;
+  }
 }

@@ -15,10 +15,19 @@ import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
-import viralengine.store.ExposureRepository;
 import viralengine.store.LoopRepository;
+import viralengine.frequency.FrequencyRule;
+import viralengine.frequency.Period;
+import viralengine.learners.Learner;
+import viralengine.learners.LearnerStore;
+import viralengine.loops.Catalog;
+import viralengine.loops.Loop;
+import viralengine.outcomes.OutcomeStore;
+import viralengine.outcomes.Outcomes;
+import viralengine.targeting.Condition;
 
-import java.time.Instant;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -41,14 +50,18 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final ServiceMetrics metrics;
   private final LoopRepository loopRepository;
   private final Requests.Limits limits;
-  private volatile List<ViralLoop> loops = List.of();
+  private final Clock clock;
+  private volatile Catalog catalog = Catalog.EMPTY;
   private Orchestrator orchestrator;
+  private Outcomes outcomes;
+  private LearnerStore learners;
   private HealthReporter health;
   private int inFlight;
   private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError, ServiceMetrics metrics) {
+      LastError lastError, ServiceMetrics metrics, Clock clock) {
+    this.clock = clock;
     this.config = config;
     this.pool = pool;
     this.log = log;
@@ -62,18 +75,22 @@ public final class OrchestratorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
-    orchestrator = new Orchestrator(log, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
-        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops, metrics);
+    learners = new LearnerStore(pool);
+    outcomes = new Outcomes(new OutcomeStore(pool), clock);
+    orchestrator = new Orchestrator(log, learners,
+        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> catalog, clock, metrics);
     health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty());
-    return loopRepository.loadAll().compose(loaded -> {
-      loops = loaded;
-      LOG.info("Warm-up done: {} loops loaded, {} active", loaded.size(), activeLoopCount());
+    return loadCatalog().compose(loaded -> {
+      catalog = loaded;
+      LOG.info("Warm-up done: {} loops loaded, {} active", loaded.loops().size(), activeLoopCount());
       vertx.setPeriodic(settings.loopsRefreshMs(), id -> refreshLoops());
-      return Future.join(
-          consumer(OrchestratorApi.TRIGGER_EVENT, Requests.TRIGGER_EVENT).completion(),
-          consumer(OrchestratorApi.SELECT_LOOP, Requests.SELECT_LOOP).completion(),
-          vertx.eventBus().consumer(OrchestratorApi.HEALTH, this::onHealth).completion());
+      List<Future<?>> registered = new ArrayList<>();
+      for (String method : Requests.METHODS) {
+        registered.add(consumer(OrchestratorApi.address(method), method).completion());
+      }
+      registered.add(vertx.eventBus().consumer(OrchestratorApi.HEALTH, this::onHealth).completion());
+      return Future.join(registered);
     });
   }
 
@@ -105,17 +122,34 @@ public final class OrchestratorVerticle extends VerticleBase {
     Call call = Call.from(message.headers());
     inFlight++;
     delayForTests()
-        .compose(v -> orchestrator.handle(parse(method, message.body()), call))
+        .compose(v -> dispatch(parse(method, message.body()), call))
         .onComplete(done -> inFlight--)
         .onSuccess(message::reply)
         .onFailure(err -> fail(message, method, call, err));
   }
 
-  private Requests.Request parse(String method, Object body) {
+  private Requests.Parsed parse(String method, Object body) {
     if (!(body instanceof JsonObject params)) {
       throw RpcException.invalidParams("params", "must be a JSON object");
     }
-    return Requests.parse(method, params, limits, Instant.now());
+    return Requests.parse(method, params, limits, clock.instant());
+  }
+
+  private Future<JsonObject> dispatch(Requests.Parsed call, Call facts) {
+    if (call instanceof Requests.Request decision) {
+      return orchestrator.handle(decision, facts);
+    }
+    if (call instanceof Requests.UpsertLearner u) {
+      return learners.upsert(new LearnerStore.Upsert(u.userId(), u.timezone(), u.birthYear(), u.persona(),
+          u.parentalConsent(), u.growthOptOut(), u.attributes())).map(Learner::toJson);
+    }
+    if (call instanceof Requests.GetLearner g) {
+      return learners.get(g.userId()).map(Learner::toJson);
+    }
+    if (call instanceof Requests.RecordOutcome r) {
+      return outcomes.record(r);
+    }
+    return outcomes.explain((Requests.ExplainDecision) call);
   }
 
   /**
@@ -148,12 +182,27 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   private void refreshLoops() {
-    loopRepository.loadAll()
-        .onSuccess(loaded -> loops = loaded)
-        .onFailure(err -> LOG.warn("Loop refresh failed; keeping the {} loops loaded before: {}", loops.size(), err.getMessage()));
+    loadCatalog()
+        .onSuccess(loaded -> catalog = loaded)
+        .onFailure(err -> LOG.warn("Loop refresh failed; keeping the {} loops loaded before: {}", catalog.loops().size(),
+            err.getMessage()));
+  }
+
+  /** Until loops are managed as data (the admin agent), the Phase 1 rows with the daily cap as the global rule. */
+  private Future<Catalog> loadCatalog() {
+    FrequencyRule daily = new FrequencyRule("global-daily", FrequencyRule.Scope.GLOBAL, null,
+        config.orchestrator().dailyCap(), Period.CalendarDay.INSTANCE);
+    return loopRepository.loadAll().map(rows -> new Catalog(rows.stream().map(OrchestratorVerticle::legacy).toList(),
+        List.of(daily), 0));
+  }
+
+  private static Loop legacy(ViralLoop v) {
+    return new Loop(v.id(), v.name(), v.name(), "", v.active(), v.triggers(), v.priority(),
+        v.expectedK() == null ? 0 : v.expectedK(), List.of(), Loop.Audience.ANYONE, new JsonObject(),
+        Condition.parse(new JsonObject()), v.cooldownSeconds(), 0, new JsonObject().put("type", "show_share_modal"), 1);
   }
 
   private int activeLoopCount() {
-    return (int) loops.stream().filter(ViralLoop::active).count();
+    return (int) catalog.loops().stream().filter(Loop::active).count();
   }
 }

@@ -8,7 +8,11 @@ import viralengine.rpc.RpcException;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Validated params of the orchestrator's methods. The HTTP edge and the event bus both parse with these. */
@@ -16,22 +20,52 @@ public final class Requests {
   public static final String TRIGGER_EVENT = "trigger_event";
   public static final String SELECT_LOOP = "select_loop";
   public static final String HEALTH = "health";
+  public static final String UPSERT_LEARNER = "upsert_learner";
+  public static final String GET_LEARNER = "get_learner";
+  public static final String RECORD_OUTCOME = "record_outcome";
+  public static final String EXPLAIN_DECISION = "explain_decision";
+  /** Every method of agent orchestrator that takes params, in the order the API lists them. */
+  public static final List<String> METHODS = List.of(TRIGGER_EVENT, SELECT_LOOP, UPSERT_LEARNER, GET_LEARNER,
+      RECORD_OUTCOME, EXPLAIN_DECISION);
+  public static final List<String> PERSONAS = List.of("student", "parent", "tutor");
+  public static final List<String> CONSENTS = List.of("granted", "denied", "unknown");
+  public static final List<String> OUTCOMES = List.of("shown", "dismissed", "clicked", "shared", "invite_sent",
+      "invite_accepted", "joined", "fvm_reached");
+  /** The outcomes that may name the learner who came in through the loop. */
+  public static final Set<String> REFERRING_OUTCOMES = Set.of("invite_accepted", "joined", "fvm_reached");
+  static final int MIN_BIRTH_YEAR = 1900;
+  static final int MAX_ATTRIBUTES_BYTES = 4096;
+  static final int MAX_ATTRIBUTES_DEPTH = 4;
 
   static final int MAX_ID_LENGTH = 128;
   private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
   private static final Set<String> TRIGGER_FIELDS = Set.of("event_type", "user_id", "request_id", "occurred_at", "context");
-  private static final Set<String> SELECT_FIELDS = Set.of("user_id", "event_type", "context", "request_id");
+  private static final Set<String> SELECT_FIELDS = Set.of("user_id", "event_type", "context", "request_id", "dry_run");
+  private static final Set<String> LEARNER_FIELDS = Set.of("user_id", "timezone", "birth_year", "persona",
+      "parental_consent", "growth_opt_out", "attributes");
+  private static final Set<String> OUTCOME_FIELDS = Set.of("decision_id", "outcome", "occurred_at", "request_id",
+      "referred_user_id", "context");
 
   /** Size bounds for {@code context}. */
   public record Limits(int maxContextBytes, int maxContextDepth) {}
 
   /** Common shape: what idempotency and the decision log need from either method. */
-  public sealed interface Request permits TriggerEvent, SelectLoop {
+  /** Any parsed call of agent orchestrator. */
+  public sealed interface Parsed permits Request, UpsertLearner, GetLearner, RecordOutcome, ExplainDecision {
+    JsonObject params();
+  }
+
+  /** A decision: what idempotency and the decision log need from either deciding method. */
+  public sealed interface Request extends Parsed permits TriggerEvent, SelectLoop {
     String method();
 
     String requestId();
 
     String userId();
+
+    String eventType();
+
+    JsonObject context();
 
     JsonObject params();
   }
@@ -44,7 +78,7 @@ public final class Requests {
     }
   }
 
-  public record SelectLoop(String userId, String eventType, String requestId, JsonObject context,
+  public record SelectLoop(String userId, String eventType, String requestId, JsonObject context, boolean dryRun,
       JsonObject params) implements Request {
     @Override
     public String method() {
@@ -52,16 +86,39 @@ public final class Requests {
     }
   }
 
+  /** Profile fields left null keep their stored value. */
+  public record UpsertLearner(String userId, ZoneId timezone, Integer birthYear, String persona, String parentalConsent,
+      Boolean growthOptOut, JsonObject attributes, JsonObject params) implements Parsed {}
+
+  public record GetLearner(String userId, JsonObject params) implements Parsed {}
+
+  public record RecordOutcome(UUID decisionId, String outcome, OffsetDateTime occurredAt, String requestId,
+      String referredUserId, JsonObject context, JsonObject params) implements Parsed {}
+
+  public record ExplainDecision(UUID decisionId, JsonObject params) implements Parsed {}
+
   private Requests() {}
 
   /** Parses the params of {@code method}, or fails with -32601 for a method the orchestrator lacks. */
-  public static Request parse(String method, JsonObject params, Limits limits, Instant now) {
+  public static Parsed parse(String method, JsonObject params, Limits limits, Instant now) {
     return switch (method) {
       case TRIGGER_EVENT -> triggerEvent(params, limits, now);
       case SELECT_LOOP -> selectLoop(params, limits);
+      case UPSERT_LEARNER -> upsertLearner(params, now);
+      case GET_LEARNER -> getLearner(params);
+      case RECORD_OUTCOME -> recordOutcome(params, limits, now);
+      case EXPLAIN_DECISION -> explainDecision(params);
       default -> throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + method,
-          new JsonObject().put("methods", new JsonArray().add(TRIGGER_EVENT).add(SELECT_LOOP).add(HEALTH)));
+          new JsonObject().put("methods", new JsonArray(new java.util.ArrayList<>(METHODS)).add(HEALTH)));
     };
+  }
+
+  /** Parses a deciding method's params (trigger_event or select_loop). */
+  public static Request parseDecision(String method, JsonObject params, Limits limits, Instant now) {
+    if (parse(method, params, limits, now) instanceof Request request) {
+      return request;
+    }
+    throw new IllegalArgumentException(method + " does not decide");
   }
 
   static TriggerEvent triggerEvent(JsonObject params, Limits limits, Instant now) {
@@ -73,7 +130,58 @@ public final class Requests {
 
   static SelectLoop selectLoop(JsonObject params, Limits limits) {
     rejectUnknown(params, SELECT_FIELDS);
-    return new SelectLoop(userId(params), eventType(params, false), requestId(params), context(params, limits), params);
+    Boolean dryRun = Params.optionalBoolean(params, "dry_run");
+    return new SelectLoop(userId(params), eventType(params, false), requestId(params), context(params, limits),
+        Boolean.TRUE.equals(dryRun), params);
+  }
+
+  static UpsertLearner upsertLearner(JsonObject params, Instant now) {
+    rejectUnknown(params, LEARNER_FIELDS);
+    int thisYear = now.atZone(ZoneOffset.UTC).getYear() + 1;
+    return new UpsertLearner(userId(params), timezone(params), Params.optionalInt(params, "birth_year", MIN_BIRTH_YEAR, thisYear),
+        Params.optionalOneOf(params, "persona", PERSONAS), Params.optionalOneOf(params, "parental_consent", CONSENTS),
+        Params.optionalBoolean(params, "growth_opt_out"),
+        params.getValue("attributes") == null ? null
+            : Params.optionalObject(params, "attributes", MAX_ATTRIBUTES_BYTES, MAX_ATTRIBUTES_DEPTH),
+        params);
+  }
+
+  static GetLearner getLearner(JsonObject params) {
+    rejectUnknown(params, Set.of("user_id"));
+    return new GetLearner(userId(params), params);
+  }
+
+  static RecordOutcome recordOutcome(JsonObject params, Limits limits, Instant now) {
+    rejectUnknown(params, OUTCOME_FIELDS);
+    UUID decisionId = Params.requiredUuid(params, "decision_id");
+    String outcome = Params.optionalOneOf(params, "outcome", OUTCOMES);
+    if (outcome == null) {
+      throw RpcException.invalidParams("outcome", "is required (one of " + OUTCOMES + ")");
+    }
+    String referred = Params.optionalString(params, "referred_user_id", MAX_ID_LENGTH, Params.VISIBLE_ASCII,
+        "visible ASCII characters (no spaces)");
+    if (referred != null && !REFERRING_OUTCOMES.contains(outcome)) {
+      throw RpcException.invalidParams("referred_user_id", "may only be given with outcome "
+          + REFERRING_OUTCOMES.stream().sorted().toList());
+    }
+    return new RecordOutcome(decisionId, outcome, Params.optionalTimestamp(params, "occurred_at", now),
+        requestId(params), referred, context(params, limits), params);
+  }
+
+  static ExplainDecision explainDecision(JsonObject params) {
+    rejectUnknown(params, Set.of("decision_id"));
+    return new ExplainDecision(Params.requiredUuid(params, "decision_id"), params);
+  }
+
+  private static ZoneId timezone(JsonObject params) {
+    Object value = params.getValue("timezone");
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof String zone && zone.length() <= 64 && ZoneId.getAvailableZoneIds().contains(zone)) {
+      return ZoneId.of(zone);
+    }
+    throw RpcException.invalidParams("timezone", "must be an IANA time zone such as America/Los_Angeles");
   }
 
   private static String eventType(JsonObject params, boolean required) {

@@ -20,6 +20,10 @@ public final class ErrorCodes {
   public static final int OVERLOADED = -32003;
   /** A request_id was reused with different params or a different method. */
   public static final int IDEMPOTENCY_CONFLICT = -32004;
+  /** A write named an expected_version that is no longer current. */
+  public static final int VERSION_CONFLICT = -32005;
+  /** The named decision, loop or rule does not exist. */
+  public static final int NOT_FOUND = -32006;
 
   private ErrorCodes() {}
 

@@ -104,4 +104,54 @@ public final class Params {
     }
     return 0;
   }
+
+  /** An optional integer within [min, max]; null when absent. */
+  public static Integer optionalInt(JsonObject params, String field, int min, int max) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.doubleValue() < min || n.doubleValue() > max) {
+      throw RpcException.invalidParams(field, "must be a whole number from " + min + " to " + max);
+    }
+    return n.intValue();
+  }
+
+  /** An optional boolean; null when absent. */
+  public static Boolean optionalBoolean(JsonObject params, String field) {
+    Object value = params.getValue(field);
+    if (value != null && !(value instanceof Boolean)) {
+      throw RpcException.invalidParams(field, "must be true or false");
+    }
+    return (Boolean) value;
+  }
+
+  /** An optional string that must be one of {@code allowed}; null when absent. */
+  public static String optionalOneOf(JsonObject params, String field, java.util.List<String> allowed) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !allowed.contains(s)) {
+      throw RpcException.invalidParams(field, "must be one of " + allowed);
+    }
+    return s;
+  }
+
+  /** A required UUID in its canonical text form. */
+  public static java.util.UUID requiredUuid(JsonObject params, String field) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      throw RpcException.invalidParams(field, "is required");
+    }
+    if (value instanceof String s && s.length() == 36) {
+      try {
+        return java.util.UUID.fromString(s);
+      } catch (IllegalArgumentException ignored) {
+        // falls through to the error below
+      }
+    }
+    throw RpcException.invalidParams(field, "must be a UUID such as 0192f4c1-7d8e-7a3b-9c1d-2e3f4a5b6c7d");
+  }
 }

@@ -37,13 +37,21 @@ public final class DecisionStore {
   private static final String INSERT_DECISIONS = "WITH input AS ("
       + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
       + " $6::text[], $7::jsonb[], $8::bigint[], $9::float8[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[],"
-      + " $14::timestamptz[], $15::jsonb[]) WITH ORDINALITY AS t(decision_id, request_id, method, input_params,"
-      + " output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id, occurred_at,"
-      + " received_at, context, ord) ORDER BY decision_id, ord),"
+      + " $14::timestamptz[], $15::jsonb[], $17::bigint[], $18::timestamptz[]) WITH ORDINALITY AS t(decision_id, request_id,"
+      + " method, input_params, output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id,"
+      + " occurred_at, received_at, context, guard_seq, decided_at, ord) ORDER BY decision_id, ord),"
       + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
       + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
       + " FROM input),"
+      // The invariant's guard: a selection advances its learner's sequence from the value it was decided on, or
+      // does not go in. ON CONFLICT DO UPDATE re-checks the latest committed row, so of two racing writers one wins.
+      + " claim AS (SELECT DISTINCT ON (user_id) user_id, guard_seq, decision_id FROM rid"
+      + " WHERE guard_seq IS NOT NULL AND NOT $16 ORDER BY user_id, ord),"
+      + " guard AS (INSERT INTO learners (user_id, selection_seq) SELECT user_id, guard_seq + 1 FROM claim"
+      + " ON CONFLICT (user_id) DO UPDATE SET selection_seq = EXCLUDED.selection_seq"
+      + " WHERE learners.selection_seq = EXCLUDED.selection_seq - 1 RETURNING user_id),"
+      + " passed AS (SELECT claim.decision_id FROM claim JOIN guard USING (user_id)),"
       + " decision AS ("
       + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
       + " features_used, loop_id, latency_ms, event_id, success)"
@@ -51,17 +59,20 @@ public final class DecisionStore {
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
       + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
       + " ELSE features_used END,"
-      + " loop_id, latency_ms, event_id, true FROM rid ORDER BY ord"
+      + " loop_id, latency_ms, event_id, true FROM rid"
+      + " WHERE guard_seq IS NULL OR $16 OR decision_id IN (SELECT decision_id FROM passed) ORDER BY ord"
       + " ON CONFLICT DO NOTHING RETURNING decision_id, loop_id, request_id),"
       + " event AS ("
       + " INSERT INTO viral_events (event_id, request_id, event_type, user_id, occurred_at, received_at, context, processed)"
       + " SELECT rid.event_id, decision.request_id, rid.event_type, rid.user_id, rid.occurred_at, rid.received_at,"
       + " rid.context, true FROM decision JOIN rid USING (decision_id) WHERE rid.event_id IS NOT NULL ORDER BY rid.ord),"
       + " exposure AS ("
-      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id)"
-      + " SELECT rid.user_id, decision.loop_id, decision.decision_id FROM decision JOIN rid USING (decision_id)"
-      + " WHERE decision.loop_id IS NOT NULL)"
-      + " SELECT decision_id FROM decision";
+      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)"
+      + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now())"
+      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL)"
+      + " SELECT decision_id, true AS inserted FROM decision"
+      + " UNION ALL SELECT decision_id, false FROM rid WHERE guard_seq IS NOT NULL AND NOT $16"
+      + " AND decision_id NOT IN (SELECT decision_id FROM passed)";
 
   /**
    * A batch of fallbacks in one statement, like {@link #INSERT_DECISIONS}. A request_id held by another
@@ -95,15 +106,23 @@ public final class DecisionStore {
     this.pool = pool;
   }
 
-  /** Inserts the decisions in one statement; for each, whether it went in (false: its id was taken). */
-  public Future<List<Boolean>> insertDecisions(List<DecisionRecord> decisions, boolean replay) {
-    return pool.preparedQuery(INSERT_DECISIONS).execute(columns(decisions).addValue(replay)).map(rows -> {
+  /**
+   * Inserts the decisions in one statement; for each, whether it went in. On replay ({@code true}) guards are not
+   * checked: a spooled row was already answered.
+   */
+  public Future<List<Inserted>> insertDecisions(List<DecisionRecord> decisions, boolean replay) {
+    Tuple columns = columns(decisions);
+    return pool.preparedQuery(INSERT_DECISIONS).execute(columns.addValue(replay).addValue(guards(decisions))
+        .addValue(decidedAt(decisions))).map(rows -> {
       Set<UUID> inserted = new HashSet<>();
-      rows.forEach(row -> inserted.add(row.getUUID("decision_id")));
-      List<Boolean> flags = new ArrayList<>(decisions.size());
+      Set<UUID> stale = new HashSet<>();
+      rows.forEach(row -> (row.getBoolean("inserted") ? inserted : stale).add(row.getUUID("decision_id")));
+      List<Inserted> flags = new ArrayList<>(decisions.size());
       Set<UUID> seen = new HashSet<>();
       for (DecisionRecord d : decisions) {
-        flags.add(seen.add(d.decisionId()) && inserted.contains(d.decisionId()));
+        boolean first = seen.add(d.decisionId());
+        flags.add(first && inserted.contains(d.decisionId()) ? Inserted.YES
+            : first && stale.contains(d.decisionId()) ? Inserted.STALE : Inserted.TAKEN);
       }
       return flags;
     });
@@ -185,6 +204,22 @@ public final class DecisionStore {
     }
     return Tuple.of(decisionIds, requestIds, methods, inputs, outputs, rationales, features, loopIds, latencies,
         eventIds, eventTypes, userIds).addValue(occurred).addValue(received).addValue(contexts);
+  }
+
+  private static Long[] guards(List<DecisionRecord> decisions) {
+    Long[] seqs = new Long[decisions.size()];
+    for (int i = 0; i < seqs.length; i++) {
+      seqs[i] = decisions.get(i).guardSeq();
+    }
+    return seqs;
+  }
+
+  private static OffsetDateTime[] decidedAt(List<DecisionRecord> decisions) {
+    OffsetDateTime[] times = new OffsetDateTime[decisions.size()];
+    for (int i = 0; i < times.length; i++) {
+      times[i] = decisions.get(i).decidedAt();
+    }
+    return times;
   }
 
   private static StoredOutcome outcome(Row row) {

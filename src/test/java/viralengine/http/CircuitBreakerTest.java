@@ -89,7 +89,7 @@ class CircuitBreakerTest {
     // 5. After the reset timeout the breaker lets a call through; the orchestrator is fast again, so it closes.
     Thread.sleep(RESET_MS + 200);
     JsonObject recovered = svc.rpc("trigger_event", trigger("te-3")).getJsonObject("result");
-    assertEquals("logged", recovered.getString("action"));
+    assertEquals("no_eligible_loop", recovered.getString("outcome"));
     assertEquals("closed", svc.get("/mcp/orchestrator/health").bodyAsJsonObject().getString("circuit_breaker"));
     assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE request_id = 'te-3'"));
 

@@ -64,7 +64,9 @@ class JsonRpcHttpTest {
     assertEquals("2.0", response.getString("jsonrpc"));
     assertEquals("practice_completed", result.getString("event_type"));
     assertEquals("practice_completed_handler", result.getString("handler"));
-    assertEquals("logged", result.getString("action"));
+    assertEquals("no_eligible_loop", result.getString("outcome"));
+    assertTrue(result.containsKey("action"));
+    assertNull(result.getValue("action"), "no loop, so nothing to render");
     assertTrue(result.containsKey("loop"));
     assertNull(result.getValue("loop"));
     assertEquals(PHASE_1, result.getString("rationale"));

@@ -83,7 +83,8 @@ class McpHttpTest {
     assertEquals(McpProtocol.TOOLS_TTL_MS, result.getLong("ttlMs"));
     assertEquals("public", result.getString("cacheScope"));
     JsonArray tools = result.getJsonArray("tools");
-    assertEquals(List.of("trigger_event", "select_loop", "orchestrator_health"),
+    assertEquals(List.of("trigger_event", "select_loop", "orchestrator_health", "upsert_learner", "get_learner",
+            "record_outcome", "explain_decision"),
         tools.stream().map(t -> ((JsonObject) t).getString("name")).toList());
     for (Object tool : tools) {
       JsonObject t = (JsonObject) tool;
@@ -455,7 +456,7 @@ class McpHttpTest {
   @Test
   void legacyToolsListHasNoCacheFields() {
     JsonObject result = result(mcp.legacy(request(44, "tools/list", new JsonObject())));
-    assertEquals(3, result.getJsonArray("tools").size());
+    assertEquals(7, result.getJsonArray("tools").size());
     assertFalse(result.containsKey("ttlMs"));
   }
 

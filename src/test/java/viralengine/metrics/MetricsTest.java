@@ -75,7 +75,7 @@ class MetricsTest {
     assertTrue(delta(before, after, requests("sum", "trigger_event", "ok")) > 0, "and their time");
 
     assertEquals(3, delta(before, after, "viral_events_total{event_type=\"session_ended\"}"), "a replay records no event");
-    assertEquals(5, delta(before, after, "viral_decisions_total{loop=\"none\",outcome=\"no_loop\"}"));
+    assertEquals(5, delta(before, after, "viral_decisions_total{loop=\"none\",outcome=\"no_eligible_loop\"}"));
     assertEquals(1, delta(before, after, "viral_idempotency_cache_total{result=\"hit\"}"));
     assertEquals(3, delta(before, after, "viral_idempotency_cache_total{result=\"miss\"}"));
     assertEquals(5, delta(before, after, "viral_decision_log_batch_size_sum"), "five decision rows were flushed");

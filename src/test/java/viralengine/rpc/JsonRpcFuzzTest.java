@@ -41,9 +41,9 @@ class JsonRpcFuzzTest {
       }
       JsonRpc.Request request = (JsonRpc.Request) entry;
       try {
-        Requests.Request parsed = Requests.parse(request.method(), request.params(), LIMITS, NOW);
-        if (parsed.userId() == null || parsed.userId().isEmpty()) {
-          throw new AssertionError("a parsed request always has a user_id");
+        Requests.Parsed parsed = Requests.parse(request.method(), request.params(), LIMITS, NOW);
+        if (parsed instanceof Requests.Request decision && (decision.userId() == null || decision.userId().isEmpty())) {
+          throw new AssertionError("a parsed decision request always has a user_id");
         }
       } catch (RpcException e) {
         expect(e, PARAMS_CODES);

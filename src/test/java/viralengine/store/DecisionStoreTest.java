@@ -52,7 +52,7 @@ class DecisionStoreTest {
   }
 
   static boolean insert(DecisionRecord decision, boolean replay) {
-    return await(store.insertDecisions(List.of(decision), replay)).get(0);
+    return await(store.insertDecisions(List.of(decision), replay)).get(0) == Inserted.YES;
   }
 
   static Row row(UUID id) {
@@ -97,9 +97,9 @@ class DecisionStoreTest {
   void aBatchIsOneCallWithAFlagPerRow() {
     UUID taken = UUID.randomUUID();
     assertTrue(insert(decision(taken, "race-4"), false));
-    List<Boolean> flags = await(store.insertDecisions(List.of(decision(UUID.randomUUID(), "race-5"), decision(taken, "race-4"),
+    List<Inserted> flags = await(store.insertDecisions(List.of(decision(UUID.randomUUID(), "race-5"), decision(taken, "race-4"),
         decision(UUID.randomUUID(), "race-4")), false));
-    assertEquals(List.of(true, false, false), flags, "a taken decision_id or request_id inserts nothing, and fails nothing");
+    assertEquals(List.of(Inserted.YES, Inserted.TAKEN, Inserted.TAKEN), flags, "a taken decision_id or request_id inserts nothing, and fails nothing");
   }
 
   @Test
@@ -119,9 +119,9 @@ class DecisionStoreTest {
   void replayOfOneBatchKeepsTwoDecisionsThatShareARequestId() {
     UUID first = UUID.randomUUID();
     UUID second = UUID.randomUUID();
-    List<Boolean> flags = await(store.insertDecisions(List.of(decision(first, "race-7"), decision(second, "race-7"),
+    List<Inserted> flags = await(store.insertDecisions(List.of(decision(first, "race-7"), decision(second, "race-7"),
         decision(first, "race-7")), true));
-    assertEquals(List.of(true, true, false), flags, "both land once; the repeated decision_id is already there");
+    assertEquals(List.of(Inserted.YES, Inserted.YES, Inserted.TAKEN), flags, "both land once; the repeated decision_id is already there");
     assertEquals("race-7", row(first).getString("request_id"), "the earlier row of the batch keeps the request_id");
     assertNull(row(second).getString("request_id"));
     assertEquals("race-7", ((JsonObject) row(second).getValue("features_used")).getString("request_id"));
@@ -135,10 +135,12 @@ class DecisionStoreTest {
     for (int i = 0; i < 3; i++) {
       EventRecord event = new EventRecord(UUID.randomUUID(), "session_ended", "bulk-" + i, at, at,
           new JsonObject().put("i", i));
+      // Only a selection that counts carries the learner's guard sequence (0: a learner never seen).
       batch.add(new DecisionRecord(UUID.randomUUID(), "bulk-" + i, "trigger_event", "bulk-" + i,
-          new JsonObject().put("i", i), new JsonObject(), "bulk", new JsonObject(), i == 1 ? loopId : null, 0.5, event));
+          new JsonObject().put("i", i), new JsonObject(), "bulk", new JsonObject(), i == 1 ? loopId : null, 0.5, event,
+          i == 1 ? 0L : null, at));
     }
-    assertEquals(List.of(true, true, true), await(store.insertDecisions(batch, false)));
+    assertEquals(List.of(Inserted.YES, Inserted.YES, Inserted.YES), await(store.insertDecisions(batch, false)));
     for (int i = 0; i < 3; i++) {
       DecisionRecord d = batch.get(i);
       Row event = svc.query("SELECT * FROM viral_events WHERE event_id = $1", d.event().eventId()).iterator().next();

@@ -107,7 +107,7 @@ public final class TestService implements AutoCloseable {
 
   /** Empties the audit tables and deactivates every loop, so each test starts from the seed state. */
   public void resetData() {
-    query("TRUNCATE viral_events, agent_decisions, loop_exposures");
+    query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
     query("UPDATE viral_loops SET active = false");
   }
 

@@ -1,0 +1,133 @@
+package viralengine.decision;
+
+import io.vertx.core.json.JsonObject;
+import viralengine.frequency.FrequencyRule;
+import viralengine.learners.Learner;
+import viralengine.loops.Catalog;
+import viralengine.loops.Loop;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The decision procedure as a pure function of its inputs: no I/O, no clock of its own, no Vert.x runtime.
+ * Each loop runs the checks of DECISIONING.md in order, and the first that fails gives its reason; the
+ * {@code priority} strategy then picks among the eligible loops.
+ */
+public final class Decider {
+  public static final String STRATEGY = "priority";
+  public static final String PHASE_1_RATIONALE = "Phase 1: Event logged, no loops active yet";
+  /** Below this age a loop that requires parental consent needs it granted. */
+  static final int CONSENT_AGE = 13;
+
+  /** Highest priority first, then the higher expected K, then the name. */
+  static final Comparator<Loop> PRIORITY = Comparator.comparingInt(Loop::priority).reversed()
+      .thenComparing(Comparator.comparingDouble(Loop::expectedK).reversed())
+      .thenComparing(Loop::name);
+
+  /** A calendar week plus the widest zone offsets: any week's selections, in any zone, lie within this. */
+  static final long CALENDAR_LOOKBACK_SECONDS = 8 * 86_400L + 2 * 14 * 3_600L;
+
+  private Decider() {}
+
+  /**
+   * How far back a decision must read the learner's selections at {@code now}: far enough for every rule's
+   * window and every cooldown, and all the way for a lifetime rule.
+   */
+  public static Instant historySince(Catalog catalog, Instant now) {
+    long seconds = CALENDAR_LOOKBACK_SECONDS;
+    for (FrequencyRule rule : catalog.rules()) {
+      if (rule.period() instanceof viralengine.frequency.Period.Lifetime) {
+        return Instant.EPOCH;
+      }
+      if (rule.period() instanceof viralengine.frequency.Period.Rolling rolling) {
+        seconds = Math.max(seconds, rolling.seconds());
+      }
+    }
+    for (Loop loop : catalog.loops()) {
+      seconds = Math.max(seconds, loop.cooldownSeconds());
+    }
+    return now.minusSeconds(seconds);
+  }
+
+  public static Evaluation decide(Catalog catalog, Situation situation) {
+    Learner learner = situation.learner();
+    Map<Long, Loop> byId = new HashMap<>();
+    catalog.loops().forEach(loop -> byId.put(loop.id(), loop));
+    JsonObject attributes = attributes(situation);
+    List<Check> checks = new ArrayList<>(catalog.loops().size());
+    List<Loop> eligible = new ArrayList<>();
+    for (Loop loop : catalog.loops()) {
+      Check check = check(loop, catalog.rules(), byId, situation, attributes);
+      checks.add(check);
+      if (check.eligible()) {
+        eligible.add(loop);
+      }
+    }
+    eligible.sort(PRIORITY);
+    Loop chosen = eligible.isEmpty() ? null : eligible.get(0);
+    Evaluation.Outcome outcome = learner.growthOptOut() ? Evaluation.Outcome.OPTED_OUT
+        : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP : Evaluation.Outcome.SELECTED;
+    String rationale = rationale(catalog, situation.eventType(), outcome, chosen, eligible.size());
+    return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion());
+  }
+
+  static Check check(Loop loop, List<FrequencyRule> rules, Map<Long, Loop> byId, Situation s, JsonObject attributes) {
+    if (s.learner().growthOptOut()) {
+      return new Check(loop.name(), Reason.OPTED_OUT, "the learner opted out of growth loops");
+    }
+    if (!loop.active()) {
+      return new Check(loop.name(), Reason.INACTIVE, "the loop is inactive");
+    }
+    if (!loop.triggeredBy(s.eventType())) {
+      return new Check(loop.name(), Reason.NOT_TRIGGERED, "triggered by " + loop.triggers() + ", not " + s.eventType());
+    }
+    Check audience = Audiences.check(loop, s.learner(), s.now());
+    if (audience != null) {
+      return audience;
+    }
+    String failed = loop.targeting().failingPath(attributes);
+    if (failed != null) {
+      return new Check(loop.name(), Reason.TARGETING_FAILED, failed);
+    }
+    Check cooling = Cooldowns.check(loop, s.history(), s.now());
+    if (cooling != null) {
+      return cooling;
+    }
+    Check cap = Caps.check(loop, rules, byId, s);
+    return cap != null ? cap : new Check(loop.name(), Reason.ELIGIBLE, "eligible");
+  }
+
+  /** What targeting conditions see; {@code learner.age} is the youngest the learner can be. */
+  static JsonObject attributes(Situation s) {
+    Learner learner = s.learner();
+    return new JsonObject()
+        .put("event_type", s.eventType())
+        .put("context", s.context() == null ? new JsonObject() : s.context())
+        .put("learner", new JsonObject()
+            .put("age", learner.youngestAge(s.now()))
+            .put("persona", learner.persona())
+            .put("parental_consent", learner.parentalConsent())
+            .put("timezone", learner.timezone().getId())
+            .put("attributes", learner.attributes()));
+  }
+
+  private static String rationale(Catalog catalog, String eventType, Evaluation.Outcome outcome, Loop chosen, int eligible) {
+    if (outcome == Evaluation.Outcome.OPTED_OUT) {
+      return "No loop: the learner opted out of growth loops";
+    }
+    if (catalog.loops().stream().noneMatch(Loop::active)) {
+      return PHASE_1_RATIONALE;
+    }
+    String scope = eventType == null ? "" : " for " + eventType;
+    if (chosen == null) {
+      return "No eligible loop" + scope + ": every loop failed a check (see features_used.checks)";
+    }
+    return "Selected " + chosen.name() + scope + ": highest-priority eligible loop (priority " + chosen.priority()
+        + "), " + eligible + " of " + catalog.loops().size() + " loops eligible";
+  }
+}

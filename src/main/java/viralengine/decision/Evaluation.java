@@ -1,0 +1,46 @@
+package viralengine.decision;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import viralengine.loops.Loop;
+
+import java.util.List;
+
+/**
+ * The output of the pure decision core: every loop's check (in catalog order), the eligible loops in the order
+ * the strategy ranks them, and the loop chosen (null when none).
+ */
+public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
+    long configVersion) {
+
+  /** The decision's {@code outcome} field. */
+  public enum Outcome {
+    SELECTED, NO_ELIGIBLE_LOOP, OPTED_OUT, HOLDOUT, DEGRADED;
+
+    public String code() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  public JsonArray eligibleNames() {
+    JsonArray names = new JsonArray();
+    eligible.forEach(loop -> names.add(loop.name()));
+    return names;
+  }
+
+  public JsonArray checksJson() {
+    JsonArray all = new JsonArray();
+    checks.forEach(check -> all.add(check.toJson()));
+    return all;
+  }
+
+  /** What the audit row keeps under {@code features_used}. */
+  public JsonObject features(String eventType) {
+    return new JsonObject()
+        .put("event_type", eventType)
+        .put("strategy", Decider.STRATEGY)
+        .put("loops_evaluated", checks.size())
+        .put("checks", checksJson())
+        .put("config_version", configVersion);
+  }
+}

@@ -1,0 +1,103 @@
+package viralengine.learners;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import viralengine.decision.History;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** SQL for learner profiles and for what a decision reads about a learner: profile, guard and history in one round trip. */
+public final class LearnerStore {
+  private static final String COLUMNS = "timezone, birth_year, persona, parental_consent, growth_opt_out, attributes";
+
+  /** Fields given as null keep their stored value; a new learner starts from the defaults. */
+  private static final String UPSERT = "INSERT INTO learners (user_id, timezone, birth_year, persona, parental_consent,"
+      + " growth_opt_out, attributes) VALUES ($1, coalesce($2, 'UTC'), $3, $4, coalesce($5, 'unknown'), coalesce($6, false),"
+      + " coalesce($7, '{}'::jsonb)) ON CONFLICT (user_id) DO UPDATE SET"
+      + " timezone = coalesce($2, learners.timezone), birth_year = coalesce($3, learners.birth_year),"
+      + " persona = coalesce($4, learners.persona), parental_consent = coalesce($5, learners.parental_consent),"
+      + " growth_opt_out = coalesce($6, learners.growth_opt_out), attributes = coalesce($7, learners.attributes),"
+      + " updated_at = now() RETURNING " + COLUMNS;
+
+  private static final String GET = "SELECT " + COLUMNS + " FROM learners WHERE user_id = $1";
+
+  /**
+   * The profile (null columns when never seen), the guard's sequence, the selections since $2 (oldest first)
+   * and the last dismissal of each loop.
+   */
+  private static final String STATE = "SELECT l.timezone, l.birth_year, l.persona, l.parental_consent, l.growth_opt_out,"
+      + " l.attributes, coalesce(l.selection_seq, 0) AS seq,"
+      + " ARRAY(SELECT e.loop_id FROM loop_exposures e WHERE e.user_id = $1 AND e.fired_at >= $2 ORDER BY e.fired_at) AS sel_loops,"
+      + " ARRAY(SELECT e.fired_at FROM loop_exposures e WHERE e.user_id = $1 AND e.fired_at >= $2 ORDER BY e.fired_at) AS sel_at,"
+      + " ARRAY(SELECT o.loop_id FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
+      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_loops,"
+      + " ARRAY(SELECT max(o.occurred_at) FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
+      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_at"
+      + " FROM (SELECT $1::text AS user_id) u LEFT JOIN learners l ON l.user_id = u.user_id";
+
+  /** What a decision knows about a learner, and the guard sequence its selection must advance. */
+  public record State(Learner learner, History history, long selectionSeq) {}
+
+  /** A profile write: null fields keep their stored value. */
+  public record Upsert(String userId, ZoneId timezone, Integer birthYear, String persona, String parentalConsent,
+      Boolean growthOptOut, JsonObject attributes) {}
+
+  private final Pool pool;
+
+  public LearnerStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<Learner> upsert(Upsert u) {
+    return pool.preparedQuery(UPSERT).execute(Tuple.of(u.userId(), u.timezone() == null ? null : u.timezone().getId(),
+            u.birthYear(), u.persona(), u.parentalConsent(), u.growthOptOut(), u.attributes()))
+        .map(rows -> learner(u.userId(), rows.iterator().next()));
+  }
+
+  /** The stored profile, or the defaults for a learner never seen. */
+  public Future<Learner> get(String userId) {
+    return pool.preparedQuery(GET).execute(Tuple.of(userId))
+        .map(rows -> rows.size() == 0 ? Learner.unknown(userId) : learner(userId, rows.iterator().next()));
+  }
+
+  /** Profile, guard and the selections made since {@code since} (all of them for a lifetime rule). */
+  public Future<State> state(String userId, Instant since) {
+    return pool.preparedQuery(STATE).execute(Tuple.of(userId, OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          Learner learner = row.getString("timezone") == null ? Learner.unknown(userId) : learner(userId, row);
+          return new State(learner, history(row), row.getLong("seq"));
+        });
+  }
+
+  private static History history(Row row) {
+    Long[] loops = row.getArrayOfLongs("sel_loops");
+    OffsetDateTime[] at = row.getArrayOfOffsetDateTimes("sel_at");
+    List<History.Selection> selections = new ArrayList<>(loops.length);
+    for (int i = 0; i < loops.length; i++) {
+      selections.add(new History.Selection(loops[i], at[i].toInstant()));
+    }
+    Long[] dismissedLoops = row.getArrayOfLongs("dis_loops");
+    OffsetDateTime[] dismissedAt = row.getArrayOfOffsetDateTimes("dis_at");
+    Map<Long, Instant> dismissed = new HashMap<>();
+    for (int i = 0; i < dismissedLoops.length; i++) {
+      dismissed.put(dismissedLoops[i], dismissedAt[i].toInstant());
+    }
+    return new History(List.copyOf(selections), Map.copyOf(dismissed));
+  }
+
+  private static Learner learner(String userId, Row row) {
+    return new Learner(userId, ZoneId.of(row.getString("timezone")), row.getInteger("birth_year"), row.getString("persona"),
+        row.getString("parental_consent"), row.getBoolean("growth_opt_out"), (JsonObject) row.getValue("attributes"));
+  }
+}

@@ -1,0 +1,90 @@
+package viralengine.outcomes;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import viralengine.orchestrator.Requests;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.RpcException;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.UUID;
+
+/** record_outcome and explain_decision: what happened after a decision, and why it was made. */
+public final class Outcomes {
+  /** Outcomes belong to decisions that showed a loop, or held the learner out (what lift is measured against). */
+  static final Set<String> RECORDABLE = Set.of("selected", "holdout");
+
+  private final OutcomeStore store;
+  private final Clock clock;
+
+  public Outcomes(OutcomeStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  public Future<JsonObject> record(Requests.RecordOutcome r) {
+    OffsetDateTime occurred = r.occurredAt() != null ? r.occurredAt() : OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    OutcomeStore.NewOutcome outcome = new OutcomeStore.NewOutcome(r.decisionId(), r.outcome(), occurred, r.requestId(),
+        r.referredUserId(), r.context(), r.params());
+    return store.record(outcome, UUID.randomUUID()).compose(recorded -> {
+      refuse(r.decisionId(), recorded);
+      if (recorded.inserted()) {
+        return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, recorded.loop()));
+      }
+      return replay(r, recorded.loop());
+    });
+  }
+
+  public Future<JsonObject> explain(Requests.ExplainDecision r) {
+    return store.explain(r.decisionId()).compose(found -> found == null
+        ? Future.failedFuture(notFound(r.decisionId())) : Future.succeededFuture(found));
+  }
+
+  /** Throws when no outcome may be recorded for this decision, saying which rule it broke. */
+  private static void refuse(UUID decisionId, OutcomeStore.Recorded recorded) {
+    if (!recorded.found()) {
+      throw notFound(decisionId);
+    }
+    if (!recorded.success()) {
+      throw RpcException.invalidParams("decision_id", "names a decision the orchestrator did not make (the caller got "
+          + "the default decision or an error); outcomes are recorded for selected loops and holdouts only");
+    }
+    if (recorded.dryRun()) {
+      throw RpcException.invalidParams("decision_id", "names a dry run, which showed nothing");
+    }
+    if (!RECORDABLE.contains(recorded.decided())) {
+      throw RpcException.invalidParams("decision_id", "names a decision whose outcome was " + recorded.decided()
+          + "; outcomes are recorded for selected loops and holdouts only");
+    }
+  }
+
+  /** The insert found the request_id taken: answer as the first call was answered, or refuse a reuse. */
+  private Future<JsonObject> replay(Requests.RecordOutcome r, String loop) {
+    return store.byRequestId(r.requestId()).compose(earlier -> {
+      if (earlier == null || !earlier.params().equals(r.params())) {
+        return Future.failedFuture(new RpcException(ErrorCodes.IDEMPOTENCY_CONFLICT,
+            "Idempotency conflict: request_id was already used with different params",
+            new JsonObject().put("request_id", r.requestId())));
+      }
+      return Future.succeededFuture(result(earlier.outcomeId(), earlier.decisionId(), earlier.outcome(),
+          earlier.occurredAt(), loop));
+    });
+  }
+
+  private static JsonObject result(UUID outcomeId, UUID decisionId, String outcome, OffsetDateTime occurred, String loop) {
+    return new JsonObject()
+        .put("outcome_id", outcomeId.toString())
+        .put("decision_id", decisionId.toString())
+        .put("outcome", outcome)
+        .put("loop", loop)
+        .put("occurred_at", occurred.toInstant().toString());
+  }
+
+  private static RpcException notFound(UUID decisionId) {
+    return new RpcException(ErrorCodes.NOT_FOUND, "Decision not found: " + decisionId,
+        new JsonObject().put("decision_id", decisionId.toString()));
+  }
+}
