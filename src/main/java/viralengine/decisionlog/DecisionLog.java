@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
@@ -248,6 +247,7 @@ public final class DecisionLog extends VerticleBase {
 
   private Future<Void> write(List<Pending> batch) {
     if (spooling) {
+      refuseGuarded(batch);
       return toSpool(batch);
     }
     Promise<Void> done = Promise.promise();
@@ -260,13 +260,23 @@ public final class DecisionLog extends VerticleBase {
       // A slow flush while others commit is a spike: spool this batch only and keep writing to PostgreSQL
       // (sending everything to the spool would bury it under a load it cannot replay while it lasts).
       boolean hung = System.nanoTime() - outstanding.getFirst() > HUNG_AFTER_NS;
-      (hung ? divert(batch, reason + ", and a write to PostgreSQL has been waiting for over a second")
-          : spoolOnly(batch, reason)).onComplete(done);
+      if (hung) {
+        divert(batch, reason + ", and a write to PostgreSQL has been waiting for over a second").onComplete(done);
+      } else {
+        // Guarded selections cannot be spooled: they wait for PostgreSQL's verdict, up to the hang limit.
+        vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(HUNG_AFTER_NS), late -> refuseGuarded(batch));
+        spoolOnly(batch, reason).onComplete(done);
+      }
     });
-    toPostgres(batch, () -> !decided[0]).onComplete(written -> {
+    toPostgres(batch).onComplete(written -> {
       outstanding.remove(started);
       if (decided[0]) {
-        return; // already diverted; if this commit landed too, replay skips the duplicate decision ids
+        // Already spooled (if this commit landed too, replay skips the duplicate decision ids); guarded
+        // selections still waiting get PostgreSQL's answer here.
+        if (written.failed()) {
+          refuseGuarded(batch);
+        }
+        return;
       }
       decided[0] = true;
       vertx.cancelTimer(timer);
@@ -283,10 +293,10 @@ public final class DecisionLog extends VerticleBase {
   }
 
   /**
-   * Writes decisions and fallbacks, each group in one transaction, settling what committed while
-   * {@code live} holds; a batch diverted to the spool meanwhile is answered by the spool instead.
+   * Writes decisions and fallbacks, each group in one transaction, settling the rows not settled yet: rows
+   * the spool took meanwhile were answered by the spool.
    */
-  private Future<Void> toPostgres(List<Pending> batch, BooleanSupplier live) {
+  private Future<Void> toPostgres(List<Pending> batch) {
     List<Pending> decisionRows = new ArrayList<>();
     List<Pending> fallbackRows = new ArrayList<>();
     for (Pending p : batch) {
@@ -297,7 +307,7 @@ public final class DecisionLog extends VerticleBase {
     Future<Void> decisions = decisionRows.isEmpty() ? Future.succeededFuture()
         : store.insertDecisions(decisionRows.stream().map(p -> (DecisionRecord) p.entry).toList(), false)
             .map(inserted -> {
-              for (int i = 0; i < decisionRows.size() && live.getAsBoolean(); i++) {
+              for (int i = 0; i < decisionRows.size(); i++) {
                 settle(decisionRows.get(i), inserted.get(i));
               }
               return null;
@@ -305,9 +315,7 @@ public final class DecisionLog extends VerticleBase {
     Future<Void> fallbacks = fallbackRows.isEmpty() ? Future.succeededFuture()
         : store.upsertFallbacks(fallbackRows.stream().map(p -> (FallbackRecord) p.entry).toList())
             .map(v -> {
-              if (live.getAsBoolean()) {
-                fallbackRows.forEach(p -> settle(p, true));
-              }
+              fallbackRows.forEach(p -> settle(p, true));
               return null;
             });
     return Future.all(decisions, fallbacks).mapEmpty();
@@ -320,7 +328,7 @@ public final class DecisionLog extends VerticleBase {
       if (p.settled) {
         continue;
       }
-      singles.add(toPostgres(List.of(p), () -> true).recover(err -> {
+      singles.add(toPostgres(List.of(p)).recover(err -> {
         if (isOutage(err)) {
           return divert(List.of(p), "PostgreSQL is unreachable: " + message(err));
         }
@@ -335,6 +343,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> divert(List<Pending> batch, String reason) {
+    refuseGuarded(batch);
     outageToReport = true;
     if (!spooling) {
       spooling = true;
@@ -355,8 +364,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> toSpool(List<Pending> batch) {
-    refuseGuarded(batch);
-    List<Pending> rows = batch.stream().filter(p -> !p.settled).toList();
+    List<Pending> rows = batch.stream().filter(p -> !p.settled && !guarded(p)).toList();
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -389,11 +397,15 @@ public final class DecisionLog extends VerticleBase {
    */
   private void refuseGuarded(List<Pending> batch) {
     for (Pending p : batch) {
-      if (p.entry instanceof DecisionRecord d && d.guarded()) {
+      if (guarded(p)) {
         fail(p, new RpcException(ErrorCodes.ORCHESTRATOR_ERROR,
             "The selection could not be checked against PostgreSQL in time; no loop was selected"));
       }
     }
+  }
+
+  private static boolean guarded(Pending p) {
+    return p.entry instanceof DecisionRecord d && d.guarded();
   }
 
   private void startReplay() {

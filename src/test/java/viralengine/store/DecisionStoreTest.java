@@ -128,6 +128,29 @@ class DecisionStoreTest {
   }
 
   @Test
+  void aSelectionDecidedOnAStaleSequenceDoesNotGoIn() {
+    long loopId = svc.count("SELECT min(id) FROM viral_loops");
+    OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC);
+    DecisionRecord first = selection("guard-a", loopId, 0L, at);
+    DecisionRecord second = selection("guard-b", loopId, 0L, at);
+    assertEquals(List.of(Inserted.YES), await(store.insertDecisions(List.of(first), false)));
+    assertEquals(List.of(Inserted.STALE), await(store.insertDecisions(List.of(second), false)),
+        "decided on sequence 0 after another selection moved it to 1");
+    assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1", second.decisionId()));
+    assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'guarded'"));
+    assertEquals(List.of(Inserted.YES), await(store.insertDecisions(List.of(selection("guard-c", loopId, 1L, at)), false)));
+    assertEquals(2, svc.count("SELECT selection_seq FROM learners WHERE user_id = 'guarded'"));
+    assertEquals(List.of(Inserted.YES), await(store.insertDecisions(List.of(selection("guard-d", loopId, 0L, at)), true)),
+        "replay never checks the guard: the caller was already answered");
+  }
+
+  static DecisionRecord selection(String requestId, long loopId, Long guard, OffsetDateTime at) {
+    return new DecisionRecord(UUID.randomUUID(), requestId, "select_loop", "guarded",
+        new JsonObject().put("user_id", "guarded").put("request_id", requestId), new JsonObject(), "guarded",
+        new JsonObject(), loopId, 0.5, null, guard, at);
+  }
+
+  @Test
   void aBatchWritesEachDecisionsEventAndExposureWithIt() {
     long loopId = svc.count("SELECT min(id) FROM viral_loops");
     OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS);

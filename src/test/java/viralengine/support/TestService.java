@@ -48,11 +48,16 @@ public final class TestService implements AutoCloseable {
 
   /** Starts with the test defaults, overridden by {@code overrides} (nested like conf/config.json). */
   public static TestService start(JsonObject overrides) {
+    return start(overrides, java.time.Clock.systemUTC());
+  }
+
+  /** As {@link #start(JsonObject)}, deciding on {@code clock} (a {@link MutableClock} for calendar tests). */
+  public static TestService start(JsonObject overrides, java.time.Clock clock) {
     JsonObject merged = baseConfig().mergeIn(overrides, true);
     AppConfig config = AppConfig.from(merged);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Main.newVertx(registry);
-    Service service = await(Service.start(vertx, config, registry));
+    Service service = await(Service.start(vertx, config, registry, clock));
     await(service.orchestratorReady());
     PgConnectOptions db = PgConnectOptions.fromUri(TestDatabase.get().url());
     Pool sql = PgBuilder.pool().connectingTo(db).using(vertx).build();

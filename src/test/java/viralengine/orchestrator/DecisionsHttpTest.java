@@ -1,0 +1,294 @@
+package viralengine.orchestrator;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import viralengine.support.MutableClock;
+import viralengine.support.TestService;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static viralengine.support.TestService.await;
+
+/** Phase 2 decisions over real HTTP against the real PostgreSQL, on a clock the tests move. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DecisionsHttpTest {
+  static final Instant START = Instant.parse("2026-11-29T20:00:00Z"); // 12:00 in Los Angeles
+  static final MutableClock CLOCK = new MutableClock(START);
+  static TestService svc;
+
+  @BeforeAll
+  static void start() {
+    svc = TestService.start(config(), CLOCK);
+  }
+
+  /**
+   * One selection per learner per day, loop changes seen within 100 ms, and an SLA and flush timeout loose
+   * enough for a busy test machine: these tests are about what is decided, not how fast.
+   */
+  static JsonObject config() {
+    return new JsonObject()
+        .put("orchestrator", new JsonObject().put("loops_refresh_ms", 100).put("daily_cap", 1).put("timeout_ms", 2_000))
+        .put("spool", new JsonObject().put("flush_timeout_ms", 1_000));
+  }
+
+  @AfterAll
+  static void stop() {
+    svc.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    svc.resetData();
+    CLOCK.set(START);
+  }
+
+  /** Activates one loop for every event type, with a cooldown, and waits until the orchestrator has loaded it. */
+  static void activate(TestService service, String loop, int cooldownSeconds) {
+    service.query("UPDATE viral_loops SET active = true, cooldown_seconds = $2, triggers = '{}' WHERE name = $1",
+        loop, cooldownSeconds);
+    awaitActiveLoops(service, 1);
+  }
+
+  static void awaitActiveLoops(TestService service, int expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (service.get("/mcp/orchestrator/health").bodyAsJsonObject().getInteger("active_loops") != expected) {
+      assertTrue(System.nanoTime() < deadline, "the orchestrator never loaded the loop change");
+      await(service.vertx.timer(20));
+    }
+  }
+
+  static JsonObject result(JsonObject response) {
+    assertNotNull(response.getJsonObject("result"), response.encode());
+    return response.getJsonObject("result");
+  }
+
+  static JsonObject select(String user) {
+    return result(svc.rpc("select_loop", new JsonObject().put("user_id", user).put("event_type", "practice_completed")));
+  }
+
+  @Test
+  void anUnknownLearnerHasTheDefaultProfile() {
+    JsonObject learner = result(svc.rpc("get_learner", new JsonObject().put("user_id", "never-seen")));
+    assertEquals("UTC", learner.getString("timezone"));
+    assertEquals("unknown", learner.getString("parental_consent"));
+    assertFalse(learner.getBoolean("growth_opt_out"));
+    assertNull(learner.getValue("birth_year"));
+    assertEquals(0, svc.count("SELECT count(*) FROM learners WHERE user_id = 'never-seen'"), "reading writes nothing");
+  }
+
+  @Test
+  void fieldsLeftOutKeepTheirStoredValue() {
+    result(svc.rpc("upsert_learner", new JsonObject().put("user_id", "keep").put("timezone", "America/Los_Angeles")
+        .put("birth_year", 2012).put("persona", "student").put("attributes", new JsonObject().put("cohort_size", 6))));
+    JsonObject after = result(svc.rpc("upsert_learner", new JsonObject().put("user_id", "keep").put("parental_consent", "granted")));
+    assertEquals("America/Los_Angeles", after.getString("timezone"));
+    assertEquals(2012, after.getInteger("birth_year"));
+    assertEquals("student", after.getString("persona"));
+    assertEquals("granted", after.getString("parental_consent"));
+    assertEquals(new JsonObject().put("cohort_size", 6), after.getJsonObject("attributes"));
+    assertEquals(after, result(svc.rpc("get_learner", new JsonObject().put("user_id", "keep"))));
+  }
+
+  @Test
+  void badProfileFieldsAreRejectedNamingTheField() {
+    for (JsonObject bad : List.of(
+        new JsonObject().put("user_id", "b").put("timezone", "Mars/Olympus_Mons"),
+        new JsonObject().put("user_id", "b").put("birth_year", 1850),
+        new JsonObject().put("user_id", "b").put("persona", "admin"),
+        new JsonObject().put("user_id", "b").put("parental_consent", "maybe"),
+        new JsonObject().put("user_id", "b").put("growth_opt_out", "yes"),
+        new JsonObject().put("user_id", "b").put("attributes", "flat"),
+        new JsonObject().put("user_id", "b").put("nickname", "x"))) {
+      JsonObject error = svc.rpc("upsert_learner", bad).getJsonObject("error");
+      assertEquals(-32602, error.getInteger("code"), bad.encode());
+      String field = bad.fieldNames().stream().filter(f -> !f.equals("user_id")).findFirst().orElseThrow();
+      assertEquals(field, error.getJsonObject("data").getString("field"), bad.encode());
+    }
+    assertEquals(0, svc.count("SELECT count(*) FROM learners WHERE user_id = 'b'"));
+  }
+
+  @Test
+  void aSelectionIsAnsweredWithItsActionAndCountsTowardTheCap() {
+    activate(svc, "buddy_challenge", 0);
+    JsonObject first = select("sel-1");
+    assertEquals("selected", first.getString("outcome"));
+    assertEquals("buddy_challenge", first.getString("loop"));
+    assertNotNull(first.getJsonObject("action"));
+    assertEquals(new JsonArray().add("buddy_challenge"), first.getJsonArray("eligible_loops"));
+    assertTrue(first.containsKey("config_version"));
+    assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'sel-1'"));
+
+    JsonObject second = select("sel-1");
+    assertEquals("no_eligible_loop", second.getString("outcome"));
+    assertNull(second.getValue("loop"));
+    JsonObject explained = result(svc.rpc("explain_decision", new JsonObject().put("decision_id", second.getString("decision_id"))));
+    JsonObject check = explained.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> "buddy_challenge".equals(c.getString("loop"))).findFirst().orElseThrow();
+    assertEquals("cap_reached", check.getString("reason"));
+    assertTrue(check.getString("detail").startsWith("global-daily"), check.getString("detail"));
+  }
+
+  @Test
+  void aLearnerInLosAngelesGetsTheLoopAgainAfterLocalMidnightNotUtcMidnight() {
+    activate(svc, "buddy_challenge", 0);
+    result(svc.rpc("upsert_learner", new JsonObject().put("user_id", "la").put("timezone", "America/Los_Angeles")));
+    CLOCK.set(Instant.parse("2026-11-29T07:30:00Z")); // 23:30 on Nov 28 in Los Angeles
+    assertEquals("selected", select("la").getString("outcome"));
+    CLOCK.set(Instant.parse("2026-11-29T07:59:00Z")); // 23:59 local: the same local day
+    assertEquals("no_eligible_loop", select("la").getString("outcome"));
+    CLOCK.set(Instant.parse("2026-11-29T08:01:00Z")); // 00:01 local, though still Nov 29 in UTC
+    assertEquals("selected", select("la").getString("outcome"));
+    CLOCK.set(Instant.parse("2026-11-29T23:59:00Z")); // UTC midnight is near, but it is 15:59 local, the same day
+    assertEquals("no_eligible_loop", select("la").getString("outcome"));
+    assertEquals(2, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'la'"));
+  }
+
+  @Test
+  void aCooldownOutlastsTheDailyCapAndEndsOnTheSecond() {
+    activate(svc, "buddy_challenge", 2 * 86_400);
+    assertEquals("selected", select("cool").getString("outcome"));
+    CLOCK.advance(Duration.ofDays(1)); // a new day: the daily cap has room again, the two-day cooldown has not run out
+    JsonObject resting = select("cool");
+    assertEquals("no_eligible_loop", resting.getString("outcome"));
+    JsonObject check = result(svc.rpc("explain_decision", new JsonObject().put("decision_id", resting.getString("decision_id"))))
+        .getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> "buddy_challenge".equals(c.getString("loop"))).findFirst().orElseThrow();
+    assertEquals("cooling_down", check.getString("reason"));
+    CLOCK.advance(Duration.ofDays(1).minusSeconds(1));
+    assertEquals("no_eligible_loop", select("cool").getString("outcome"), "one second before the cooldown ends");
+    CLOCK.advance(Duration.ofSeconds(1));
+    assertEquals("selected", select("cool").getString("outcome"));
+  }
+
+  @Test
+  void aDryRunEvaluatesTheSameButCountsTowardNothing() {
+    activate(svc, "buddy_challenge", 0);
+    JsonObject dry = result(svc.rpc("select_loop", new JsonObject().put("user_id", "dry").put("dry_run", true)));
+    assertEquals("selected", dry.getString("outcome"));
+    assertEquals(true, dry.getBoolean("dry_run"));
+    assertEquals(0, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'dry'"));
+    assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1::uuid"
+        + " AND (features_used->>'dry_run')::boolean", dry.getString("decision_id")), "marked as a dry run in the log");
+    assertEquals("selected", select("dry").getString("outcome"), "the dry run did not use up the daily cap");
+    JsonObject outcome = svc.rpc("record_outcome", new JsonObject().put("decision_id", dry.getString("decision_id"))
+        .put("outcome", "shown"));
+    assertEquals(-32602, outcome.getJsonObject("error").getInteger("code"), "a dry run showed nothing");
+  }
+
+  @Test
+  void anOptedOutLearnerGetsNoLoop() {
+    activate(svc, "buddy_challenge", 0);
+    result(svc.rpc("upsert_learner", new JsonObject().put("user_id", "out").put("growth_opt_out", true)));
+    JsonObject answer = select("out");
+    assertEquals("opted_out", answer.getString("outcome"));
+    assertNull(answer.getValue("loop"));
+    assertEquals(0, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'out'"));
+  }
+
+  @Test
+  void fiftyConcurrentSelectionsForOneLearnerAgainstAOnePerDayCapSelectOnce() {
+    activate(svc, "buddy_challenge", 0);
+    List<JsonObject> answers = race(List.of(svc), "race-1", 50);
+    assertEquals(1, answers.stream().filter(a -> "selected".equals(a.getString("outcome"))).count(), answers.toString());
+    assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = 'race-1'"));
+  }
+
+  @Test
+  void twoServiceInstancesOnOneDatabaseSelectOnceBetweenThem() {
+    activate(svc, "buddy_challenge", 0);
+    try (TestService other = TestService.start(config(), CLOCK)) {
+      awaitActiveLoops(other, 1);
+      for (int round = 0; round < 5; round++) {
+        String user = "race-two-" + round;
+        List<JsonObject> answers = race(List.of(svc, other), user, 50);
+        assertEquals(1, answers.stream().filter(a -> "selected".equals(a.getString("outcome"))).count(),
+            "round " + round + ": " + answers);
+        assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = $1", user));
+      }
+    }
+  }
+
+  /** {@code n} select_loop calls for one learner at once, spread over the services; every answer must be a result. */
+  static List<JsonObject> race(List<TestService> services, String user, int n) {
+    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      TestService target = services.get(i % services.size());
+      JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", i).put("method", "select_loop")
+          .put("params", new JsonObject().put("user_id", user));
+      calls.add(target.http.post(target.port, "127.0.0.1", "/mcp/orchestrator").putHeader("content-type", "application/json")
+          .sendBuffer(request.toBuffer()));
+    }
+    await(Future.join(calls));
+    List<JsonObject> answers = new ArrayList<>();
+    for (Future<HttpResponse<Buffer>> call : calls) {
+      answers.add(result(call.result().bodyAsJsonObject()));
+    }
+    return answers;
+  }
+
+  @Test
+  void outcomesAreRecordedForSelectionsAndExplained() {
+    activate(svc, "buddy_challenge", 0);
+    JsonObject decision = select("out-1");
+    String id = decision.getString("decision_id");
+    JsonObject shown = result(svc.rpc("record_outcome", new JsonObject().put("decision_id", id).put("outcome", "shown")
+        .put("request_id", "shown-1")));
+    assertEquals("buddy_challenge", shown.getString("loop"));
+    JsonObject again = result(svc.rpc("record_outcome", new JsonObject().put("decision_id", id).put("outcome", "shown")
+        .put("request_id", "shown-1")));
+    assertEquals(shown.getString("outcome_id"), again.getString("outcome_id"), "idempotent by request_id");
+    JsonObject reused = svc.rpc("record_outcome", new JsonObject().put("decision_id", id).put("outcome", "clicked")
+        .put("request_id", "shown-1"));
+    assertEquals(-32004, reused.getJsonObject("error").getInteger("code"));
+    result(svc.rpc("record_outcome", new JsonObject().put("decision_id", id).put("outcome", "joined")
+        .put("referred_user_id", "friend-1")));
+
+    JsonObject explained = result(svc.rpc("explain_decision", new JsonObject().put("decision_id", id)));
+    assertEquals("selected", explained.getString("outcome"));
+    assertEquals("buddy_challenge", explained.getString("loop"));
+    assertEquals("out-1", explained.getJsonObject("input").getString("user_id"));
+    assertEquals(decision.getString("rationale"), explained.getJsonObject("result").getString("rationale"));
+    assertFalse(explained.getJsonArray("checks").isEmpty());
+    assertEquals(List.of("shown", "joined"), explained.getJsonArray("outcomes").stream()
+        .map(o -> ((JsonObject) o).getString("outcome")).toList());
+    assertEquals(true, explained.getJsonArray("outcomes").getJsonObject(1).getBoolean("last_touch"));
+    assertEquals(2, svc.count("SELECT count(*) FROM loop_outcomes WHERE decision_id = $1::uuid", id));
+  }
+
+  @Test
+  void outcomesAreRefusedForMissingDecisionsAndForDecisionsThatSelectedNothing() {
+    JsonObject missing = svc.rpc("record_outcome", new JsonObject()
+        .put("decision_id", "00000000-0000-4000-8000-000000000000").put("outcome", "shown"));
+    assertEquals(-32006, missing.getJsonObject("error").getInteger("code"));
+    JsonObject nothing = select("none-1");
+    assertEquals("no_eligible_loop", nothing.getString("outcome"));
+    JsonObject refused = svc.rpc("record_outcome", new JsonObject().put("decision_id", nothing.getString("decision_id"))
+        .put("outcome", "shown"));
+    assertEquals(-32602, refused.getJsonObject("error").getInteger("code"));
+    assertTrue(refused.getJsonObject("error").getString("message").contains("no_eligible_loop"),
+        refused.getJsonObject("error").getString("message"));
+    JsonObject badReferral = svc.rpc("record_outcome", new JsonObject().put("decision_id", nothing.getString("decision_id"))
+        .put("outcome", "shown").put("referred_user_id", "x"));
+    assertEquals("referred_user_id", badReferral.getJsonObject("error").getJsonObject("data").getString("field"));
+    JsonObject unknown = svc.rpc("explain_decision", new JsonObject().put("decision_id", "00000000-0000-4000-8000-000000000000"));
+    assertEquals(-32006, unknown.getJsonObject("error").getInteger("code"));
+    assertEquals(0, svc.count("SELECT count(*) FROM loop_outcomes"));
+  }
+}
