@@ -247,6 +247,11 @@ public final class McpEndpoint {
       }
       return new Versions.Era(metaVersion);
     }
+    if (Versions.MODERN.equals(header) && !message.notification()) {
+      // The 2026-07-28 era carries its version in every request's _meta; the header alone does not open it.
+      throw new McpException(400, ErrorCodes.INVALID_PARAMS, "Invalid params: params._meta." + META_VERSION
+          + " is required in protocol version " + Versions.MODERN + " (and must equal the " + PROTOCOL_VERSION + " header)");
+    }
     return new Versions.Era(header == null ? Versions.WITHOUT_HEADER : header);
   }
 

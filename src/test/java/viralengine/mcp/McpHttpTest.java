@@ -161,6 +161,19 @@ class McpHttpTest {
   // ---- 2026-07-28: header rules ----
 
   @Test
+  void aModernRequestWhoseMetaLacksTheProtocolVersionIs400InvalidParams() {
+    JsonObject message = modernRequest(9, "tools/call", toolCall("select_loop", new JsonObject().put("user_id", "no-meta")));
+    message.getJsonObject("params").getJsonObject("_meta").remove("io.modelcontextprotocol/protocolVersion");
+    HttpResponse<Buffer> response = mcp.post(message,
+        headers("MCP-Protocol-Version", "2026-07-28", "Mcp-Method", "tools/call", "Mcp-Name", "select_loop"));
+    assertEquals(400, response.statusCode());
+    assertEquals(-32602, errorCode(response));
+    assertTrue(response.bodyAsJsonObject().getJsonObject("error").getString("message")
+        .contains("io.modelcontextprotocol/protocolVersion"));
+    assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions"), "it was not served");
+  }
+
+  @Test
   void aMissingMcpMethodHeaderIs400HeaderMismatch() {
     HttpResponse<Buffer> response = mcp.post(modernRequest(10, "tools/list", null), headers("MCP-Protocol-Version", "2026-07-28"));
     assertEquals(400, response.statusCode());
