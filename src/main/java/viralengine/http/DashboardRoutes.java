@@ -93,6 +93,7 @@ final class DashboardRoutes {
     return metrics.live().snapshot()
         .put("time", Instant.now().toString())
         .put("health", health)
-        .put("decisions", metrics.recent().newestFirst());
+        .put("decisions", metrics.recent().newestFirst())
+        .put("loops", metrics.loopActivity().lastHour());
   }
 }

@@ -50,6 +50,7 @@ public final class ServiceMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final LiveStats live = new LiveStats();
+  private final LoopActivity loopActivity = new LoopActivity(System::currentTimeMillis);
   private final RecentDecisions recent = new RecentDecisions();
   private final List<String> outcomes;
   private final AtomicReferenceArray<Timer> requestTimers;
@@ -147,6 +148,11 @@ public final class ServiceMetrics {
   /** A selection refused by the database guard because another instance recorded one first; it was decided again. */
   public void staleSelection() {
     staleSelections.increment();
+  }
+
+  /** Per-loop selections, caps reached and outcomes over the last hour, for the dashboard. */
+  public LoopActivity loopActivity() {
+    return loopActivity;
   }
 
   public void cache(boolean hit) {

@@ -2,7 +2,10 @@ package viralengine.orchestrator;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import viralengine.decision.Check;
 import viralengine.decision.Decider;
+import viralengine.decision.Reason;
+import viralengine.metrics.LoopActivity;
 import viralengine.decision.Evaluation;
 import viralengine.decision.History;
 import viralengine.decision.Situation;
@@ -202,6 +205,14 @@ final class Orchestrator {
         kv("method", request.method()), kv("loop", loop), kv("latency_ms", row.latencyMs()));
     metrics.decision(request.method(), request.userId(), loop, decision.evaluation().outcome().code(),
         row.rationale(), row.latencyMs(), row.decisionId().toString());
+    if (row.guarded()) {
+      metrics.loopActivity().record(loop, LoopActivity.SELECTED);
+    }
+    for (Check check : decision.evaluation().checks()) {
+      if (check.reason() == Reason.CAP_REACHED) {
+        metrics.loopActivity().record(check.loop(), LoopActivity.CAP_REACHED);
+      }
+    }
   }
 
   /** The insert found the request_id or decision_id taken: answer as the first caller was answered. */

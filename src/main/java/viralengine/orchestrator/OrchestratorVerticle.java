@@ -76,7 +76,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
     learners = new LearnerStore(pool);
-    outcomes = new Outcomes(new OutcomeStore(pool), clock);
+    outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> catalog, clock, metrics);
     health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError,

@@ -2,6 +2,7 @@ package viralengine.outcomes;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import viralengine.metrics.LoopActivity;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -19,10 +20,12 @@ public final class Outcomes {
 
   private final OutcomeStore store;
   private final Clock clock;
+  private final LoopActivity activity;
 
-  public Outcomes(OutcomeStore store, Clock clock) {
+  public Outcomes(OutcomeStore store, Clock clock, LoopActivity activity) {
     this.store = store;
     this.clock = clock;
+    this.activity = activity;
   }
 
   public Future<JsonObject> record(Requests.RecordOutcome r) {
@@ -32,6 +35,7 @@ public final class Outcomes {
     return store.record(outcome, UUID.randomUUID()).compose(recorded -> {
       refuse(r.decisionId(), recorded);
       if (recorded.inserted()) {
+        activity.record(recorded.loop() == null ? "none" : recorded.loop(), r.outcome());
         return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, recorded.loop()));
       }
       return replay(r, recorded.loop());

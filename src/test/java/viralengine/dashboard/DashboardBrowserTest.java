@@ -111,7 +111,7 @@ class DashboardBrowserTest {
           assertEquals(users.get(users.size() - 1 - i), cell(row, "user"), "newest first");
           assertEquals("trigger_event", cell(row, "method"));
           assertEquals("—", cell(row, "loop"));
-          assertEquals("no_loop", cell(row, "outcome"));
+          assertEquals("no_eligible_loop", cell(row, "outcome"));
           assertEquals(PHASE_1, cell(row, "rationale"));
           assertTrue(Double.parseDouble(row.findElement(By.cssSelector("td.latency")).getDomAttribute("data-value")) > 0);
         }
