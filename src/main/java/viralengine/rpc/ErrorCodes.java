@@ -20,12 +20,16 @@ public final class ErrorCodes {
   public static final int OVERLOADED = -32003;
   /** A request_id was reused with different params or a different method. */
   public static final int IDEMPOTENCY_CONFLICT = -32004;
+  /** An admin write named an expected_version that is no longer the stored one. */
+  public static final int VERSION_CONFLICT = -32005;
+  /** The loop or frequency rule named does not exist. */
+  public static final int NOT_FOUND = -32006;
 
   private ErrorCodes() {}
 
   /** True for errors caused by the caller's input: these never count against the circuit breaker. */
   public static boolean isCallerError(int code) {
     return code == PARSE_ERROR || code == INVALID_REQUEST || code == METHOD_NOT_FOUND
-        || code == INVALID_PARAMS || code == IDEMPOTENCY_CONFLICT;
+        || code == INVALID_PARAMS || code == IDEMPOTENCY_CONFLICT || code == VERSION_CONFLICT || code == NOT_FOUND;
   }
 }
