@@ -9,10 +9,12 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.admin.AdminVerticle;
 import viralengine.config.AppConfig;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.http.HttpVerticle;
+import viralengine.loops.CatalogWatcher;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.LastError;
 import viralengine.orchestrator.OrchestratorVerticle;
@@ -44,10 +46,12 @@ public final class Service {
   private final LastError lastError = new LastError();
   private final ServiceMetrics metrics;
   private final DecisionLog log;
+  private final CatalogWatcher catalog;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
   private volatile String orchestratorDeployment;
+  private volatile String adminDeployment;
   private volatile String httpDeployment;
 
   private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, Clock clock) {
@@ -61,6 +65,7 @@ public final class Service {
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
         config.drainTimeoutMs()), lastError, metrics);
+    this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
   }
 
   /**
@@ -91,6 +96,11 @@ public final class Service {
     return orchestratorUp.future();
   }
 
+  /** This instance's loops and frequency rules, kept current by LISTEN/NOTIFY and the periodic reload. */
+  public CatalogWatcher catalog() {
+    return catalog;
+  }
+
   /**
    * Graceful drain: stop taking requests and let those in flight finish, then let the orchestrator finish
    * its calls, then flush the decision log (to PostgreSQL, or to the spool), then close the pool. Safe to
@@ -103,7 +113,9 @@ public final class Service {
     LOG.info("Draining: no new requests; waiting up to {} ms for those in flight", config.drainTimeoutMs());
     return undeploy(httpDeployment)
         .eventually(() -> undeploy(orchestratorDeployment))
+        .eventually(() -> undeploy(adminDeployment))
         .eventually(() -> undeploy(logDeployment))
+        .eventually(catalog::close)
         .eventually(() -> {
           breaker.close();
           return pool.close();
@@ -116,10 +128,14 @@ public final class Service {
         .compose(migrations -> {
           LOG.info("Database {} migrated ({} new migrations)", config.database().describe(), migrations);
           log.schemaReady();
-          return vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker), lastError, metrics, clock));
+          return catalog.start();
         })
+        .compose(loaded -> vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
+            lastError, metrics, clock, catalog::current)))
+        .onSuccess(id -> orchestratorDeployment = id)
+        .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
         .onSuccess(id -> {
-          orchestratorDeployment = id;
+          adminDeployment = id;
           orchestratorUp.tryComplete();
         })
         .mapEmpty();

@@ -53,7 +53,6 @@ public record AppConfig(
       long timeoutMs,
       long testDelayMs,
       long testSlowCalls,
-      int dailyCap,
       long loopsRefreshMs,
       int idempotencyCacheSize,
       long idempotencyTtlMs) {}
@@ -90,7 +89,7 @@ public record AppConfig(
   private static final Map<String, Set<String>> KNOWN_KEYS = Map.ofEntries(
       Map.entry("http", Set.of("host", "port", "instances", "cors_origins")),
       Map.entry("database", Set.of("url", "pool_size")),
-      Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "daily_cap", "loops_refresh_ms",
+      Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
           "idempotency_cache_size", "idempotency_ttl_ms")),
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
@@ -132,7 +131,6 @@ public record AppConfig(
             s.number("orchestrator.timeout_ms", 150, 1, 60_000),
             s.number("orchestrator.test_delay_ms", 0, 0, 60_000),
             s.number("orchestrator.test_slow_calls", 0, 0, Long.MAX_VALUE),
-            s.integer("orchestrator.daily_cap", 3, 0, 1_000),
             s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000)),

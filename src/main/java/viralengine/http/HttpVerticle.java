@@ -84,6 +84,10 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/dashboard").handler(dashboard::page);
     router.get("/dashboard/events").handler(dashboard::events);
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
+    // Agent admin: loops and frequency rules as data (viralengine.admin), on routes of its own.
+    RpcHandler admin = new RpcHandler(new AdminAgent(vertx), config.limits(), admission, metrics);
+    router.post("/mcp/admin/:method").handler(body).handler(admin::handle);
+    router.post("/mcp/admin").handler(body).handler(admin::handle);
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
     // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
@@ -130,7 +134,7 @@ public final class HttpVerticle extends VerticleBase {
     if (AGENT.equals(ctx.pathParam("agent"))) {
       ctx.next();
     } else {
-      Responses.error(ctx, 404, "not_found", "Unknown agent; this service hosts agent '" + AGENT + "'");
+      Responses.error(ctx, 404, "not_found", "Unknown agent; this service hosts agents '" + AGENT + "' and 'admin'");
     }
   }
 

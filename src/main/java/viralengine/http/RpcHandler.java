@@ -23,11 +23,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * JSON-RPC 2.0 over HTTP for agent {@code orchestrator}: single requests, batches and notifications.
- * Params are validated here, at the edge, so bad input never reaches the breaker or the event bus.
- * One instance per HTTP verticle; the in-flight bound ({@link Admission}) is shared with its MCP route.
+ * JSON-RPC 2.0 over HTTP for one agent: single requests, batches and notifications. For agent
+ * {@code orchestrator}, params are validated here, at the edge, so bad input never reaches the breaker or
+ * the event bus; another agent plugs in its own {@link Agent}. One instance per agent and HTTP verticle; the
+ * in-flight bound ({@link Admission}) is shared with the MCP route.
  */
 final class RpcHandler {
+  /** Answers one valid request of an agent: its result, or a failed future (or a thrown RpcException). */
+  interface Agent {
+    Future<JsonObject> call(JsonRpc.Request request, RoutingContext ctx);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(RpcHandler.class);
   static final String RETRY_AFTER_SECONDS = "1";
 
@@ -39,8 +45,20 @@ final class RpcHandler {
   private final JsonObject openRpc;
   private final ServiceMetrics metrics;
   private final Admission admission;
+  private final Agent agent;
 
   RpcHandler(OrchestratorClient orchestrator, AppConfig.Limits limits, Admission admission, ServiceMetrics metrics) {
+    this(orchestrator, null, limits, admission, metrics);
+  }
+
+  /** The JSON-RPC endpoint of another agent, such as {@code admin}. */
+  RpcHandler(Agent agent, AppConfig.Limits limits, Admission admission, ServiceMetrics metrics) {
+    this(null, agent, limits, admission, metrics);
+  }
+
+  private RpcHandler(OrchestratorClient orchestrator, Agent agent, AppConfig.Limits limits, Admission admission,
+      ServiceMetrics metrics) {
+    this.agent = agent == null ? this::orchestratorCall : agent;
     this.orchestrator = orchestrator;
     this.limits = limits;
     this.requestLimits = new Requests.Limits(limits.maxContextBytes(), limits.maxContextDepth());
@@ -78,7 +96,7 @@ final class RpcHandler {
     String pathMethod = ctx.pathParam("method");
     List<Future<JsonObject>> answers = new ArrayList<>(work);
     for (JsonRpc.Entry entry : body.entries()) {
-      answers.add(answer(entry, pathMethod).onComplete(done -> ticket.release(errorCode(done.result()))));
+      answers.add(answer(entry, pathMethod, ctx).onComplete(done -> ticket.release(errorCode(done.result()))));
     }
     Future.join(answers).onComplete(done -> respond(ctx, body.batch(), answers));
   }
@@ -102,7 +120,7 @@ final class RpcHandler {
   }
 
   /** The response object for one entry, or null for a notification. Never fails. */
-  private Future<JsonObject> answer(JsonRpc.Entry entry, String pathMethod) {
+  private Future<JsonObject> answer(JsonRpc.Entry entry, String pathMethod, RoutingContext ctx) {
     long started = System.nanoTime();
     if (entry instanceof JsonRpc.Invalid invalid) {
       metrics.request("invalid", invalid.error().code(), System.nanoTime() - started);
@@ -111,7 +129,7 @@ final class RpcHandler {
     JsonRpc.Request request = (JsonRpc.Request) entry;
     Future<JsonObject> result;
     try {
-      result = dispatch(request, pathMethod);
+      result = dispatch(request, pathMethod, ctx);
     } catch (RpcException e) {
       result = Future.failedFuture(e);
     }
@@ -127,11 +145,15 @@ final class RpcHandler {
     });
   }
 
-  private Future<JsonObject> dispatch(JsonRpc.Request request, String pathMethod) {
+  private Future<JsonObject> dispatch(JsonRpc.Request request, String pathMethod, RoutingContext ctx) {
     if (pathMethod != null && !pathMethod.equals(request.method())) {
       throw new RpcException(ErrorCodes.INVALID_REQUEST,
           "Invalid Request: method in the body does not match the path's method '" + pathMethod + "'");
     }
+    return agent.call(request, ctx);
+  }
+
+  private Future<JsonObject> orchestratorCall(JsonRpc.Request request, RoutingContext ctx) {
     if (Requests.HEALTH.equals(request.method())) {
       return orchestrator.health();
     }

@@ -59,8 +59,8 @@ public final class ApiSchema {
       new ErrorDoc(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict",
           "Idempotency conflict: request_id was already used with a different method or params"),
       new ErrorDoc(ErrorCodes.VERSION_CONFLICT, "VersionConflict",
-          "Version conflict: expected_version is not the current version; read it again and retry"),
-      new ErrorDoc(ErrorCodes.NOT_FOUND, "NotFound", "Not found: the named decision, loop or rule does not exist"));
+          "Version conflict: expected_version is not the stored version; data.current_version says which is"),
+      new ErrorDoc(ErrorCodes.NOT_FOUND, "NotFound", "Not found: the named decision, loop or frequency rule does not exist"));
 
   private static final Map<Integer, String> ERROR_NAMES = errorNames();
   private static final Map<Integer, String> ERROR_MESSAGES = errorMessages();
@@ -91,27 +91,35 @@ public final class ApiSchema {
 
   /** The OpenRPC 1.3 document answered by {@code rpc.discover}. */
   public JsonObject openRpc() {
+    return openRpc("orchestrator", "The orchestrator agent of the tutoring product's growth engine: it records learning"
+        + " events, decides which viral loop (if any) to fire for a learner within the SLA, and keeps an audit"
+        + " trail of every decision in PostgreSQL. JSON-RPC 2.0 over HTTP: POST /mcp/orchestrator (any method,"
+        + " batches included) or POST /mcp/orchestrator/{method}. The same methods are MCP tools at POST /mcp.", methods);
+  }
+
+  /**
+   * The OpenRPC 1.3 document of one agent: its methods, then {@code rpc.discover}, and every error code of
+   * the service as components. Every agent's document is built here, from {@link Method}s.
+   */
+  public static JsonObject openRpc(String agent, String description, List<Method> methods) {
     JsonArray list = new JsonArray();
     for (Method method : methods) {
       list.add(openRpcMethod(method));
     }
-    list.add(discoverMethod());
+    list.add(discoverMethod(agent, methods.get(0).name()));
     JsonObject errors = new JsonObject();
     ERROR_NAMES.forEach((code, name) -> errors.put(name, errorObject(code)));
     return new JsonObject()
         .put("openrpc", OPENRPC_VERSION)
         .put("info", new JsonObject()
-            .put("title", TITLE)
+            .put("title", agent.equals("orchestrator") ? TITLE : TITLE + ": " + agent + " agent")
             .put("version", VERSION)
-            .put("description", "The orchestrator agent of the tutoring product's growth engine: it records learning"
-                + " events, decides which viral loop (if any) to fire for a learner within the SLA, and keeps an audit"
-                + " trail of every decision in PostgreSQL. JSON-RPC 2.0 over HTTP: POST /mcp/orchestrator (any method,"
-                + " batches included) or POST /mcp/orchestrator/{method}. The same methods are MCP tools at POST /mcp."))
+            .put("description", description))
         .put("methods", list)
         .put("components", new JsonObject().put("errors", errors));
   }
 
-  private JsonObject openRpcMethod(Method method) {
+  private static JsonObject openRpcMethod(Method method) {
     JsonArray params = new JsonArray();
     JsonObject properties = method.params().getJsonObject("properties");
     JsonArray required = method.params().getJsonArray("required", new JsonArray());
@@ -148,7 +156,7 @@ public final class ApiSchema {
         .put("examples", examples);
   }
 
-  private static JsonObject discoverMethod() {
+  private static JsonObject discoverMethod(String agent, String firstMethod) {
     JsonObject schema = new JsonObject()
         .put("type", "object")
         .put("description", "An OpenRPC document; see https://spec.open-rpc.org and the meta-schema at https://meta.open-rpc.org/.")
@@ -161,13 +169,13 @@ public final class ApiSchema {
     JsonObject example = new JsonObject()
         .put("openrpc", OPENRPC_VERSION)
         .put("info", new JsonObject().put("title", TITLE).put("version", VERSION))
-        .put("methods", new JsonArray().add(new JsonObject().put("name", Requests.TRIGGER_EVENT)))
+        .put("methods", new JsonArray().add(new JsonObject().put("name", firstMethod)))
         .put("components", new JsonObject().put("errors", new JsonObject()));
     return new JsonObject()
         .put("name", DISCOVER)
         .put("summary", "This document: every method with its params, result, errors and examples")
         .put("description", "OpenRPC service discovery. Takes no params and returns this OpenRPC " + OPENRPC_VERSION
-            + " document. Also served at POST /mcp/orchestrator/rpc.discover.")
+            + " document. Also served at POST /mcp/" + agent + "/rpc.discover.")
         .put("paramStructure", "by-name")
         .put("params", new JsonArray())
         .put("result", new JsonObject().put("name", "OpenRPC document").put("schema", schema))
@@ -183,6 +191,7 @@ public final class ApiSchema {
     switch (code) {
       case ErrorCodes.INVALID_PARAMS -> error.put("data", new JsonObject().put("field", "user_id").put("reason", "is required"));
       case ErrorCodes.IDEMPOTENCY_CONFLICT -> error.put("data", new JsonObject().put("request_id", "req-0001"));
+      case ErrorCodes.VERSION_CONFLICT -> error.put("data", new JsonObject().put("expected_version", 3).put("current_version", 4));
       case ErrorCodes.TIMEOUT, ErrorCodes.CIRCUIT_OPEN, ErrorCodes.ORCHESTRATOR_ERROR ->
           error.put("data", new JsonObject().put("decision_id", "ea8d311b-e8ff-4ff8-89c6-9a1695477366"));
       default -> { }
@@ -321,6 +330,7 @@ public final class ApiSchema {
         "started_at", new JsonObject().put("type", "string").put("format", "date-time"),
         "version", new JsonObject().put("type", "string"),
         "active_loops", nonNegativeInteger(),
+        "config_version", configVersion(),
         "cache_size", nonNegativeInteger(),
         "last_error", lastError,
         "circuit_breaker", new JsonObject().put("type", "string").put("enum", new JsonArray().add("closed").add("open").add("half_open")),
@@ -339,6 +349,7 @@ public final class ApiSchema {
         .put("started_at", "2026-11-25T19:29:07.419Z")
         .put("version", "0.1.0")
         .put("active_loops", 0)
+        .put("config_version", 0)
         .put("cache_size", 1)
         .putNull("last_error")
         .put("circuit_breaker", "closed")
@@ -484,12 +495,14 @@ public final class ApiSchema {
         .put("description", "The loop configuration this decision was made with (it rises with every admin change).");
   }
 
-  private static JsonObject objectSchema(JsonArray required, Object... properties) {
+  /** An object schema of named params: {@code required} names, then name/schema pairs; no other fields allowed. */
+  public static JsonObject objectSchema(JsonArray required, Object... properties) {
     return new JsonObject().put("type", "object").put("properties", properties(properties))
         .put("required", required).put("additionalProperties", false);
   }
 
-  private static JsonObject resultSchema(JsonArray required, Object... properties) {
+  /** An object schema of a result: {@code required} names, then name/schema pairs. */
+  public static JsonObject resultSchema(JsonArray required, Object... properties) {
     return new JsonObject().put("type", "object").put("properties", properties(properties)).put("required", required);
   }
 
@@ -535,7 +548,7 @@ public final class ApiSchema {
         .put("description", "The orchestrator's time from receiving the call to its decision, in milliseconds.");
   }
 
-  private static JsonObject nonNegativeInteger() {
+  public static JsonObject nonNegativeInteger() {
     return new JsonObject().put("type", "integer").put("minimum", 0);
   }
 

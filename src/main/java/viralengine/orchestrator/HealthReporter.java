@@ -9,6 +9,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import viralengine.loops.Catalog;
+import viralengine.loops.Loop;
 import java.util.function.Supplier;
 
 /**
@@ -23,17 +25,17 @@ final class HealthReporter {
 
   private final Pool pool;
   private final DecisionLog log;
-  private final IntSupplier activeLoops;
+  private final Supplier<Catalog> catalog;
   private final IntSupplier cacheSize;
   private final Supplier<String> breakerState;
   private final LastError lastError;
   private final String auth;
 
-  HealthReporter(Pool pool, DecisionLog log, IntSupplier activeLoops, IntSupplier cacheSize,
+  HealthReporter(Pool pool, DecisionLog log, Supplier<Catalog> catalog, IntSupplier cacheSize,
       Supplier<String> breakerState, LastError lastError, boolean authEnabled) {
     this.pool = pool;
     this.log = log;
-    this.activeLoops = activeLoops;
+    this.catalog = catalog;
     this.cacheSize = cacheSize;
     this.breakerState = breakerState;
     this.lastError = lastError;
@@ -44,6 +46,7 @@ final class HealthReporter {
     return pingDatabase().map(database -> {
       // Each input is read once, so the status always agrees with the fields it is derived from.
       String breaker = breakerState.get();
+      Catalog loops = catalog.get();
       boolean spooling = log.spooling();
       boolean healthy = "up".equals(database.getString("status")) && "closed".equals(breaker) && !spooling;
       String status = healthy ? "ok" : "degraded";
@@ -52,7 +55,8 @@ final class HealthReporter {
           .put("uptime_seconds", (System.currentTimeMillis() - STARTED_AT.toEpochMilli()) / 1000)
           .put("started_at", STARTED_AT.toString())
           .put("version", VERSION)
-          .put("active_loops", activeLoops.getAsInt())
+          .put("active_loops", loops.loops().stream().filter(Loop::active).count())
+          .put("config_version", loops.configVersion())
           .put("cache_size", cacheSize.getAsInt())
           .put("last_error", lastError.toJson())
           .put("circuit_breaker", breaker)

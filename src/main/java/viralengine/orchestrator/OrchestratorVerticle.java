@@ -10,21 +10,16 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
-import viralengine.loops.ViralLoop;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
-import viralengine.store.LoopRepository;
-import viralengine.frequency.FrequencyRule;
-import viralengine.frequency.Period;
 import viralengine.learners.Learner;
 import viralengine.learners.LearnerStore;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.outcomes.OutcomeStore;
 import viralengine.outcomes.Outcomes;
-import viralengine.targeting.Condition;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -48,10 +43,10 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final Supplier<String> breakerState;
   private final LastError lastError;
   private final ServiceMetrics metrics;
-  private final LoopRepository loopRepository;
   private final Requests.Limits limits;
   private final Clock clock;
-  private volatile Catalog catalog = Catalog.EMPTY;
+  /** The loops and rules as the catalog watcher last loaded them (LISTEN/NOTIFY plus a periodic reload). */
+  private final Supplier<Catalog> catalog;
   private Orchestrator orchestrator;
   private Outcomes outcomes;
   private LearnerStore learners;
@@ -60,15 +55,15 @@ public final class OrchestratorVerticle extends VerticleBase {
   private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError, ServiceMetrics metrics, Clock clock) {
+      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog) {
     this.clock = clock;
+    this.catalog = catalog;
     this.config = config;
     this.pool = pool;
     this.log = log;
     this.breakerState = breakerState;
     this.lastError = lastError;
     this.metrics = metrics;
-    this.loopRepository = new LoopRepository(pool);
     this.limits = new Requests.Limits(config.limits().maxContextBytes(), config.limits().maxContextDepth());
   }
 
@@ -78,20 +73,16 @@ public final class OrchestratorVerticle extends VerticleBase {
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
-        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> catalog, clock, metrics);
-    health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError,
+        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
+    health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty());
-    return loadCatalog().compose(loaded -> {
-      catalog = loaded;
-      LOG.info("Warm-up done: {} loops loaded, {} active", loaded.loops().size(), activeLoopCount());
-      vertx.setPeriodic(settings.loopsRefreshMs(), id -> refreshLoops());
-      List<Future<?>> registered = new ArrayList<>();
-      for (String method : Requests.METHODS) {
-        registered.add(consumer(OrchestratorApi.address(method), method).completion());
-      }
-      registered.add(vertx.eventBus().consumer(OrchestratorApi.HEALTH, this::onHealth).completion());
-      return Future.join(registered);
-    });
+    LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
+    List<Future<?>> registered = new ArrayList<>();
+    for (String method : Requests.METHODS) {
+      registered.add(consumer(OrchestratorApi.address(method), method).completion());
+    }
+    registered.add(vertx.eventBus().consumer(OrchestratorApi.HEALTH, this::onHealth).completion());
+    return Future.join(registered);
   }
 
   /** Consumers are unregistered by the undeploy itself; this waits for the calls they already took. */
@@ -181,28 +172,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     message.fail(ErrorCodes.INTERNAL_ERROR, "Internal error");
   }
 
-  private void refreshLoops() {
-    loadCatalog()
-        .onSuccess(loaded -> catalog = loaded)
-        .onFailure(err -> LOG.warn("Loop refresh failed; keeping the {} loops loaded before: {}", catalog.loops().size(),
-            err.getMessage()));
-  }
-
-  /** Until loops are managed as data (the admin agent), the Phase 1 rows with the daily cap as the global rule. */
-  private Future<Catalog> loadCatalog() {
-    FrequencyRule daily = new FrequencyRule("global-daily", FrequencyRule.Scope.GLOBAL, null,
-        config.orchestrator().dailyCap(), Period.CalendarDay.INSTANCE);
-    return loopRepository.loadAll().map(rows -> new Catalog(rows.stream().map(OrchestratorVerticle::legacy).toList(),
-        List.of(daily), 0));
-  }
-
-  private static Loop legacy(ViralLoop v) {
-    return new Loop(v.id(), v.name(), v.name(), "", v.active(), v.triggers(), v.priority(),
-        v.expectedK() == null ? 0 : v.expectedK(), List.of(), Loop.Audience.ANYONE, new JsonObject(),
-        Condition.parse(new JsonObject()), v.cooldownSeconds(), 0, new JsonObject().put("type", "show_share_modal"), 1);
-  }
-
   private int activeLoopCount() {
-    return (int) catalog.loops().stream().filter(Loop::active).count();
+    return (int) catalog.get().loops().stream().filter(Loop::active).count();
   }
 }

@@ -30,6 +30,6 @@ public final class ErrorCodes {
   /** True for errors caused by the caller's input: these never count against the circuit breaker. */
   public static boolean isCallerError(int code) {
     return code == PARSE_ERROR || code == INVALID_REQUEST || code == METHOD_NOT_FOUND
-        || code == INVALID_PARAMS || code == IDEMPOTENCY_CONFLICT;
+        || code == INVALID_PARAMS || code == IDEMPOTENCY_CONFLICT || code == VERSION_CONFLICT || code == NOT_FOUND;
   }
 }

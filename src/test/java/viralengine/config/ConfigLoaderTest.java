@@ -22,18 +22,18 @@ class ConfigLoaderTest {
   @AfterEach
   void close() {
     System.clearProperty(ConfigLoader.CONFIG_FILE_PROPERTY);
-    System.clearProperty("orchestrator.daily_cap");
+    System.clearProperty("orchestrator.loops_refresh_ms");
     await(vertx.close());
   }
 
   @Test
   void readsTheFileAndLetsSystemPropertiesWin(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("config.json");
-    Files.writeString(file, "{\"orchestrator\": {\"daily_cap\": 7, \"timeout_ms\": 120}}");
+    Files.writeString(file, "{\"orchestrator\": {\"loops_refresh_ms\": 7000, \"timeout_ms\": 120}}");
     System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, file.toString());
-    System.setProperty("orchestrator.daily_cap", "9");
+    System.setProperty("orchestrator.loops_refresh_ms", "9000");
     AppConfig config = await(ConfigLoader.load(vertx));
-    assertEquals(9, config.orchestrator().dailyCap());
+    assertEquals(9000, config.orchestrator().loopsRefreshMs());
     assertEquals(120, config.orchestrator().timeoutMs());
   }
 

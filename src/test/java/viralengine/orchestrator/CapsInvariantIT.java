@@ -33,7 +33,7 @@ class CapsInvariantIT {
 
   static Map<String, String> env() {
     return Map.of("SPOOL_DIR", TestService.newSpoolDir(), "ORCHESTRATOR_LOOPS_REFRESH_MS", "100",
-        "ORCHESTRATOR_TIMEOUT_MS", "5000", "ORCHESTRATOR_DAILY_CAP", "1", "SPOOL_FLUSH_TIMEOUT_MS", "2000", "LOG_LEVEL", "WARN");
+        "ORCHESTRATOR_TIMEOUT_MS", "5000", "SPOOL_FLUSH_TIMEOUT_MS", "2000", "LOG_LEVEL", "WARN");
   }
 
   @Test
@@ -41,7 +41,10 @@ class CapsInvariantIT {
     try (ServiceProcess a = ServiceProcess.start("caps-a-it", env()); ServiceProcess b = ServiceProcess.start("caps-b-it", env())) {
       a.awaitReady();
       b.awaitReady();
-      exec("UPDATE viral_loops SET active = true, triggers = '{}', cooldown_seconds = 0 WHERE name = 'buddy_challenge'");
+      // A hand edit, as an operator might make: no NOTIFY, so the periodic reload (100 ms here) picks it up.
+      exec("UPDATE frequency_rules SET max_count = 1 WHERE id = 'global_daily'");
+      exec("UPDATE viral_loops SET active = true, triggers = '{}', cooldown_seconds = 0, audience = '{\"requires_parental_consent\": false}',"
+          + " targeting = '{}' WHERE name = 'buddy_challenge'");
       awaitOneActiveLoop(a);
       awaitOneActiveLoop(b);
       for (int round = 0; round < 3; round++) {
@@ -63,6 +66,7 @@ class CapsInvariantIT {
       }
     } finally {
       exec("UPDATE viral_loops SET active = false");
+      exec("UPDATE frequency_rules SET max_count = 3 WHERE id = 'global_daily'");
     }
   }
 

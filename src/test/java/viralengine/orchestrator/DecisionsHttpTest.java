@@ -36,6 +36,15 @@ class DecisionsHttpTest {
   @BeforeAll
   static void start() {
     svc = TestService.start(config(), CLOCK);
+    setGlobalDailyCap(svc, 1);
+  }
+
+  /** Sets the seed rule global_daily (global, N per calendar day) through the admin agent, and waits until it is in use. */
+  static void setGlobalDailyCap(TestService service, int max) {
+    JsonObject changed = result(service.admin("upsert_frequency_rule", new JsonObject().put("rule", new JsonObject()
+        .put("id", "global_daily").put("scope", "global").putNull("scope_key").put("max_count", max)
+        .put("period", "calendar_day"))));
+    service.awaitConfigVersion(changed.getLong("config_version"));
   }
 
   /**
@@ -44,12 +53,13 @@ class DecisionsHttpTest {
    */
   static JsonObject config() {
     return new JsonObject()
-        .put("orchestrator", new JsonObject().put("loops_refresh_ms", 100).put("daily_cap", 1).put("timeout_ms", 2_000))
+        .put("orchestrator", new JsonObject().put("loops_refresh_ms", 100).put("timeout_ms", 2_000))
         .put("spool", new JsonObject().put("flush_timeout_ms", 1_000));
   }
 
   @AfterAll
   static void stop() {
+    setGlobalDailyCap(svc, 3);
     svc.close();
   }
 
@@ -59,10 +69,13 @@ class DecisionsHttpTest {
     CLOCK.set(START);
   }
 
-  /** Activates one loop for every event type, with a cooldown, and waits until the orchestrator has loaded it. */
+  /**
+   * Activates one loop for everyone and every event type, with a cooldown, by hand in SQL (no NOTIFY: the
+   * periodic reload, 100 ms here, picks it up), and waits until the orchestrator has loaded it.
+   */
   static void activate(TestService service, String loop, int cooldownSeconds) {
-    service.query("UPDATE viral_loops SET active = true, cooldown_seconds = $2, triggers = '{}' WHERE name = $1",
-        loop, cooldownSeconds);
+    service.query("UPDATE viral_loops SET active = true, cooldown_seconds = $2, triggers = '{}', targeting = '{}',"
+        + " audience = '{\"requires_parental_consent\": false}' WHERE name = $1", loop, cooldownSeconds);
     awaitActiveLoops(service, 1);
   }
 
@@ -142,7 +155,7 @@ class DecisionsHttpTest {
     JsonObject check = explained.getJsonArray("checks").stream().map(JsonObject.class::cast)
         .filter(c -> "buddy_challenge".equals(c.getString("loop"))).findFirst().orElseThrow();
     assertEquals("cap_reached", check.getString("reason"));
-    assertTrue(check.getString("detail").startsWith("global-daily"), check.getString("detail"));
+    assertTrue(check.getString("detail").startsWith("global_daily: 1 of 1"), check.getString("detail"));
   }
 
   @Test

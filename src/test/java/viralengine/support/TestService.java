@@ -102,6 +102,23 @@ public final class TestService implements AutoCloseable {
     return post("/mcp/orchestrator/" + method, request).bodyAsJsonObject();
   }
 
+  /** A JSON-RPC call on {@code /mcp/admin/{method}}; returns the response object. */
+  public JsonObject admin(String method, JsonObject params) {
+    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", method).put("params", params);
+    return post("/mcp/admin/" + method, request).bodyAsJsonObject();
+  }
+
+  /** Waits (up to 10 s) until this service decides with configuration {@code version} or newer. */
+  public void awaitConfigVersion(long version) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (get("/mcp/orchestrator/health").bodyAsJsonObject().getLong("config_version") < version) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the service never loaded configuration version " + version);
+      }
+      await(vertx.timer(10));
+    }
+  }
+
   public RowSet<Row> query(String sql, Object... args) {
     return await(this.sql.preparedQuery(sql).execute(Tuple.wrap(args)));
   }
@@ -112,7 +129,18 @@ public final class TestService implements AutoCloseable {
 
   /** Empties the audit tables and deactivates every loop, so each test starts from the seed state. */
   public void resetData() {
-    query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
+    // A write still in flight from the previous test can deadlock with the TRUNCATE (PostgreSQL then aborts
+    // one of the two); the reset simply tries again.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
+        break;
+      } catch (AssertionError deadlock) {
+        if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {
+          throw deadlock;
+        }
+      }
+    }
     query("UPDATE viral_loops SET active = false");
   }
 

@@ -1,0 +1,74 @@
+package viralengine.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import viralengine.admin.AdminApi;
+import viralengine.admin.AdminSchema;
+import viralengine.orchestrator.ApiSchema;
+import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.JsonRpc;
+import viralengine.rpc.RpcException;
+
+/**
+ * Agent {@code admin} over HTTP: each JSON-RPC request goes to the {@link AdminApi} address of its method,
+ * with the caller's name as the audit actor. No circuit breaker: admin writes are rare and not under the
+ * decision SLA, and a failure here must be seen, not replaced by a default.
+ */
+final class AdminAgent implements RpcHandler.Agent {
+  /**
+   * RoutingContext key under which the auth handler puts the caller's token name; it becomes the audit
+   * trail's actor. Absent (auth disabled, or a token without a name) means {@link #ANONYMOUS}.
+   */
+  static final String PRINCIPAL = "principal";
+  static final String ANONYMOUS = "anonymous";
+
+  private final Vertx vertx;
+  private final JsonObject openRpc = AdminSchema.openRpc();
+
+  AdminAgent(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  @Override
+  public Future<JsonObject> call(JsonRpc.Request request, RoutingContext ctx) {
+    if (ApiSchema.DISCOVER.equals(request.method())) {
+      return Future.succeededFuture(openRpc.copy());
+    }
+    if (!AdminApi.METHODS.contains(request.method())) {
+      throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method(),
+          new JsonObject().put("methods", new JsonArray(AdminApi.METHODS).copy().add(ApiSchema.DISCOVER)));
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(AdminApi.SEND_TIMEOUT_MS)
+        .addHeader(AdminApi.HEADER_ACTOR, actor(ctx));
+    return vertx.eventBus().<JsonObject>request(AdminApi.address(request.method()), request.params(), options)
+        .map(Message::body)
+        .recover(err -> Future.failedFuture(toRpc(err)));
+  }
+
+  static String actor(RoutingContext ctx) {
+    Object principal = ctx.get(PRINCIPAL);
+    return principal instanceof String name && !name.isEmpty() ? name : ANONYMOUS;
+  }
+
+  private static RpcException toRpc(Throwable err) {
+    if (err instanceof AdminApi.Failure failure) {
+      return new RpcException(failure.failureCode(), failure.getMessage(), failure.data());
+    }
+    if (err instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      return new RpcException(reply.failureCode(), reply.getMessage());
+    }
+    if (err instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+      return new RpcException(ErrorCodes.INTERNAL_ERROR, "The admin agent did not answer within "
+          + AdminApi.SEND_TIMEOUT_MS + " ms; read the loop again before retrying");
+    }
+    return new RpcException(ErrorCodes.INTERNAL_ERROR,
+        "The admin agent is not available (starting up, or its database is unreachable)");
+  }
+}
