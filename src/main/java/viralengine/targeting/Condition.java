@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -256,7 +257,7 @@ public final class Condition {
     if (a instanceof Number || b instanceof Number) {
       return false;
     }
-    return a == null ? b == null : a.equals(b);
+    return Objects.equals(a, b);
   }
 
   /** Sign of a minus b for two numbers or two strings; null when they do not compare. */
