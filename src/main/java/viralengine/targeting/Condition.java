@@ -63,7 +63,7 @@ public final class Condition {
 
     Node document(JsonObject doc, String at, int depth) {
       if (depth > MAX_DEPTH) {
-        throw new InvalidCondition(at.isEmpty() ? "$" : at, "nests deeper than " + MAX_DEPTH + " levels");
+        throw new InvalidCondition(at, "nests deeper than " + MAX_DEPTH + " levels"); // at is never "" below the top
       }
       List<Node> all = new ArrayList<>(doc.size());
       for (Map.Entry<String, Object> entry : doc) {

@@ -109,6 +109,11 @@ class ConditionTest {
     assertFalse(matches("{\"context.v\": {\"$gt\": 1}}", Double.NaN));
     assertFalse(matches("{\"context.v\": {\"$lte\": 1}}", Double.NaN));
     assertFalse(matches("{\"context.v\": {\"$in\": [1, 2]}}", Double.NaN));
+    Condition belowNaN = Condition.parse(new JsonObject().put("context.v", new JsonObject().put("$lt", Double.NaN)));
+    assertFalse(belowNaN.matches(v(1)), "nothing orders against a NaN operand");
+    assertFalse(belowNaN.matches(v(Double.NEGATIVE_INFINITY)));
+    assertTrue(Condition.parse(new JsonObject().put("context.v", new JsonObject().put("$nin", new JsonArray().add(Double.NaN))))
+        .matches(v(Double.NaN)), "NaN is not in a set that holds NaN");
   }
 
   @Test
