@@ -45,8 +45,8 @@ public final class MutationSummary {
         System.out.printf("  %-24s no classes yet%n", e.getKey());
         continue;
       }
-      int score = Math.round(100f * c[0] / c[1]);
-      boolean low = score < minimum;
+      int score = (int) (100L * c[0] / c[1]); // rounded down: 89.6% is not 90%
+      boolean low = 100L * c[0] < (long) minimum * c[1];
       failed |= low;
       System.out.printf("  %-24s %3d%%  %4d of %4d killed, %3d survived, %3d without coverage%s%n", e.getKey(), score,
           c[0], c[1], c[1] - c[0] - c[2], c[2], low ? "  BELOW " + minimum + "%" : "");

@@ -1,13 +1,13 @@
 package viralengine.decisionlog;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.LastError;
 import viralengine.rpc.ErrorCodes;
@@ -19,10 +19,10 @@ import viralengine.store.StoredOutcome;
 import viralengine.support.PgProxy;
 import viralengine.support.TestService;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +38,8 @@ import static viralengine.support.TestService.await;
  * to its spool, answers idempotency lookups from the spool, keeps fallbacks and decisions without a
  * request_id, refuses a second decision for a spooled request_id as PostgreSQL's unique index would, and
  * when the spool itself refuses a write its callers get -32603 while later writes still succeed. After the
- * cut heals, replay lands each acknowledged row once.
+ * cut heals, replay lands each acknowledged row once. Until the schema is ready, rows wait in the spool and
+ * lookups consult the spool, then PostgreSQL.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SpoolSwitchTest {
