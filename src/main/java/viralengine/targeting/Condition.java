@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -62,71 +63,73 @@ public final class Condition {
 
     Node document(JsonObject doc, String at, int depth) {
       if (depth > MAX_DEPTH) {
-        throw new InvalidCondition(at.isEmpty() ? "$" : at, "nests deeper than " + MAX_DEPTH + " levels");
+        throw new InvalidCondition(at, "nests deeper than " + MAX_DEPTH + " levels"); // at is never "" below the top
       }
       List<Node> all = new ArrayList<>(doc.size());
       for (Map.Entry<String, Object> entry : doc) {
         count(at);
         String key = entry.getKey();
-        all.add(key.startsWith("$") ? logical(key, entry.getValue(), depth) : path(key, entry.getValue()));
+        String where = at.isEmpty() ? key : at + "." + key;
+        all.add(key.startsWith("$") ? logical(key, where, entry.getValue(), depth) : path(key, where, entry.getValue()));
       }
       return and(all);
     }
 
-    private Node logical(String op, Object value, int depth) {
+    /** {@code where} is the operator's place in the whole document, e.g. {@code $and[1].$or}, for errors. */
+    private Node logical(String op, String where, Object value, int depth) {
       switch (op) {
         case "$and", "$or" -> {
           if (!(value instanceof JsonArray array) || array.isEmpty()) {
-            throw new InvalidCondition(op, "takes a non-empty array of condition documents");
+            throw new InvalidCondition(where, "takes a non-empty array of condition documents");
           }
           List<Node> branches = new ArrayList<>(array.size());
           for (int i = 0; i < array.size(); i++) {
             if (!(array.getValue(i) instanceof JsonObject branch)) {
-              throw new InvalidCondition(op + "[" + i + "]", "must be a condition document");
+              throw new InvalidCondition(where + "[" + i + "]", "must be a condition document");
             }
-            branches.add(document(branch, op + "[" + i + "]", depth + 1));
+            branches.add(document(branch, where + "[" + i + "]", depth + 1));
           }
           return op.equals("$and") ? and(branches) : or(branches);
         }
         case "$not" -> {
           if (!(value instanceof JsonObject inner)) {
-            throw new InvalidCondition(op, "takes a condition document");
+            throw new InvalidCondition(where, "takes a condition document");
           }
-          Node negated = document(inner, op, depth + 1);
+          Node negated = document(inner, where, depth + 1);
           return attributes -> negated.fail(attributes) == null ? "$not" : null;
         }
-        default -> throw new InvalidCondition(op, "is not a known operator (known: $and, $or, $not at the top level)");
+        default -> throw new InvalidCondition(where, "is not a known operator (known: $and, $or, $not at the top level)");
       }
     }
 
-    private Node path(String path, Object value) {
-      String[] segments = validPath(path);
+    /** {@code where} is the path's place in the whole document (it differs from {@code path} inside $and/$or/$not). */
+    private Node path(String path, String where, Object value) {
+      String[] segments = validPath(path, where);
       if (value instanceof JsonObject ops && !ops.isEmpty() && ops.fieldNames().stream().anyMatch(k -> k.startsWith("$"))) {
         List<Node> all = new ArrayList<>(ops.size());
         for (Map.Entry<String, Object> op : ops) {
-          count(path);
-          all.add(operator(path, segments, op.getKey(), op.getValue()));
+          count(where);
+          all.add(operator(path, segments, where + "." + op.getKey(), op.getKey(), op.getValue()));
         }
         return and(all);
       }
-      return operator(path, segments, "$eq", value);
+      return operator(path, segments, where + ".$eq", "$eq", value);
     }
 
-    private static String[] validPath(String path) {
+    private static String[] validPath(String path, String where) {
       String[] segments = path.split("\\.", -1);
       for (String segment : segments) {
         if (!SEGMENT.matcher(segment).matches()) {
-          throw new InvalidCondition(path, "is not an attribute path (dot-separated names of letters, digits and _)");
+          throw new InvalidCondition(where, "is not an attribute path (dot-separated names of letters, digits and _)");
         }
       }
       if (!ROOTS.contains(segments[0])) {
-        throw new InvalidCondition(path, "must start with one of " + ROOTS.stream().sorted().toList());
+        throw new InvalidCondition(where, "must start with one of " + ROOTS.stream().sorted().toList());
       }
       return segments;
     }
 
-    private Node operator(String path, String[] segments, String op, Object operand) {
-      String at = path + "." + op;
+    private Node operator(String path, String[] segments, String at, String op, Object operand) {
       Comparison test = switch (op) {
         case "$eq" -> (present, v) -> present && same(v, operand);
         case "$ne" -> (present, v) -> !present || !same(v, operand);
@@ -175,16 +178,20 @@ public final class Condition {
       };
     }
 
-    private static JsonArray array(String at, Object operand) {
+    /** A set for $in/$nin; its values count toward {@link #MAX_NODES}, since each costs a comparison per decision. */
+    private JsonArray array(String at, Object operand) {
       if (!(operand instanceof JsonArray set)) {
         throw new InvalidCondition(at, "takes an array of values");
+      }
+      for (int i = 0; i < set.size(); i++) {
+        count(at);
       }
       return set;
     }
 
     private void count(String at) {
       if (++nodes > MAX_NODES) {
-        throw new InvalidCondition(at.isEmpty() ? "$" : at, "has more than " + MAX_NODES + " keys in all");
+        throw new InvalidCondition(at.isEmpty() ? "$" : at, "has more than " + MAX_NODES + " keys and $in/$nin values in all");
       }
     }
   }
@@ -244,23 +251,41 @@ public final class Condition {
   /** Equality where numbers compare by value and no other type ever equals a number. */
   static boolean same(Object a, Object b) {
     if (a instanceof Number x && b instanceof Number y) {
-      return decimal(x).compareTo(decimal(y)) == 0;
+      Integer order = compare(x, y);
+      return order != null && order == 0;
     }
     if (a instanceof Number || b instanceof Number) {
       return false;
     }
-    return a == null ? b == null : a.equals(b);
+    return Objects.equals(a, b);
   }
 
   /** Sign of a minus b for two numbers or two strings; null when they do not compare. */
   static Integer order(Object a, Object b) {
     if (a instanceof Number x && b instanceof Number y) {
-      return Integer.signum(decimal(x).compareTo(decimal(y)));
+      return compare(x, y);
     }
     if (a instanceof String x && b instanceof String y) {
       return Integer.signum(x.compareTo(y));
     }
     return null;
+  }
+
+  /**
+   * Sign of x minus y by exact value (a long beyond 2^53 still differs from the nearest double); null when
+   * either is NaN, which compares with nothing. Infinities have no decimal form, so they compare as doubles.
+   */
+  private static Integer compare(Number x, Number y) {
+    if (nonFinite(x) || nonFinite(y)) {
+      double dx = x.doubleValue();
+      double dy = y.doubleValue();
+      return Double.isNaN(dx) || Double.isNaN(dy) ? null : Integer.signum(Double.compare(dx, dy));
+    }
+    return Integer.signum(decimal(x).compareTo(decimal(y)));
+  }
+
+  private static boolean nonFinite(Number n) {
+    return (n instanceof Double || n instanceof Float) && !Double.isFinite(n.doubleValue());
   }
 
   private static BigDecimal decimal(Number n) {

@@ -25,36 +25,59 @@ final class ProxiedLog implements AutoCloseable {
   final PgProxy proxy;
   final Pool pool;
   final DecisionLog log;
+  final DecisionLog.Settings settings;
+  final LastError lastError;
 
-  private ProxiedLog(TestService svc, PgProxy proxy, Pool pool, DecisionLog log) {
+  private ProxiedLog(TestService svc, PgProxy proxy, Pool pool, DecisionLog log, DecisionLog.Settings settings,
+      LastError lastError) {
     this.svc = svc;
     this.proxy = proxy;
     this.pool = pool;
     this.log = log;
+    this.settings = settings;
+    this.lastError = lastError;
+  }
+
+  static ProxiedLog start(int maxBatch, int queueCapacity, long flushTimeoutMs) {
+    return start(maxBatch, queueCapacity, flushTimeoutMs, 5_000);
   }
 
   /**
    * Deploys the log (no batching delay, one flush at a time, a fresh spool), marks the schema ready and
    * waits until it writes to PostgreSQL rather than to the spool it starts on.
    */
-  static ProxiedLog start(int maxBatch, int queueCapacity, long flushTimeoutMs) {
+  static ProxiedLog start(int maxBatch, int queueCapacity, long flushTimeoutMs, long drainTimeoutMs) {
     TestService svc = TestService.start();
     PgProxy proxy = PgProxy.start(svc.vertx);
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(proxy.url()))
         .using(svc.vertx).build();
-    DecisionLog log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(maxBatch, 0, queueCapacity,
-        Path.of(TestService.newSpoolDir()), flushTimeoutMs, 1, 5_000), new LastError(),
+    DecisionLog.Settings settings = new DecisionLog.Settings(maxBatch, 0, queueCapacity, Path.of(TestService.newSpoolDir()),
+        flushTimeoutMs, 1, drainTimeoutMs);
+    LastError lastError = new LastError();
+    DecisionLog log = deploy(svc, pool, settings, lastError);
+    awaitDirect(svc, log);
+    return new ProxiedLog(svc, proxy, pool, log, settings, lastError);
+  }
+
+  /** A log on {@code pool} and the spool in {@code settings}, deployed with the schema ready. */
+  static DecisionLog deploy(TestService svc, Pool pool, DecisionLog.Settings settings, LastError lastError) {
+    DecisionLog log = new DecisionLog(new DecisionStore(pool), settings, lastError,
         new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     await(svc.vertx.deployVerticle(log));
     log.schemaReady();
+    return log;
+  }
+
+  /** Waits until the log has emptied its spool and writes to PostgreSQL directly. */
+  static void awaitDirect(TestService svc, DecisionLog log) {
     long deadline = System.currentTimeMillis() + 20_000;
-    while (log.spooling()) {
+    while (log.spooling() || log.spoolDepth() > 0) {
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("the decision log still writes to its spool 20 s after the schema was ready");
+        throw new AssertionError("the decision log still writes to its spool, or holds " + log.spoolDepth()
+            + " rows there, 20 s after the schema was ready");
       }
       await(svc.vertx.timer(10));
     }
-    return new ProxiedLog(svc, proxy, pool, log);
   }
 
   @Override
