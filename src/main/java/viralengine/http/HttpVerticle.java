@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.vertx.ext.web.handler.CorsHandler;
 import viralengine.admission.Admission;
 import viralengine.auth.BearerAuth;
+import viralengine.auth.Scope;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.LastError;
@@ -103,16 +104,22 @@ public final class HttpVerticle extends VerticleBase {
    * probes stay open.
    */
   private void protect(Router router) {
-    TokenSet tokens = TokenSet.ofHashes(config.security().tokenHashes());
-    BearerAuth api = BearerAuth.api(tokens);
-    BearerAuth browser = BearerAuth.browser(tokens);
+    TokenSet tokens = TokenSet.of(config.security().tokens());
+    BearerAuth api = BearerAuth.api(tokens, HttpVerticle::apiScope);
+    BearerAuth browser = BearerAuth.browser(tokens, Scope.OBSERVE);
     router.route("/mcp").handler(api);
     router.route("/mcp/*").handler(api);
     router.route("/dashboard").handler(browser);
     router.route("/dashboard/*").handler(browser);
     if (!config.security().metricsPublic()) {
-      router.route("/metrics").handler(api);
+      router.route("/metrics").handler(BearerAuth.api(tokens, path -> Scope.OBSERVE));
     }
+  }
+
+  /** The admin agent needs {@code admin}; every other JSON-RPC route and MCP need {@code decide}. */
+  static Scope apiScope(String normalizedPath) {
+    String path = normalizedPath.toLowerCase(java.util.Locale.ROOT); // whatever case the router would still match
+    return path.equals("/mcp/admin") || path.startsWith("/mcp/admin/") ? Scope.ADMIN : Scope.DECIDE;
   }
 
   /** CORS stays off (no headers at all) unless {@code http.cors_origins} names the origins to allow. */

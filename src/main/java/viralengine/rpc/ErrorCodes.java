@@ -20,6 +20,8 @@ public final class ErrorCodes {
   public static final int OVERLOADED = -32003;
   /** A request_id was reused with different params or a different method. */
   public static final int IDEMPOTENCY_CONFLICT = -32004;
+  /** The API token is valid but lacks the scope this route needs (HTTP 403). */
+  public static final int FORBIDDEN = -32007;
 
   private ErrorCodes() {}
 
