@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import io.vertx.ext.web.handler.CorsHandler;
 import viralengine.admission.Admission;
 import viralengine.auth.BearerAuth;
+import viralengine.auth.RateLimitHandler;
+import viralengine.connections.ConnectionGuard;
 import viralengine.auth.Scope;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
@@ -39,15 +41,17 @@ public final class HttpVerticle extends VerticleBase {
   private final DecisionLog log;
   private final LastError lastError;
   private final ServiceMetrics metrics;
+  private final EdgeGuards guards;
   private HttpServer server;
 
   public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
-      ServiceMetrics metrics) {
+      ServiceMetrics metrics, EdgeGuards guards) {
     this.config = config;
     this.breaker = breaker;
     this.log = log;
     this.lastError = lastError;
     this.metrics = metrics;
+    this.guards = guards;
   }
 
   @Override
@@ -57,8 +61,11 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setMaxInitialLineLength(4096)
-        .setMaxHeaderSize(8192));
-    return server.requestHandler(router(orchestrator)).listen()
+        .setMaxHeaderSize(8192)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.connections().idleTimeoutMs()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    ConnectionGuard guard = new ConnectionGuard(config.connections(), guards.connections(), metrics.edge(), System::nanoTime);
+    return server.requestHandler(guard.install(vertx, server, router(orchestrator))).listen()
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
   }
 
@@ -70,7 +77,7 @@ public final class HttpVerticle extends VerticleBase {
 
   Router router(OrchestratorClient orchestrator) {
     Router router = Router.router(vertx);
-    Admission admission = new Admission(config.limits());
+    Admission admission = new Admission(config.limits(), guards.pressure(), metrics.edge()::shed);
     metrics.admission(admission);
     RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), admission, metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
@@ -79,7 +86,7 @@ public final class HttpVerticle extends VerticleBase {
     protect(router);
 
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
-    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator));
+    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator, guards.connections()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     DashboardRoutes dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
     router.get("/dashboard").handler(dashboard::page);
@@ -107,8 +114,9 @@ public final class HttpVerticle extends VerticleBase {
     TokenSet tokens = TokenSet.of(config.security().tokens());
     BearerAuth api = BearerAuth.api(tokens, HttpVerticle::apiScope);
     BearerAuth browser = BearerAuth.browser(tokens, Scope.OBSERVE);
-    router.route("/mcp").handler(api);
-    router.route("/mcp/*").handler(api);
+    RateLimitHandler rateLimit = new RateLimitHandler(guards.rateLimits(), metrics.edge()::rateLimited);
+    router.route("/mcp").handler(api).handler(rateLimit);
+    router.route("/mcp/*").handler(api).handler(rateLimit);
     router.route("/dashboard").handler(browser);
     router.route("/dashboard/*").handler(browser);
     if (!config.security().metricsPublic()) {

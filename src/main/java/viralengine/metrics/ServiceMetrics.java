@@ -50,6 +50,7 @@ public final class ServiceMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final LiveStats live = new LiveStats();
+  private final EdgeMetrics edge;
   private final RecentDecisions recent = new RecentDecisions();
   private final List<String> outcomes;
   private final AtomicReferenceArray<Timer> requestTimers;
@@ -69,6 +70,7 @@ public final class ServiceMetrics {
     this.registry = registry;
     new UptimeMetrics().bindTo(registry);
     this.outcomes = outcomeTags();
+    this.edge = new EdgeMetrics(registry);
     this.requestTimers = new AtomicReferenceArray<>(METHODS.size() * outcomes.size());
     this.cacheHits = Counter.builder(CACHE).tag("result", "hit").description("Idempotency cache look-ups").register(registry);
     this.cacheMisses = Counter.builder(CACHE).tag("result", "miss").description("Idempotency cache look-ups").register(registry);
@@ -91,6 +93,11 @@ public final class ServiceMetrics {
   /** Counts an HTTP instance's in-flight bound into the admission gauges. */
   public void admission(Admission admission) {
     admissions.add(admission);
+  }
+
+  /** Connections, sheds and rate-limit hits per token name. */
+  public EdgeMetrics edge() {
+    return edge;
   }
 
   public PrometheusMeterRegistry registry() {
