@@ -67,7 +67,7 @@ final class Tokens {
           throw new ConfigException(key + "." + field, "unknown key (known: " + ENTRY_KEYS + ")");
         }
       }
-      String name = name(key + ".name", entry.getValue("name"));
+      String name = name(key + ".name", "", entry.getValue("name"));
       if (!(entry.getValue("sha256") instanceof String hash) || !SHA256_HEX.matcher(hash).matches()) {
         throw new ConfigException(key + ".sha256", "must be a lower-case hex SHA-256 (64 characters)");
       }
@@ -80,7 +80,7 @@ final class Tokens {
           ? rateLimit(key, whole(key + ".rate_limit_per_second", entry.getValue("rate_limit_per_second")),
               whole(key + ".rate_limit_burst", entry.getValue("rate_limit_burst")))
           : defaults;
-      tokens.add(new ApiToken(name, scopes(key + ".scopes", words), hash, limit));
+      tokens.add(new ApiToken(name, scopes(key + ".scopes", "", words), hash, limit));
     }
     return tokens;
   }
@@ -101,41 +101,41 @@ final class Tokens {
       }
       position++;
       Matcher named = NAMED.matcher(entry);
-      String key = "auth.tokens (entry " + position + ")";
+      String where = "entry " + position + ": ";
       if (named.matches()) {
-        String name = name(key, named.group(1));
-        Set<Scope> scopes = scopes(key, List.of(named.group(2).split("\\+")));
-        tokens.add(new ApiToken(name, scopes, TokenSet.sha256Hex(checked(key, named.group(3))), defaults));
+        String name = name("auth.tokens", where, named.group(1));
+        Set<Scope> scopes = scopes("auth.tokens", where, List.of(named.group(2).split("\\+")));
+        tokens.add(new ApiToken(name, scopes, TokenSet.sha256Hex(checked(where, named.group(3))), defaults));
       } else {
-        tokens.add(new ApiToken("token-" + position, TokenSet.DEFAULT_SCOPES, TokenSet.sha256Hex(checked(key, entry)), defaults));
+        tokens.add(new ApiToken("token-" + position, TokenSet.DEFAULT_SCOPES, TokenSet.sha256Hex(checked(where, entry)), defaults));
       }
     }
     return tokens;
   }
 
-  private static String checked(String key, String token) {
+  private static String checked(String where, String token) {
     if (token.length() < AppConfig.MIN_TOKEN_LENGTH || !viralengine.rpc.Params.VISIBLE_ASCII.matcher(token).matches()) {
-      throw new ConfigException(key, "every token must be at least " + AppConfig.MIN_TOKEN_LENGTH
+      throw new ConfigException("auth.tokens", where + "every token must be at least " + AppConfig.MIN_TOKEN_LENGTH
           + " visible ASCII characters (the value is not shown)");
     }
     return token;
   }
 
-  private static String name(String key, Object value) {
+  private static String name(String key, String where, Object value) {
     if (!(value instanceof String name) || !NAME.matcher(name).matches()) {
-      throw new ConfigException(key, "a token name must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+      throw new ConfigException(key, where + "a token name must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
     }
     return name;
   }
 
-  private static Set<Scope> scopes(String key, List<String> words) {
+  private static Set<Scope> scopes(String key, String where, List<String> words) {
     if (words.isEmpty()) {
-      throw new ConfigException(key, "must name at least one scope of decide, admin, observe");
+      throw new ConfigException(key, where + "must name at least one scope of decide, admin, observe");
     }
     Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     for (String word : words) {
       scopes.add(Scope.parse(word).orElseThrow(() ->
-          new ConfigException(key, "unknown scope '" + word + "' (known: decide, admin, observe)")));
+          new ConfigException(key, where + "unknown scope '" + word + "' (known: decide, admin, observe)")));
     }
     return scopes;
   }

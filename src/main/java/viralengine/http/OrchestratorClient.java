@@ -159,11 +159,7 @@ final class OrchestratorClient {
    * request is shed with that -32003 instead of being answered with something the audit trail lacks.
    */
   private boolean shedUnaudited(Future<Void> audit) {
-    if (audit.failed() && audit.cause() instanceof RpcException rpc && rpc.code() == ErrorCodes.OVERLOADED) {
-      metrics.fallbackNotRecorded();
-      return true;
-    }
-    return false;
+    return audit.failed() && audit.cause() instanceof RpcException rpc && rpc.code() == ErrorCodes.OVERLOADED;
   }
 
   private static JsonObject defaultDecision(UUID decisionId, RpcException cause, double latency) {
