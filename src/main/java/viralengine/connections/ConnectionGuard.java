@@ -110,12 +110,13 @@ public final class ConnectionGuard {
     Iterator<Map.Entry<HttpConnection, Tracked>> it = open.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<HttpConnection, Tracked> entry = it.next();
+      HttpConnection connection = entry.getKey();
       Tracked tracked = entry.getValue();
       advance(tracked);
       if (tracked.reason != null && now - tracked.deadline > 0) {
         it.remove();
         bound.closed();
-        close(entry.getKey(), tracked);
+        close(connection, tracked);
       }
     }
   }

@@ -62,6 +62,9 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(config.http().port())
         .setMaxInitialLineLength(4096)
         .setMaxHeaderSize(8192)
+        // h2c off: with it on, Vert.x reports a connection only once a whole request head has arrived,
+        // so a client that never finishes one would escape ConnectionGuard's head deadline.
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.connections().idleTimeoutMs()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
     ConnectionGuard guard = new ConnectionGuard(config.connections(), guards.connections(), metrics.edge(), System::nanoTime);
