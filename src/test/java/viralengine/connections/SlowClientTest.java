@@ -6,6 +6,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.support.RawHttp;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import viralengine.support.TestService;
 
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static viralengine.support.TestService.await;
 
 /**
  * Slowloris over real sockets, with deadlines shortened in the test config: partial heads, slow bodies
@@ -33,16 +36,24 @@ class SlowClientTest {
   static final long SLACK_MS = 4_000;
   static final String PARTIAL_HEAD = "POST /mcp/orchestrator/select_loop HTTP/1.1\r\nHost: x\r\n";
   static TestService svc;
+  /** A connection per request: with an idle timeout this short, a pooled keep-alive connection may be reaped under it. */
+  static WebClient fresh;
 
   @BeforeAll
   static void start() {
     svc = TestService.start(new JsonObject().put("http", new JsonObject()
         .put("request_head_timeout_ms", HEAD_MS).put("request_body_timeout_ms", BODY_MS).put("idle_timeout_ms", IDLE_MS)));
+    fresh = WebClient.create(svc.vertx, new WebClientOptions().setKeepAlive(false));
   }
 
   @AfterAll
   static void stop() {
+    fresh.close();
     svc.close();
+  }
+
+  static int live() {
+    return await(fresh.get(svc.port, "127.0.0.1", "/health/live").send()).statusCode();
   }
 
   @Test
@@ -109,7 +120,7 @@ class SlowClientTest {
       for (int i = 0; i < 200; i++) {
         held.add(new RawHttp(svc.port).send(PARTIAL_HEAD));
       }
-      assertEquals(200, svc.get("/health/live").statusCode(), "live while the connections are held");
+      assertEquals(200, live(), "live while the connections are held");
       for (RawHttp client : held) {
         assertNotNull(client.readUntilClosed(HEAD_MS + SLACK_MS), "a held connection was not reaped");
       }
@@ -119,12 +130,12 @@ class SlowClientTest {
       }
     }
     assertTrue(closed("head") >= before + 200, "every one counted: " + (closed("head") - before));
-    assertEquals(200, svc.get("/health/live").statusCode());
+    assertEquals(200, live());
   }
 
   /** {@code viral_connections_closed_slow_total{reason=...}} from the real /metrics scrape. */
   static double closed(String reason) {
-    String text = svc.get("/metrics").bodyAsString();
+    String text = await(fresh.get(svc.port, "127.0.0.1", "/metrics").send()).bodyAsString();
     Matcher m = Pattern.compile("(?m)^viral_connections_closed_slow_total\\{reason=\"" + reason + "\"[^}]*} (\\S+)$").matcher(text);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
