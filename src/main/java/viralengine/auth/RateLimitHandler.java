@@ -15,6 +15,8 @@ import java.util.function.Consumer;
  */
 public final class RateLimitHandler implements Handler<RoutingContext> {
   public static final String REASON = "rate_limited";
+  /** Set once a request has been counted: routes such as /mcp and /mcp/* may both match one request. */
+  private static final String COUNTED = "viralengine.rateLimitCounted";
 
   private final RateLimiter limiter;
   private final Consumer<String> onLimited;
@@ -27,6 +29,11 @@ public final class RateLimitHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    if (ctx.get(COUNTED) != null) {
+      ctx.next();
+      return;
+    }
+    ctx.put(COUNTED, Boolean.TRUE);
     Principal caller = Principal.of(ctx);
     long waitNanos = limiter.tryAcquire(caller.name());
     if (waitNanos == 0) {

@@ -27,6 +27,7 @@ import static viralengine.support.TestService.await;
 class RateLimitHttpTest {
   static final String LIMITED = "limited-token-0123456789";
   static final String OTHER = "other-token-0123456789";
+  static final String MCP = "mcp-limited-token-0123456789";
   static final int BURST = 5;
   /** One token a second: slow enough that the burst does not refill while it is being spent (after a warm-up). */
   static final int PER_SECOND = 1;
@@ -38,7 +39,9 @@ class RateLimitHttpTest {
         .put("ORCHESTRATOR_API_TOKENS", "other:decide+observe:" + OTHER)
         .put("auth", new JsonObject().put("api_tokens", new JsonArray().add(new JsonObject().put("name", "limited")
             .put("scopes", new JsonArray().add("decide")).put("sha256", TokenSet.sha256Hex(LIMITED))
-            .put("rate_limit_per_second", PER_SECOND).put("rate_limit_burst", BURST)))));
+            .put("rate_limit_per_second", PER_SECOND).put("rate_limit_burst", BURST))
+            .add(new JsonObject().put("name", "mcp-limited").put("scopes", new JsonArray().add("decide"))
+                .put("sha256", TokenSet.sha256Hex(MCP)).put("rate_limit_per_second", 1).put("rate_limit_burst", 3)))));
   }
 
   @AfterAll
@@ -86,6 +89,22 @@ class RateLimitHttpTest {
     assertTrue(hits("limited") >= 2, "hits are counted by token name");
     assertEquals(0, hits("other"));
     assertTrue(!svc.get("/metrics").bodyAsString().contains(LIMITED), "never the token value");
+  }
+
+  @Test
+  void anMcpRequestTakesOneFromTheBucketNotOnePerMatchingRoute() {
+    for (int i = 0; i < 3; i++) {
+      assertTrue(mcpPing().statusCode() != 429, "request " + i + " is within the burst of 3");
+    }
+    HttpResponse<Buffer> limited = mcpPing();
+    assertEquals(429, limited.statusCode(), limited.bodyAsString());
+    assertEquals("rate_limited", limited.bodyAsJsonObject().getJsonObject("error").getJsonObject("data").getString("reason"));
+  }
+
+  static HttpResponse<Buffer> mcpPing() {
+    return await(svc.http.post(svc.port, "127.0.0.1", "/mcp").putHeader("authorization", "Bearer " + MCP)
+        .putHeader("accept", "application/json, text/event-stream")
+        .sendJsonObject(new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "ping")));
   }
 
   /** {@code viral_rate_limited_total{token=...}} from the real /metrics scrape (metrics are open to 'other'). */
