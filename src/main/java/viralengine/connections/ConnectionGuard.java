@@ -72,10 +72,6 @@ public final class ConnectionGuard {
     return Math.max(10, Math.min(1_000, shortest / 4));
   }
 
-  int tracked() {
-    return open.size();
-  }
-
   private void opened(HttpConnection connection) {
     if (!bound.tryOpen()) {
       metrics.refused();

@@ -60,13 +60,4 @@ public final class EdgeMetrics {
         .description("Requests refused by the token's rate limit (HTTP 429), by API token name").register(registry))
         .increment();
   }
-
-  public double closedSlowCount(String reason) {
-    Counter c = closed.get(reason);
-    return c == null ? 0 : c.count();
-  }
-
-  public double refusedCount() {
-    return refused.count();
-  }
 }
