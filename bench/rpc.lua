@@ -31,6 +31,9 @@ function init(args)
   e32003 = 0
   path = "/mcp/orchestrator/" .. method
   headers = { ["Content-Type"] = "application/json" }
+  -- BENCH_TOKEN (optional): sent as Authorization: Bearer, for runs against a service with API tokens
+  local token = os.getenv("BENCH_TOKEN")
+  if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 end
 
 local event_types = { "practice_completed", "session_ended", "diagnostic_completed" }

@@ -10,9 +10,11 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
+import viralengine.admission.Pressure;
 import viralengine.config.AppConfig;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
+import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
 import viralengine.loops.CatalogWatcher;
 import viralengine.metrics.ServiceMetrics;
@@ -44,6 +46,8 @@ public final class Service {
   private final Pool pool;
   private final CircuitBreaker breaker;
   private final LastError lastError = new LastError();
+  /** Raised by admission sheds; keeps overload from opening the circuit. */
+  private final Pressure pressure = new Pressure(System::nanoTime);
   private final ServiceMetrics metrics;
   private final DecisionLog log;
   private final CatalogWatcher catalog;
@@ -60,7 +64,7 @@ public final class Service {
     this.config = config;
     this.metrics = new ServiceMetrics(registry);
     this.pool = Database.pool(vertx, config.database());
-    this.breaker = Breakers.orchestrator(vertx, config, metrics);
+    this.breaker = Breakers.orchestrator(vertx, config, metrics, pressure);
     this.log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
@@ -154,7 +158,8 @@ public final class Service {
   }
 
   private Future<Void> deployHttp() {
-    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics),
+    EdgeGuards guards = EdgeGuards.of(config, metrics.edge(), pressure);
+    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics, guards),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)
         .mapEmpty();

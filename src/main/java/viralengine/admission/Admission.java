@@ -11,8 +11,11 @@ import viralengine.config.AppConfig;
 import viralengine.rpc.ErrorCodes;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -27,6 +30,13 @@ import java.util.function.LongSupplier;
  * (a GC, a slow flush) from collapsing the bound. It starts at {@value #INITIAL_LIMIT}, so a burst
  * after a quiet spell is admitted only as far as recent answers justify. A target of 0 keeps the
  * bound fixed at the maximum.
+ *
+ * <p>Callers (API token names) share the bound fairly: each caller seen within the last
+ * {@value #ACTIVE_MS} ms is owed an equal share of it, and a caller may take permits only as far as
+ * that leaves the other callers' unused shares free. So a flood from one token fills the bound only
+ * up to what the others are owed, and is the one shed; a caller alone may use the whole bound. Every
+ * shed is reported to the shared {@link Pressure} (which keeps overload from opening the circuit) and to
+ * {@code onShed} with the caller's name.
  */
 public final class Admission {
   /** However far the latency falls behind, this many requests per instance still get through. */
@@ -37,17 +47,42 @@ public final class Admission {
   static final double PERCENTILE = 0.9;
   /** Samples kept per window and instance: more than a window sees at this service's throughput. */
   static final int WINDOW_SAMPLES = 2_000;
+  /** A caller counts towards the fair share for this long after its last request. */
+  public static final long ACTIVE_MS = 1_000;
+  /** The caller name when none is known (auth disabled, or a test). */
+  public static final String ANONYMOUS = "anonymous";
 
   private final SimpleLimiter<Void> limiter;
   private final int max;
+  private final LongSupplier nanoClock;
+  private final Pressure pressure;
+  private final Consumer<String> onShed;
+  /** In flight and last seen, per caller name. Names come from the configured tokens, so this stays small. */
+  private final Map<String, Caller> callers = new HashMap<>();
+
+  private static final class Caller {
+    int inFlight;
+    long seenAt;
+  }
 
   public Admission(AppConfig.Limits limits) {
-    this(limits, System::nanoTime);
+    this(limits, System::nanoTime, new Pressure(System::nanoTime), name -> { });
+  }
+
+  public Admission(AppConfig.Limits limits, Pressure pressure, Consumer<String> onShed) {
+    this(limits, System::nanoTime, pressure, onShed);
   }
 
   /** {@code nanoClock}: what answers are timed with (a test can drive it). */
   Admission(AppConfig.Limits limits, LongSupplier nanoClock) {
+    this(limits, nanoClock, new Pressure(nanoClock), name -> { });
+  }
+
+  Admission(AppConfig.Limits limits, LongSupplier nanoClock, Pressure pressure, Consumer<String> onShed) {
     this.max = limits.maxConcurrentRequests();
+    this.nanoClock = nanoClock;
+    this.pressure = pressure;
+    this.onShed = onShed;
     this.limiter = SimpleLimiter.newBuilder().limit(limit(limits)).nanoClock(nanoClock).build();
   }
 
@@ -70,18 +105,68 @@ public final class Admission {
         .build(aimd);
   }
 
-  /** One permit per request of a batch, all or none; null when the bound is reached. */
+  /** As {@link #tryAcquire(String, int)} for an unnamed caller. */
   public Ticket tryAcquire(int requests) {
+    return tryAcquire(ANONYMOUS, requests);
+  }
+
+  /** One permit per request of a batch, all or none; null (a shed) when the bound or the caller's share is reached. */
+  public Ticket tryAcquire(String name, int requests) {
+    long now = nanoClock.getAsLong();
+    Caller caller = callers.computeIfAbsent(name, n -> new Caller());
+    caller.seenAt = now;
+    if (requests > room(caller, now)) {
+      return shed(name, List.of());
+    }
     List<Limiter.Listener> taken = new ArrayList<>(requests);
     for (int i = 0; i < requests; i++) {
       var permit = limiter.acquire(null);
       if (permit.isEmpty()) {
-        taken.forEach(Limiter.Listener::onIgnore);
-        return null;
+        return shed(name, taken);
       }
       taken.add(permit.get());
     }
-    return new Ticket(taken);
+    caller.inFlight += requests;
+    return new Ticket(taken, caller);
+  }
+
+  private Ticket shed(String name, List<Limiter.Listener> taken) {
+    taken.forEach(Limiter.Listener::onIgnore);
+    pressure.shed();
+    onShed.accept(name);
+    return null;
+  }
+
+  /**
+   * Permits {@code caller} may take now: the free part of the bound, less what each other active
+   * caller is still owed of its equal share.
+   */
+  private int room(Caller caller, long now) {
+    int limit = limiter.getLimit();
+    int active = 0;
+    for (Caller c : callers.values()) {
+      if (active(c, caller, now)) {
+        active++;
+      }
+    }
+    int share = Math.max(1, limit / active);
+    int owed = 0;
+    for (Caller c : callers.values()) {
+      if (c != caller && active(c, caller, now)) {
+        owed += Math.max(0, share - c.inFlight);
+      }
+    }
+    return limit - limiter.getInflight() - owed;
+  }
+
+  private static boolean active(Caller c, Caller asking, long now) {
+    return c == asking || c.inFlight > 0 || now - c.seenAt < ACTIVE_MS * 1_000_000;
+  }
+
+  /** Requests of {@code name} admitted and not yet answered. */
+  public int inFlight(String name) {
+    Caller caller = callers.get(name);
+    return caller == null ? 0 : caller.inFlight;
   }
 
   /** The bound now: {@code limits.max_concurrent_requests}, or less while answers are late. */
@@ -104,10 +189,12 @@ public final class Admission {
   /** Permits held by one HTTP request; each is released once, with how its answer went. */
   public static final class Ticket {
     private final List<Limiter.Listener> permits;
+    private final Caller caller;
     private int next;
 
-    private Ticket(List<Limiter.Listener> permits) {
+    private Ticket(List<Limiter.Listener> permits, Caller caller) {
       this.permits = permits;
+      this.caller = caller;
     }
 
     /**
@@ -116,6 +203,7 @@ public final class Admission {
      */
     public void release(Integer errorCode) {
       Limiter.Listener permit = permits.get(next++);
+      caller.inFlight--;
       int code = errorCode == null ? 0 : errorCode;
       if (code == ErrorCodes.TIMEOUT || code == ErrorCodes.OVERLOADED) {
         permit.onDropped();

@@ -9,8 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import viralengine.auth.TokenSet;
-import viralengine.rpc.Params;
+import viralengine.auth.ApiToken;
 
 /**
  * The whole configuration, typed and immutable. Every key, its default and its bounds live here;
@@ -27,15 +26,28 @@ public record AppConfig(
     SpoolSettings spool,
     String logLevel,
     Mcp mcp,
-    Security security) {
+    Security security,
+    Connections connections) {
 
   public record Http(String host, int port, int instances) {}
 
   /**
-   * Who may call: SHA-256 hashes of the accepted API tokens (empty: auth disabled), whether
-   * {@code /metrics} is open without a token, and the origins CORS allows (empty: CORS off).
+   * Who may call: the accepted API tokens with their names, scopes and rate limits (empty: auth
+   * disabled), whether {@code /metrics} is open without a token, and the origins CORS allows (empty: CORS off).
    */
-  public record Security(Set<String> tokenHashes, boolean metricsPublic, List<String> corsOrigins) {}
+  public record Security(List<ApiToken> tokens, boolean metricsPublic, List<String> corsOrigins) {
+    /** The SHA-256 hashes of the accepted tokens. */
+    public Set<String> tokenHashes() {
+      return tokens.stream().map(ApiToken::sha256).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+  }
+
+  /**
+   * Slow and idle clients: a request head must be complete within {@code headTimeoutMs} of the connection
+   * opening, a body within {@code bodyTimeoutMs} of its head; a keep-alive connection gets
+   * {@code idleTimeoutMs} for its next request head. At most {@code maxConnections} open per process.
+   */
+  public record Connections(long headTimeoutMs, long bodyTimeoutMs, long idleTimeoutMs, int maxConnections) {}
 
   /** {@code url} is kept only to derive the options; it may hold a password, so never log it. */
   public record Database(PgConnectOptions connectOptions, int poolSize) {
@@ -87,7 +99,8 @@ public record AppConfig(
   public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
   private static final Map<String, Set<String>> KNOWN_KEYS = Map.ofEntries(
-      Map.entry("http", Set.of("host", "port", "instances", "cors_origins")),
+      Map.entry("http", Set.of("host", "port", "instances", "cors_origins", "request_head_timeout_ms",
+          "request_body_timeout_ms", "idle_timeout_ms", "max_connections")),
       Map.entry("database", Set.of("url", "pool_size")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
           "idempotency_cache_size", "idempotency_ttl_ms")),
@@ -99,11 +112,10 @@ public record AppConfig(
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
       Map.entry("log", Set.of("level")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
-      Map.entry("auth", Set.of("tokens", "token_sha256")),
+      Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
       Map.entry("metrics", Set.of("public")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
-  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
@@ -160,37 +172,34 @@ public record AppConfig(
             s.strings("mcp.allowed_origins", DEFAULT_MCP_ORIGINS, 64, true, ORIGIN_ENTRY, "an origin such as http://localhost:4001"),
             s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")),
         new Security(
-            tokenHashes(s),
+            Tokens.from(s),
             s.bool("metrics.public", false),
-            s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")));
+            s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")),
+        connections(s));
   }
 
-  /**
-   * Hashes from {@code auth.token_sha256}, plus plain tokens from {@code ORCHESTRATOR_API_TOKENS}
-   * (comma-separated), hashed here. Errors never echo a token.
-   */
-  private static Set<String> tokenHashes(Settings s) {
-    Set<String> hashes = new java.util.TreeSet<>(s.strings("auth.token_sha256", List.of(), 1_000, true, SHA256_HEX,
-        "a lower-case hex SHA-256 (64 characters)"));
-    Object plain = s.raw("auth.tokens", "ORCHESTRATOR_API_TOKENS");
-    if (plain == null) {
-      return Set.copyOf(hashes);
+  /** Descriptors kept back from the connection bound: the database pool, the spool, logs, the JVM's own. */
+  static final int RESERVED_DESCRIPTORS = 256;
+
+  private static Connections connections(Settings s) {
+    long descriptors = descriptorLimit();
+    int ceiling = (int) Math.min(1_000_000, Math.max(16, descriptors - RESERVED_DESCRIPTORS));
+    int auto = Math.max(16, (int) Math.min(1_000_000, descriptors * 8 / 10 - RESERVED_DESCRIPTORS));
+    int max = s.integer("http.max_connections", 0, 0, ceiling);
+    return new Connections(
+        s.number("http.request_head_timeout_ms", 10_000, 100, 600_000),
+        s.number("http.request_body_timeout_ms", 10_000, 100, 600_000),
+        s.number("http.idle_timeout_ms", 60_000, 100, 3_600_000),
+        max == 0 ? auto : max);
+  }
+
+  /** The process's open-file limit; 4096 where the JVM cannot tell (not a Unix). */
+  static long descriptorLimit() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
     }
-    if (!(plain instanceof String list)) {
-      throw new ConfigException("auth.tokens", "must be a comma-separated string (set ORCHESTRATOR_API_TOKENS)");
-    }
-    for (String token : list.split(",")) {
-      String trimmed = token.trim();
-      if (trimmed.isEmpty()) {
-        continue;
-      }
-      if (trimmed.length() < MIN_TOKEN_LENGTH || !Params.VISIBLE_ASCII.matcher(trimmed).matches()) {
-        throw new ConfigException("auth.tokens", "every token must be at least " + MIN_TOKEN_LENGTH
-            + " visible ASCII characters (the value is not shown)");
-      }
-      hashes.add(TokenSet.sha256Hex(trimmed));
-    }
-    return Set.copyOf(hashes);
+    return 4096;
   }
 
   private static String logLevel(String level) {

@@ -28,7 +28,8 @@ final class Audiences {
       return new Check(loop.name(), Reason.OVER_MAX_AGE, "max_age " + audience.maxAge() + "; learner "
           + (oldest == null ? "age unknown" : "may be " + oldest));
     }
-    if (!audience.personas().isEmpty() && !audience.personas().contains(learner.persona())) {
+    // List.of(...).contains(null) throws, and an unknown persona is outside any list.
+    if (!audience.personas().isEmpty() && (learner.persona() == null || !audience.personas().contains(learner.persona()))) {
       return new Check(loop.name(), Reason.PERSONA_MISMATCH, "personas " + audience.personas() + "; learner is "
           + (learner.persona() == null ? "of unknown persona" : learner.persona()));
     }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
@@ -268,7 +269,8 @@ public final class DecisionLog extends VerticleBase {
         spoolOnly(batch, reason).onComplete(done);
       }
     });
-    toPostgres(batch).onComplete(written -> {
+    // Once the batch went to the spool, the spool answers its rows; only guarded selections wait for this write.
+    toPostgres(batch, p -> !decided[0] || guarded(p)).onComplete(written -> {
       outstanding.remove(started);
       if (decided[0]) {
         // Already spooled (if this commit landed too, replay skips the duplicate decision ids); guarded
@@ -293,10 +295,10 @@ public final class DecisionLog extends VerticleBase {
   }
 
   /**
-   * Writes decisions and fallbacks, each group in one transaction, settling the rows not settled yet: rows
-   * the spool took meanwhile were answered by the spool.
+   * Writes decisions and fallbacks, each group in one transaction, and settles the rows {@code settleable}
+   * still allows when it commits (a batch diverted to the spool meanwhile is answered by the spool instead).
    */
-  private Future<Void> toPostgres(List<Pending> batch) {
+  private Future<Void> toPostgres(List<Pending> batch, Predicate<Pending> settleable) {
     List<Pending> decisionRows = new ArrayList<>();
     List<Pending> fallbackRows = new ArrayList<>();
     for (Pending p : batch) {
@@ -308,14 +310,16 @@ public final class DecisionLog extends VerticleBase {
         : store.insertDecisions(decisionRows.stream().map(p -> (DecisionRecord) p.entry).toList(), false)
             .map(inserted -> {
               for (int i = 0; i < decisionRows.size(); i++) {
-                settle(decisionRows.get(i), inserted.get(i));
+                if (settleable.test(decisionRows.get(i))) {
+                  settle(decisionRows.get(i), inserted.get(i));
+                }
               }
               return null;
             });
     Future<Void> fallbacks = fallbackRows.isEmpty() ? Future.succeededFuture()
         : store.upsertFallbacks(fallbackRows.stream().map(p -> (FallbackRecord) p.entry).toList())
             .map(v -> {
-              fallbackRows.forEach(p -> settle(p, true));
+              fallbackRows.stream().filter(settleable).forEach(p -> settle(p, true));
               return null;
             });
     return Future.all(decisions, fallbacks).mapEmpty();
@@ -328,7 +332,7 @@ public final class DecisionLog extends VerticleBase {
       if (p.settled) {
         continue;
       }
-      singles.add(toPostgres(List.of(p)).recover(err -> {
+      singles.add(toPostgres(List.of(p), row -> true).recover(err -> {
         if (isOutage(err)) {
           return divert(List.of(p), "PostgreSQL is unreachable: " + message(err));
         }

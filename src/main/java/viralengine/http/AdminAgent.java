@@ -9,6 +9,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import viralengine.auth.Principal;
 import viralengine.admin.AdminApi;
 import viralengine.admin.AdminSchema;
 import viralengine.orchestrator.ApiSchema;
@@ -22,13 +23,6 @@ import viralengine.rpc.RpcException;
  * decision SLA, and a failure here must be seen, not replaced by a default.
  */
 final class AdminAgent implements RpcHandler.Agent {
-  /**
-   * RoutingContext key under which the auth handler puts the caller's token name; it becomes the audit
-   * trail's actor. Absent (auth disabled, or a token without a name) means {@link #ANONYMOUS}.
-   */
-  static final String PRINCIPAL = "principal";
-  static final String ANONYMOUS = "anonymous";
-
   private final Vertx vertx;
   private final JsonObject openRpc = AdminSchema.openRpc();
 
@@ -45,16 +39,21 @@ final class AdminAgent implements RpcHandler.Agent {
       throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method(),
           new JsonObject().put("methods", new JsonArray(AdminApi.METHODS).copy().add(ApiSchema.DISCOVER)));
     }
+    return call(request.method(), request.params(), actor(ctx));
+  }
+
+  /** Runs an admin method on behalf of {@code actor}; JSON-RPC and MCP both come here. */
+  Future<JsonObject> call(String method, JsonObject params, String actor) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(AdminApi.SEND_TIMEOUT_MS)
-        .addHeader(AdminApi.HEADER_ACTOR, actor(ctx));
-    return vertx.eventBus().<JsonObject>request(AdminApi.address(request.method()), request.params(), options)
+        .addHeader(AdminApi.HEADER_ACTOR, actor);
+    return vertx.eventBus().<JsonObject>request(AdminApi.address(method), params, options)
         .map(Message::body)
         .recover(err -> Future.failedFuture(toRpc(err)));
   }
 
+  /** The caller's token name is the audit trail's actor ({@code anonymous} with auth disabled). */
   static String actor(RoutingContext ctx) {
-    Object principal = ctx.get(PRINCIPAL);
-    return principal instanceof String name && !name.isEmpty() ? name : ANONYMOUS;
+    return Principal.of(ctx).name();
   }
 
   private static RpcException toRpc(Throwable err) {

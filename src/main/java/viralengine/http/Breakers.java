@@ -3,6 +3,8 @@ package viralengine.http;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.FailurePolicy;
+import io.vertx.circuitbreaker.TimeoutException;
+import viralengine.admission.Pressure;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -18,7 +20,7 @@ public final class Breakers {
   private Breakers() {}
 
   /** The breaker, with its state and transitions published as metrics. */
-  public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config, ServiceMetrics metrics) {
+  public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config, ServiceMetrics metrics, Pressure pressure) {
     CircuitBreaker breaker = CircuitBreaker.create("orchestrator", vertx, new CircuitBreakerOptions()
         .setTimeout(config.orchestrator().timeoutMs())
         .setMaxFailures(config.breaker().maxFailures())
@@ -26,7 +28,7 @@ public final class Breakers {
         .setResetTimeout(config.breaker().resetTimeoutMs())
         .setNotificationAddress(null));
     metrics.breaker(() -> state(breaker));
-    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator())
+    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator(pressure))
         .openHandler(v -> transition(metrics, "open"))
         .halfOpenHandler(v -> transition(metrics, "half_open"))
         .closeHandler(v -> transition(metrics, "closed"));
@@ -41,11 +43,23 @@ public final class Breakers {
     }
   }
 
-  /** A caller's bad input is not the orchestrator's failure, so it must not open the circuit. */
-  static <T> FailurePolicy<T> countsAgainstOrchestrator() {
-    return future -> future.failed() && !(future.cause() instanceof ReplyException reply
-        && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && ErrorCodes.isCallerError(reply.failureCode()));
+  /**
+   * What opens the circuit is the orchestrator failing or being slow, not the callers: a caller's bad
+   * input, an overload the orchestrator reports (-32003, its decision log full), and a timeout while the
+   * edge is shedding callers ({@link Pressure}: the call waited behind others on a busy event loop) do
+   * not count. Admission handles overload by shedding at the edge.
+   */
+  static <T> FailurePolicy<T> countsAgainstOrchestrator(Pressure pressure) {
+    return future -> {
+      if (future.succeeded()) {
+        return false;
+      }
+      Throwable cause = future.cause();
+      if (cause instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        return !ErrorCodes.isCallerError(reply.failureCode()) && reply.failureCode() != ErrorCodes.OVERLOADED;
+      }
+      return !(cause instanceof TimeoutException && pressure.overloaded());
+    };
   }
 
   /** {@code closed}, {@code open} or {@code half_open}. */

@@ -6,10 +6,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import viralengine.connections.ConnectionBound;
 
 /**
  * Liveness and readiness. Live means the event loop answers. Ready means the orchestrator has warmed up
- * (it answers on the bus) and its database is reachable.
+ * (it answers on the bus), its database is reachable and the connection bound is not reached.
  */
 final class HealthRoutes {
   static final long CHECK_TIMEOUT_MS = 3_000;
@@ -21,8 +22,15 @@ final class HealthRoutes {
         .register("event-loop", CHECK_TIMEOUT_MS, promise -> promise.complete(Status.OK())));
   }
 
-  static HealthCheckHandler readiness(Vertx vertx, OrchestratorClient orchestrator) {
+  static HealthCheckHandler readiness(Vertx vertx, OrchestratorClient orchestrator, ConnectionBound connections) {
     HealthChecks checks = HealthChecks.create(vertx)
+        .register("connections", CHECK_TIMEOUT_MS, promise -> {
+          JsonObject data = new JsonObject().put("open", connections.open()).put("max", connections.max())
+              .put("refused", connections.refused());
+          promise.complete(connections.full()
+              ? Status.KO(data.put("reason", "http.max_connections reached: new connections are closed at once"))
+              : Status.OK(data));
+        })
         .register("orchestrator-warm", CHECK_TIMEOUT_MS, promise ->
             orchestrator.health().onSuccess(body -> complete(promise, !body.containsKey("reason"), body.getString("reason"))))
         .register("database", CHECK_TIMEOUT_MS, promise ->

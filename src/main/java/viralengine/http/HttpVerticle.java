@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 import io.vertx.ext.web.handler.CorsHandler;
 import viralengine.admission.Admission;
 import viralengine.auth.BearerAuth;
+import viralengine.auth.RateLimitHandler;
+import viralengine.connections.ConnectionGuard;
+import viralengine.auth.Scope;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.LastError;
@@ -38,15 +41,17 @@ public final class HttpVerticle extends VerticleBase {
   private final DecisionLog log;
   private final LastError lastError;
   private final ServiceMetrics metrics;
+  private final EdgeGuards guards;
   private HttpServer server;
 
   public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
-      ServiceMetrics metrics) {
+      ServiceMetrics metrics, EdgeGuards guards) {
     this.config = config;
     this.breaker = breaker;
     this.log = log;
     this.lastError = lastError;
     this.metrics = metrics;
+    this.guards = guards;
   }
 
   @Override
@@ -56,8 +61,14 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setMaxInitialLineLength(4096)
-        .setMaxHeaderSize(8192));
-    return server.requestHandler(router(orchestrator)).listen()
+        .setMaxHeaderSize(8192)
+        // h2c off: with it on, Vert.x reports a connection only once a whole request head has arrived,
+        // so a client that never finishes one would escape ConnectionGuard's head deadline.
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.connections().idleTimeoutMs()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    ConnectionGuard guard = new ConnectionGuard(config.connections(), guards.connections(), metrics.edge(), System::nanoTime);
+    return server.requestHandler(guard.install(vertx, server, router(orchestrator))).listen()
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
   }
 
@@ -69,7 +80,7 @@ public final class HttpVerticle extends VerticleBase {
 
   Router router(OrchestratorClient orchestrator) {
     Router router = Router.router(vertx);
-    Admission admission = new Admission(config.limits());
+    Admission admission = new Admission(config.limits(), guards.pressure(), metrics.edge()::shed);
     metrics.admission(admission);
     RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), admission, metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());
@@ -78,20 +89,21 @@ public final class HttpVerticle extends VerticleBase {
     protect(router);
 
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
-    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator));
+    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator, guards.connections()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     DashboardRoutes dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
     router.get("/dashboard").handler(dashboard::page);
     router.get("/dashboard/events").handler(dashboard::events);
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
     // Agent admin: loops and frequency rules as data (viralengine.admin), on routes of its own.
-    RpcHandler admin = new RpcHandler(new AdminAgent(vertx), config.limits(), admission, metrics);
+    AdminAgent adminAgent = new AdminAgent(vertx);
+    RpcHandler admin = new RpcHandler(adminAgent, config.limits(), admission, metrics);
     router.post("/mcp/admin/:method").handler(body).handler(admin::handle);
     router.post("/mcp/admin").handler(body).handler(admin::handle);
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
     // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
-    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health), admission).mount(router, body);
+    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health, adminAgent::call), admission).mount(router, body);
 
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not_found", "No route for " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));
@@ -107,16 +119,23 @@ public final class HttpVerticle extends VerticleBase {
    * probes stay open.
    */
   private void protect(Router router) {
-    TokenSet tokens = TokenSet.ofHashes(config.security().tokenHashes());
-    BearerAuth api = BearerAuth.api(tokens);
-    BearerAuth browser = BearerAuth.browser(tokens);
-    router.route("/mcp").handler(api);
-    router.route("/mcp/*").handler(api);
+    TokenSet tokens = TokenSet.of(config.security().tokens());
+    BearerAuth api = BearerAuth.api(tokens, HttpVerticle::apiScope);
+    BearerAuth browser = BearerAuth.browser(tokens, Scope.OBSERVE);
+    RateLimitHandler rateLimit = new RateLimitHandler(guards.rateLimits(), metrics.edge()::rateLimited);
+    router.route("/mcp").handler(api).handler(rateLimit);
+    router.route("/mcp/*").handler(api).handler(rateLimit);
     router.route("/dashboard").handler(browser);
     router.route("/dashboard/*").handler(browser);
     if (!config.security().metricsPublic()) {
-      router.route("/metrics").handler(api);
+      router.route("/metrics").handler(BearerAuth.api(tokens, path -> Scope.OBSERVE));
     }
+  }
+
+  /** The admin agent needs {@code admin}; every other JSON-RPC route and MCP need {@code decide}. */
+  static Scope apiScope(String normalizedPath) {
+    String path = normalizedPath.toLowerCase(java.util.Locale.ROOT); // whatever case the router would still match
+    return path.equals("/mcp/admin") || path.startsWith("/mcp/admin/") ? Scope.ADMIN : Scope.DECIDE;
   }
 
   /** CORS stays off (no headers at all) unless {@code http.cors_origins} names the origins to allow. */

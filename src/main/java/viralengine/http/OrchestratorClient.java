@@ -145,17 +145,33 @@ final class OrchestratorClient {
     String requestId = params.getString("request_id");
     if (Requests.SELECT_LOOP.equals(method)) {
       JsonObject degraded = defaultDecision(decisionId, cause, latency);
-      logFallback(log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, degraded,
-          degraded.getString("rationale"), features, latency, null)));
+      Future<Void> audit = log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, degraded,
+          degraded.getString("rationale"), features, latency, null));
+      if (shedUnaudited(audit)) {
+        return Future.failedFuture(audit.cause());
+      }
+      logFallback(audit);
       metrics.decision(method, params.getString("user_id"), null, ServiceMetrics.OUTCOME_DEGRADED,
           degraded.getString("rationale"), latency, decisionId.toString());
       return Future.succeededFuture(degraded);
     }
     RpcException answer = new RpcException(cause.code(), cause.getMessage(),
         new JsonObject().put("decision_id", decisionId.toString()));
-    logFallback(log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, answer.toJson(),
-        cause.getMessage(), features, latency, cause.code())));
+    Future<Void> audit = log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, answer.toJson(),
+        cause.getMessage(), features, latency, cause.code()));
+    if (shedUnaudited(audit)) {
+      return Future.failedFuture(audit.cause());
+    }
+    logFallback(audit);
     return Future.failedFuture(answer);
+  }
+
+  /**
+   * Every answer is audited: when the decision log refuses the row at once (its queue is full), the
+   * request is shed with that -32003 instead of being answered with something the audit trail lacks.
+   */
+  private boolean shedUnaudited(Future<Void> audit) {
+    return audit.failed() && audit.cause() instanceof RpcException rpc && rpc.code() == ErrorCodes.OVERLOADED;
   }
 
   private static JsonObject defaultDecision(UUID decisionId, RpcException cause, double latency) {

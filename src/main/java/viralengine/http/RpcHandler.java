@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admission.Admission;
+import viralengine.auth.Principal;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.ApiSchema;
@@ -84,7 +85,7 @@ final class RpcHandler {
       return;
     }
     int work = body.entries().size();
-    Admission.Ticket ticket = admission.tryAcquire(work);
+    Admission.Ticket ticket = admission.tryAcquire(Principal.of(ctx).name(), work);
     if (ticket == null) {
       for (JsonRpc.Entry entry : body.entries()) {
         metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);

@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admission.Admission;
+import viralengine.auth.Principal;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.ApiSchema;
 import viralengine.orchestrator.Requests;
@@ -63,7 +64,14 @@ public final class McpEndpoint {
    * How tools reach the orchestrator: the HTTP side's client ({@code OrchestratorClient::call} and
    * {@code ::health}), so MCP calls share its event-bus addresses, circuit breaker, fallbacks and decision log.
    */
-  public record Backend(BiFunction<String, JsonObject, Future<JsonObject>> call, Supplier<Future<JsonObject>> health) {}
+  public record Backend(BiFunction<String, JsonObject, Future<JsonObject>> call, Supplier<Future<JsonObject>> health,
+      AdminCall admin) {}
+
+  /** An admin agent method, run on behalf of {@code actor} (the caller's token name, for the audit trail). */
+  @FunctionalInterface
+  public interface AdminCall {
+    Future<JsonObject> call(String method, JsonObject params, String actor);
+  }
 
   /** One JSON-RPC message from the client: a request ({@code id} set) or a notification. */
   private record Message(Object id, boolean notification, String method, JsonObject params) {}
@@ -144,7 +152,7 @@ public final class McpEndpoint {
   }
 
   private void dispatch(RoutingContext ctx, Versions.Era era, Message message) {
-    Admission.Ticket ticket = admission.tryAcquire(1);
+    Admission.Ticket ticket = admission.tryAcquire(Principal.of(ctx).name(), 1);
     if (ticket == null) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
       error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED, admission.overloadedMessage()));
@@ -152,7 +160,7 @@ public final class McpEndpoint {
     }
     Future<JsonObject> result;
     try {
-      result = protocol.handle(era, message.method(), message.params());
+      result = protocol.handle(era, message.method(), message.params(), Principal.of(ctx));
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }

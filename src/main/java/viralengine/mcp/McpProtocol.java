@@ -3,6 +3,8 @@ package viralengine.mcp;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import viralengine.auth.Principal;
+import viralengine.auth.Scope;
 import viralengine.orchestrator.ApiSchema;
 import viralengine.rpc.ErrorCodes;
 
@@ -44,33 +46,34 @@ final class McpProtocol {
   }
 
   /** The result object of {@code method}, or a failed future with an {@link McpException}. */
-  Future<JsonObject> handle(Versions.Era era, String method, JsonObject params) {
-    return era.modern() ? modern(method, params) : legacy(method, params);
+  Future<JsonObject> handle(Versions.Era era, String method, JsonObject params, Principal caller) {
+    return era.modern() ? modern(method, params, caller) : legacy(method, params, caller);
   }
 
-  private Future<JsonObject> legacy(String method, JsonObject params) {
+  private Future<JsonObject> legacy(String method, JsonObject params, Principal caller) {
     switch (method) {
       case INITIALIZE:
         return initialize(params);
       case PING:
         return Future.succeededFuture(new JsonObject());
       case TOOLS_LIST:
-        return listTools(params);
+        return listTools(params, caller);
       case TOOLS_CALL:
-        return tools.call(params);
+        return tools.call(params, caller);
       default:
         return Future.failedFuture(methodNotFound(200, method, LEGACY_METHODS));
     }
   }
 
-  private Future<JsonObject> modern(String method, JsonObject params) {
+  private Future<JsonObject> modern(String method, JsonObject params, Principal caller) {
     Future<JsonObject> result = switch (method) {
       case DISCOVER -> Future.succeededFuture(cacheable(new JsonObject()
           .put("supportedVersions", new JsonArray(Versions.SUPPORTED))
           .put("capabilities", capabilities())
           .put("instructions", INSTRUCTIONS)));
-      case TOOLS_LIST -> listTools(params).map(McpProtocol::cacheable);
-      case TOOLS_CALL -> tools.call(params);
+      // An admin token sees more tools than others: its list may be cached for that caller only.
+      case TOOLS_LIST -> listTools(params, caller).map(body -> cacheable(body, caller.has(Scope.ADMIN) ? "private" : "public"));
+      case TOOLS_CALL -> tools.call(params, caller);
       default -> Future.failedFuture(methodNotFound(404, method, MODERN_METHODS));
     };
     return result.map(body -> body
@@ -92,16 +95,20 @@ final class McpProtocol {
         .put("instructions", INSTRUCTIONS));
   }
 
-  private Future<JsonObject> listTools(JsonObject params) {
+  private Future<JsonObject> listTools(JsonObject params, Principal caller) {
     if (params.getValue("cursor") != null) {
       return Future.failedFuture(new McpException(200, ErrorCodes.INVALID_PARAMS,
           "Invalid params: unknown cursor; the tool list has a single page"));
     }
-    return Future.succeededFuture(new JsonObject().put("tools", tools.definitions()));
+    return Future.succeededFuture(new JsonObject().put("tools", tools.definitions(caller)));
   }
 
   private static JsonObject cacheable(JsonObject result) {
-    return result.put("ttlMs", TOOLS_TTL_MS).put("cacheScope", "public");
+    return cacheable(result, "public");
+  }
+
+  private static JsonObject cacheable(JsonObject result, String scope) {
+    return result.put("ttlMs", TOOLS_TTL_MS).put("cacheScope", scope);
   }
 
   private static JsonObject capabilities() {

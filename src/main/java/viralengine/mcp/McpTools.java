@@ -5,6 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.admin.AdminSchema;
+import viralengine.auth.Principal;
+import viralengine.auth.Scope;
 import viralengine.orchestrator.ApiSchema;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
@@ -26,8 +29,13 @@ import java.util.Map;
 final class McpTools {
   private static final Logger LOG = LoggerFactory.getLogger(McpTools.class);
 
+  /** The admin agent's read-only tool every caller sees (DECISIONING.md "Scopes"); the others need {@code admin}. */
+  static final String LIST_LOOPS = "list_loops";
+
   private final Map<String, ApiSchema.Method> byTool = new LinkedHashMap<>();
+  private final Map<String, ApiSchema.Method> adminByTool = new LinkedHashMap<>();
   private final JsonArray definitions = new JsonArray();
+  private final JsonArray adminDefinitions = new JsonArray();
   private final Requests.Limits limits;
   private final McpEndpoint.Backend backend;
 
@@ -38,18 +46,34 @@ final class McpTools {
       byTool.put(method.tool(), method);
       definitions.add(definition(method));
     }
+    for (ApiSchema.Method method : AdminSchema.methods()) {
+      adminByTool.put(method.tool(), method);
+      (LIST_LOOPS.equals(method.tool()) ? definitions : adminDefinitions).add(definition(method));
+    }
   }
 
-  /** The tool definitions, in a fixed order (a copy: callers may decorate it). */
-  JsonArray definitions() {
-    return definitions.copy();
+  /** The tools this caller may use, in a fixed order (a copy: callers may decorate it). */
+  JsonArray definitions(Principal caller) {
+    JsonArray visible = definitions.copy();
+    if (caller.has(Scope.ADMIN)) {
+      adminDefinitions.forEach(visible::add);
+    }
+    return visible;
   }
 
   /** Runs {@code tools/call}; the future fails only with a protocol error ({@link McpException}). */
-  Future<JsonObject> call(JsonObject params) {
+  Future<JsonObject> call(JsonObject params, Principal caller) {
     Object name = params.getValue("name");
     if (!(name instanceof String tool)) {
       return Future.failedFuture(invalidParams("Invalid params: tools/call needs params.name, the name of a tool", null));
+    }
+    ApiSchema.Method admin = adminByTool.get(tool);
+    if (admin != null && (LIST_LOOPS.equals(tool) || caller.has(Scope.ADMIN))) {
+      return runAdmin(admin, params.getValue("arguments"), caller, tool);
+    }
+    if (admin != null) {
+      return Future.succeededFuture(failure(tool, new RpcException(ErrorCodes.FORBIDDEN,
+          "Forbidden: tool " + tool + " needs an API token with scope admin", new JsonObject().put("scope", "admin"))));
     }
     ApiSchema.Method method = byTool.get(tool);
     if (method == null) {
@@ -68,6 +92,15 @@ final class McpTools {
       outcome = Future.failedFuture(e);
     }
     return outcome.transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
+  }
+
+  private Future<JsonObject> runAdmin(ApiSchema.Method method, Object arguments, Principal caller, String tool) {
+    if (arguments != null && !(arguments instanceof JsonObject)) {
+      return Future.failedFuture(invalidParams("Invalid params: tools/call params.arguments must be an object", null));
+    }
+    JsonObject args = arguments == null ? new JsonObject() : (JsonObject) arguments;
+    return backend.admin().call(method.name(), args, caller.name())
+        .transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
   }
 
   private Future<JsonObject> run(ApiSchema.Method method, JsonObject args) {

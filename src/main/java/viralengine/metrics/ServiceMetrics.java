@@ -51,6 +51,7 @@ public final class ServiceMetrics {
   private final PrometheusMeterRegistry registry;
   private final LiveStats live = new LiveStats();
   private final LoopActivity loopActivity = new LoopActivity(System::currentTimeMillis);
+  private final EdgeMetrics edge;
   private final RecentDecisions recent = new RecentDecisions();
   private final List<String> outcomes;
   private final AtomicReferenceArray<Timer> requestTimers;
@@ -71,6 +72,7 @@ public final class ServiceMetrics {
     this.registry = registry;
     new UptimeMetrics().bindTo(registry);
     this.outcomes = outcomeTags();
+    this.edge = new EdgeMetrics(registry);
     this.requestTimers = new AtomicReferenceArray<>(METHODS.size() * outcomes.size());
     this.cacheHits = Counter.builder(CACHE).tag("result", "hit").description("Idempotency cache look-ups").register(registry);
     this.staleSelections = Counter.builder("viral.selections.stale")
@@ -95,6 +97,11 @@ public final class ServiceMetrics {
   /** Counts an HTTP instance's in-flight bound into the admission gauges. */
   public void admission(Admission admission) {
     admissions.add(admission);
+  }
+
+  /** Connections, sheds and rate-limit hits per token name. */
+  public EdgeMetrics edge() {
+    return edge;
   }
 
   public PrometheusMeterRegistry registry() {

@@ -55,12 +55,15 @@ public final class ApiSchema {
       new ErrorDoc(ErrorCodes.CIRCUIT_OPEN, "CircuitOpen",
           "The circuit breaker is open and the orchestrator was not called; data.decision_id names the logged answer"),
       new ErrorDoc(ErrorCodes.OVERLOADED, "Overloaded",
-          "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After)"),
+          "Overloaded: too many requests in flight, or the decision log is full; retry later (HTTP 503 with Retry-After);"
+              + " or this token's rate limit is spent (HTTP 429 with Retry-After, data.reason rate_limited)"),
       new ErrorDoc(ErrorCodes.IDEMPOTENCY_CONFLICT, "IdempotencyConflict",
           "Idempotency conflict: request_id was already used with a different method or params"),
       new ErrorDoc(ErrorCodes.VERSION_CONFLICT, "VersionConflict",
           "Version conflict: expected_version is not the stored version; data.current_version says which is"),
-      new ErrorDoc(ErrorCodes.NOT_FOUND, "NotFound", "Not found: the named decision, loop or frequency rule does not exist"));
+      new ErrorDoc(ErrorCodes.NOT_FOUND, "NotFound", "Not found: the named decision, loop or frequency rule does not exist"),
+      new ErrorDoc(ErrorCodes.FORBIDDEN, "Forbidden",
+          "Forbidden: the API token lacks the scope this route needs (HTTP 403); the message and data.scope name it"));
 
   private static final Map<Integer, String> ERROR_NAMES = errorNames();
   private static final Map<Integer, String> ERROR_MESSAGES = errorMessages();

@@ -24,6 +24,8 @@ public final class ErrorCodes {
   public static final int VERSION_CONFLICT = -32005;
   /** The named decision, loop or rule does not exist. */
   public static final int NOT_FOUND = -32006;
+  /** The API token is valid but lacks the scope this route needs (HTTP 403). */
+  public static final int FORBIDDEN = -32007;
 
   private ErrorCodes() {}
 

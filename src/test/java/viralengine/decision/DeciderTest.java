@@ -297,6 +297,72 @@ class DeciderTest {
     assertEquals(7, features.getLong("config_version"));
   }
 
+  @Test
+  void theDetailsSayWhatTheAudienceCheckKnewOfTheAge() {
+    Loop needsConsent = with(loop(1, "kids", 1), new Loop.Audience(null, null, List.of(), true));
+    Learner noYear = new Learner("u1", LA, null, "student", "unknown", false, new JsonObject());
+    assertTrue(only(decide(needsConsent, noYear)).detail().contains("age unknown (no birth_year)"));
+    assertTrue(only(decide(needsConsent, student(2016))).detail().contains("may be 9, consent unknown"));
+    Loop teens = with(loop(1, "teens", 1), new Loop.Audience(13, 17, List.of(), false));
+    assertTrue(only(decide(teens, noYear)).detail().endsWith("learner age unknown"), only(decide(teens, noYear)).detail());
+    assertTrue(only(decide(teens, student(2016))).detail().endsWith("may be 9"));
+    Loop young = with(loop(1, "young", 1), new Loop.Audience(null, 12, List.of(), false));
+    assertTrue(only(decide(young, noYear)).detail().endsWith("learner age unknown"));
+    assertTrue(only(decide(young, student(2000))).detail().endsWith("may be 26"));
+    Loop parents = with(loop(1, "parents", 1), new Loop.Audience(null, null, List.of("parent"), false));
+    assertTrue(only(decide(parents, noYear)).detail().endsWith("learner is student"));
+    Learner nobody = new Learner("u1", LA, null, null, "unknown", false, new JsonObject());
+    assertTrue(only(decide(parents, nobody)).detail().endsWith("of unknown persona"));
+  }
+
+  @Test
+  void theLatestSelectionStartsTheCooldownWhateverOrderTheHistoryIsIn() {
+    Loop buddy = cooling(loop(1, "buddy", 1), 3600, 0);
+    History newestFirst = new History(List.of(sel(1, NOW.minusSeconds(10)), sel(1, NOW.minusSeconds(5000))), Map.of());
+    Check check = decide(List.of(buddy), List.of(), student(2000), newestFirst, NOW).checks().get(0);
+    assertEquals(Reason.COOLING_DOWN, check.reason());
+    assertTrue(check.detail().contains(NOW.minusSeconds(10).toString()), check.detail());
+    History future = new History(List.of(sel(1, NOW.plusSeconds(10))), Map.of(1L, NOW.plusSeconds(10)));
+    assertEquals(Reason.ELIGIBLE, decide(List.of(cooling(buddy, 3600, 3600)), List.of(), student(2000), future, NOW)
+        .checks().get(0).reason(), "a selection or dismissal after now does not count");
+  }
+
+  @Test
+  void aCapDetailNamesTheScopeAndWhenTheWindowResets() {
+    History one = new History(List.of(sel(1, NOW.minusSeconds(60))), Map.of());
+    FrequencyRule daily = new FrequencyRule("g", FrequencyRule.Scope.GLOBAL, null, 1, Period.CalendarDay.INSTANCE);
+    String global = decide(List.of(loop(1, "buddy", 1)), List.of(daily), student(2000), one, NOW).checks().get(0).detail();
+    assertEquals("g: 1 of 1 per calendar_day (global); resets at 2026-11-30T08:00:00Z", global);
+    FrequencyRule ever = new FrequencyRule("s", FrequencyRule.Scope.GROUP, "social", 1, Period.Lifetime.INSTANCE);
+    String group = decide(List.of(loop(1, "buddy", 1)), List.of(ever), student(2000), one, NOW).checks().get(0).detail();
+    assertEquals("s: 1 of 1 per lifetime (group social)", group);
+  }
+
+  @Test
+  void targetingSeesTheContextTheLearnerAndTheEvent() {
+    Loop scored = targeted(loop(1, "scored", 1), new JsonObject().put("context.score", 72).put("learner.timezone",
+        "America/Los_Angeles").put("learner.parental_consent", "unknown").put("event_type", "practice_completed"));
+    assertEquals(Reason.ELIGIBLE, only(decide(scored, student(2000))).reason());
+    Evaluation noContext = Decider.decide(new Catalog(List.of(targeted(loop(1, "t", 1),
+        new JsonObject().put("context.score", new JsonObject().put("$exists", false)))), List.of(), 1),
+        new Situation(student(2000), null, null, History.NONE, NOW));
+    assertEquals(Reason.ELIGIBLE, only(noContext).reason(), "no context is an empty one");
+  }
+
+  @Test
+  void theRationaleSaysWhy() {
+    Learner out = new Learner("u1", LA, 2000, "student", "granted", true, new JsonObject());
+    assertEquals("No loop: the learner opted out of growth loops", decide(loop(1, "b", 1), out).rationale());
+    Loop high = targeted(loop(1, "b", 1), new JsonObject().put("context.score", new JsonObject().put("$gt", 100)));
+    assertEquals("No eligible loop for practice_completed: every loop failed a check (see features_used.checks)",
+        decide(high, student(2000)).rationale());
+    Evaluation anyEvent = Decider.decide(new Catalog(List.of(loop(1, "b", 3)), List.of(), 1),
+        new Situation(student(2000), null, new JsonObject(), History.NONE, NOW));
+    assertEquals("Selected b: highest-priority eligible loop (priority 3), 1 of 1 loops eligible", anyEvent.rationale());
+    assertEquals("selected", anyEvent.outcome().code());
+    assertEquals(new io.vertx.core.json.JsonArray().add("b"), anyEvent.eligibleNames());
+  }
+
   static History.Selection sel(long loopId, Instant at) {
     return new History.Selection(loopId, at);
   }

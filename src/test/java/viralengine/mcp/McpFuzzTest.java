@@ -30,7 +30,8 @@ class McpFuzzTest {
   static final McpEndpoint.Backend FAKE_BACKEND = new McpEndpoint.Backend(
       (method, params) -> Future.succeededFuture(new JsonObject().put("decision_id", "00000000-0000-0000-0000-000000000000")
           .put("loop", (String) null).put("rationale", "fake").put("latency_ms", 0.1)),
-      () -> Future.succeededFuture(new JsonObject().put("status", "ok")));
+      () -> Future.succeededFuture(new JsonObject().put("status", "ok")),
+      (method, params, actor) -> Future.succeededFuture(new JsonObject().put("loops", new io.vertx.core.json.JsonArray())));
   static final McpProtocol PROTOCOL = new McpProtocol(new McpTools(ApiSchema.of(LIMITS), LIMITS, FAKE_BACKEND));
   static final List<String> METHODS = List.of(McpProtocol.INITIALIZE, McpProtocol.PING, McpProtocol.DISCOVER,
       McpProtocol.TOOLS_LIST, McpProtocol.TOOLS_CALL, "resources/list", "");
@@ -46,7 +47,7 @@ class McpFuzzTest {
       return; // the endpoint answers these before dispatch
     }
     JsonObject params = parsed instanceof JsonObject object ? object : new JsonObject();
-    Future<JsonObject> result = PROTOCOL.handle(era, method, params);
+    Future<JsonObject> result = PROTOCOL.handle(era, method, params, viralengine.auth.Principal.ANONYMOUS);
     if (!result.isComplete()) {
       throw new AssertionError("the fake backend answers at once, so every outcome must be decided");
     }

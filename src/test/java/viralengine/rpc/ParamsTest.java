@@ -55,4 +55,34 @@ class ParamsTest {
     field("larger than 10 bytes", () -> Params.optionalObject(new JsonObject().put("c", new JsonObject().put("k", "0123456789")), "c", 10, 3));
     field("must be a JSON object", () -> Params.optionalObject(new JsonObject().put("c", "x"), "c", 100, 3));
   }
+
+  @Test
+  void optionalIntegersBooleansChoicesAndUuidsAreCheckedAtTheirBounds() {
+    JsonObject p = new JsonObject().put("year", 1900).put("top", 2027).put("frac", 2000.5).put("text", "2000")
+        .put("flag", true).put("word", "yes").put("pick", "b").put("id", "0192f4c1-7d8e-7a3b-9c1d-2e3f4a5b6c7d")
+        .put("short", "0192f4c1").put("bad", "0192f4c1-7d8e-7a3b-9c1d-2e3f4a5b6c7z");
+    org.junit.jupiter.api.Assertions.assertEquals(1900, Params.optionalInt(p, "year", 1900, 2027));
+    org.junit.jupiter.api.Assertions.assertEquals(2027, Params.optionalInt(p, "top", 1900, 2027));
+    org.junit.jupiter.api.Assertions.assertNull(Params.optionalInt(p, "absent", 1900, 2027));
+    for (String field : java.util.List.of("frac", "text")) {
+      org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.optionalInt(p, field, 1900, 2027), field);
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.optionalInt(p, "year", 1901, 2027));
+    org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.optionalInt(p, "top", 1900, 2026));
+    org.junit.jupiter.api.Assertions.assertEquals(Boolean.TRUE, Params.optionalBoolean(p, "flag"));
+    org.junit.jupiter.api.Assertions.assertNull(Params.optionalBoolean(p, "absent"));
+    org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.optionalBoolean(p, "word"));
+    org.junit.jupiter.api.Assertions.assertEquals("b", Params.optionalOneOf(p, "pick", java.util.List.of("a", "b")));
+    org.junit.jupiter.api.Assertions.assertNull(Params.optionalOneOf(p, "absent", java.util.List.of("a")));
+    RpcException notOne = org.junit.jupiter.api.Assertions.assertThrows(RpcException.class,
+        () -> Params.optionalOneOf(p, "pick", java.util.List.of("a", "c")));
+    org.junit.jupiter.api.Assertions.assertEquals("pick", notOne.data().getString("field"));
+    org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.optionalOneOf(p, "year", java.util.List.of("1900")));
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.UUID.fromString("0192f4c1-7d8e-7a3b-9c1d-2e3f4a5b6c7d"),
+        Params.requiredUuid(p, "id"));
+    for (String field : java.util.List.of("short", "bad", "year", "absent")) {
+      RpcException e = org.junit.jupiter.api.Assertions.assertThrows(RpcException.class, () -> Params.requiredUuid(p, field), field);
+      org.junit.jupiter.api.Assertions.assertEquals(field, e.data().getString("field"));
+    }
+  }
 }

@@ -1,0 +1,19 @@
+package viralengine.http;
+
+import viralengine.admission.Pressure;
+import viralengine.auth.RateLimiter;
+import viralengine.config.AppConfig;
+import viralengine.connections.ConnectionBound;
+import viralengine.metrics.EdgeMetrics;
+
+/**
+ * The abuse guards one process shares across its HTTP instances: the connection bound, the per-token
+ * rate limits, and the overload signal the admission bounds raise and the circuit breaker reads.
+ */
+public record EdgeGuards(ConnectionBound connections, RateLimiter rateLimits, Pressure pressure) {
+  public static EdgeGuards of(AppConfig config, EdgeMetrics metrics, Pressure pressure) {
+    ConnectionBound bound = new ConnectionBound(config.connections().maxConnections());
+    metrics.connections(bound::open, bound.max());
+    return new EdgeGuards(bound, new RateLimiter(config.security().tokens(), System::nanoTime), pressure);
+  }
+}
