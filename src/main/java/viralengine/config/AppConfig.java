@@ -27,7 +27,8 @@ public record AppConfig(
     SpoolSettings spool,
     String logLevel,
     Mcp mcp,
-    Security security) {
+    Security security,
+    List<String> deployVerticles) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -37,8 +38,22 @@ public record AppConfig(
    */
   public record Security(Set<String> tokenHashes, boolean metricsPublic, List<String> corsOrigins) {}
 
-  /** {@code url} is kept only to derive the options; it may hold a password, so never log it. */
-  public record Database(PgConnectOptions connectOptions, int poolSize) {
+  /**
+   * Where PostgreSQL is. {@code embedded}: {@code database.url} was unset, so the service runs its own server
+   * under {@code embeddedDir}; {@code connectOptions} is null until that server has started ({@link #at}).
+   * The options may hold a password, so never log them: {@link #describe} is safe.
+   */
+  public record Database(PgConnectOptions connectOptions, int poolSize, String embeddedDir, boolean embedded) {
+    /** The same settings, pointed at a server that is now running (the embedded one). */
+    public Database at(PgConnectOptions server) {
+      return new Database(tuned(server), poolSize, embeddedDir, embedded);
+    }
+
+    /** {@code embedded} or {@code external}, as health reports it. */
+    public String mode() {
+      return embedded ? "embedded" : "external";
+    }
+
     public String jdbcUrl() {
       return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
     }
@@ -85,11 +100,14 @@ public record AppConfig(
   public static final List<String> DEFAULT_MCP_ORIGINS = List.of("http://localhost", "https://localhost",
       "http://127.0.0.1", "https://127.0.0.1", "http://[::1]", "https://[::1]");
 
-  public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+  /** Where the embedded PostgreSQL keeps its data and binaries when {@code database.url} is unset. */
+  public static final String DEFAULT_EMBEDDED_DIR = "data/pg";
+  /** A fully qualified Java class name, as {@code deploy.verticles} lists them. */
+  static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   private static final Map<String, Set<String>> KNOWN_KEYS = Map.ofEntries(
       Map.entry("http", Set.of("host", "port", "instances", "cors_origins")),
-      Map.entry("database", Set.of("url", "pool_size")),
+      Map.entry("database", Set.of("url", "pool_size", "embedded_dir")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "daily_cap", "loops_refresh_ms",
           "idempotency_cache_size", "idempotency_ttl_ms")),
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
@@ -101,12 +119,24 @@ public record AppConfig(
       Map.entry("log", Set.of("level")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
       Map.entry("auth", Set.of("tokens", "token_sha256")),
-      Map.entry("metrics", Set.of("public")));
+      Map.entry("metrics", Set.of("public")),
+      Map.entry("deploy", Set.of("verticles")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
+  /** This configuration with another database (the embedded server, once it runs). */
+  public AppConfig withDatabase(Database other) {
+    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
+        security, deployVerticles);
+  }
+
+  /** The sections of {@code conf/config.json}, sorted. */
+  public static List<String> sections() {
+    return KNOWN_KEYS.keySet().stream().sorted().toList();
+  }
 
   /** Every dotted key this service reads, sorted. */
   public static List<String> keys() {
@@ -124,10 +154,8 @@ public record AppConfig(
         new Http(
             s.string("http.host", "0.0.0.0"),
             s.integer("http.port", 4001, 0, 65535, "PORT"),
-            s.integer("http.instances", VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, 1, 256)),
-        new Database(
-            connectOptions(s.string("database.url", DEFAULT_DATABASE_URL, "DATABASE_URL")),
-            s.integer("database.pool_size", 8, 1, 256)),
+            instances(s.integer("http.instances", 0, 0, 256))),
+        database(s),
         new Orchestrator(
             s.number("orchestrator.timeout_ms", 150, 1, 60_000),
             s.number("orchestrator.test_delay_ms", 0, 0, 60_000),
@@ -164,7 +192,23 @@ public record AppConfig(
         new Security(
             tokenHashes(s),
             s.bool("metrics.public", false),
-            s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")));
+            s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")),
+        s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"));
+  }
+
+  /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */
+  private static int instances(int configured) {
+    return configured == 0 ? VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE : configured;
+  }
+
+  /** No {@code database.url} (nor {@code DATABASE_URL}) means the embedded PostgreSQL under {@code database.embedded_dir}. */
+  private static Database database(Settings s) {
+    int poolSize = s.integer("database.pool_size", 8, 1, 256);
+    String embeddedDir = s.string("database.embedded_dir", DEFAULT_EMBEDDED_DIR);
+    if (s.raw("database.url", "DATABASE_URL") == null) {
+      return new Database(null, poolSize, embeddedDir, true);
+    }
+    return new Database(connectOptions(s.string("database.url", null, "DATABASE_URL")), poolSize, embeddedDir, false);
   }
 
   /**
@@ -225,12 +269,14 @@ public record AppConfig(
       throw new ConfigException("database.url", "must be a postgresql:// URL");
     }
     try {
-      return PgConnectOptions.fromUri(url)
-          .setCachePreparedStatements(true)
-          .setPipeliningLimit(256);
+      return tuned(PgConnectOptions.fromUri(url));
     } catch (RuntimeException e) {
       // The URL may carry a password: name the key, never echo the value.
       throw new ConfigException("database.url", "is not a valid postgresql:// URL");
     }
+  }
+
+  private static PgConnectOptions tuned(PgConnectOptions options) {
+    return options.setCachePreparedStatements(true).setPipeliningLimit(256);
   }
 }

@@ -65,7 +65,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     orchestrator = new Orchestrator(log, new Eligibility(new ExposureRepository(pool), settings.dailyCap()),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), () -> loops, metrics);
     health = new HealthReporter(pool, log, this::activeLoopCount, orchestrator::cacheSize, breakerState, lastError,
-        !config.security().tokenHashes().isEmpty());
+        !config.security().tokenHashes().isEmpty(), config.database().mode());
     return loopRepository.loadAll().compose(loaded -> {
       loops = loaded;
       LOG.info("Warm-up done: {} loops loaded, {} active", loaded.size(), activeLoopCount());
