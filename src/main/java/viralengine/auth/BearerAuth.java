@@ -12,7 +12,8 @@ import java.util.Base64;
  * Requires an API token: {@code Authorization: Bearer <token>}. Browser routes (the dashboard) also take
  * HTTP Basic with the token as the password, because a browser cannot add a bearer header to a page load
  * or an EventSource, but does prompt for Basic credentials and resend them. A missing or wrong token is
- * 401 with a JSON body and a {@code WWW-Authenticate} challenge. With no tokens configured, everything passes.
+ * 401 with a JSON body and a {@code WWW-Authenticate} challenge: {@code Bearer} on API routes, {@code Basic}
+ * alone on browser routes. With no tokens configured, everything passes.
  */
 public final class BearerAuth implements Handler<RoutingContext> {
   static final String REALM = "viral-engine";
@@ -47,10 +48,11 @@ public final class BearerAuth implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    String challenge = "Bearer realm=\"" + REALM + "\"" + (token == null ? "" : ", error=\"invalid_token\"");
-    if (browser) {
-      challenge += ", Basic realm=\"" + REALM + "\", charset=\"UTF-8\"";
-    }
+    // Browser routes challenge with Basic alone: Chromium does not prompt for a Basic challenge that
+    // shares the header with a Bearer one, so a combined challenge locked browsers out of the dashboard.
+    String challenge = browser
+        ? "Basic realm=\"" + REALM + "\", charset=\"UTF-8\""
+        : "Bearer realm=\"" + REALM + "\"" + (token == null ? "" : ", error=\"invalid_token\"");
     ctx.response().setStatusCode(401)
         .putHeader("WWW-Authenticate", challenge)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -60,6 +60,9 @@ public record AppConfig(
 
     /** Host, port and database only: safe for logs and error messages. */
     public String describe() {
+      if (connectOptions == null) {
+        return "embedded PostgreSQL under " + embeddedDir + " (not started)";
+      }
       return connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
     }
   }
