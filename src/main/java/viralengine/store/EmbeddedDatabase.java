@@ -124,14 +124,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
       Files.createDirectories(root);
       Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
       FileChannel channel = FileChannel.open(root.resolve("service.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = channel.tryLock();
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException sameJvm) {
+        lock = null;
+      }
       if (lock == null) {
         channel.close();
         throw new EmbeddedDatabaseException("database.embedded_dir " + root + " is in use by another viral-engine"
             + " process: stop it, or give this one its own DATABASE_EMBEDDED_DIR.");
       }
       return lock;
-    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+    } catch (IOException e) {
       throw new EmbeddedDatabaseException("database.embedded_dir " + root + " cannot be used: " + e
           + ". Make it writable by this user, or set DATABASE_EMBEDDED_DIR to a directory that is.");
     }
