@@ -33,7 +33,7 @@ public final class Main {
               .onSuccess(service -> drainOnSignal(vertx, service, config.drainTimeoutMs()));
         })
         .onFailure(err -> {
-          System.err.println("viral-engine failed to start: " + (err instanceof ConfigException ? err.getMessage() : err));
+          System.err.println("viral-engine failed to start: " + (err.getMessage() == null ? err.toString() : err.getMessage()));
           vertx.close();
           System.exit(1);
         });

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
 import viralengine.admission.Pressure;
 import viralengine.config.AppConfig;
+import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.http.EdgeGuards;
@@ -22,9 +23,12 @@ import viralengine.orchestrator.LastError;
 import viralengine.orchestrator.OrchestratorVerticle;
 import viralengine.store.Database;
 import viralengine.store.DecisionStore;
+import viralengine.store.EmbeddedDatabase;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -57,11 +61,14 @@ public final class Service {
   private volatile String orchestratorDeployment;
   private volatile String adminDeployment;
   private volatile String httpDeployment;
+  private final List<String> userDeployments = new CopyOnWriteArrayList<>();
+  private final EmbeddedDatabase embedded;
 
-  private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, Clock clock) {
+  private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, EmbeddedDatabase embedded, Clock clock) {
     this.vertx = vertx;
     this.clock = clock;
     this.config = config;
+    this.embedded = embedded;
     this.metrics = new ServiceMetrics(registry);
     this.pool = Database.pool(vertx, config.database());
     this.breaker = Breakers.orchestrator(vertx, config, metrics, pressure);
@@ -73,8 +80,12 @@ public final class Service {
   }
 
   /**
-   * Opens the decision log (and replays a spool left by an earlier run), migrates, deploys the
-   * orchestrator, then the HTTP verticles; completes once HTTP listens.
+   * The documented entry point, for {@link Main} and for code that runs the service with verticles of its
+   * own. Starts the embedded PostgreSQL when {@code database.url} is unset, opens the decision log (and
+   * replays a spool left by an earlier run), migrates, deploys the orchestrator, then the HTTP verticles,
+   * then the verticles of {@code deploy.verticles}; completes once HTTP listens and those are deployed.
+   * When PostgreSQL is unreachable at start, it completes without waiting for the orchestrator, and the
+   * {@code deploy.verticles} follow once {@link #orchestratorReady()} completes.
    */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry) {
     return start(vertx, config, registry, Clock.systemUTC());
@@ -82,17 +93,56 @@ public final class Service {
 
   /** As {@link #start(Vertx, AppConfig, PrometheusMeterRegistry)}, with the clock decisions are made on. */
   public static Future<Service> start(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, Clock clock) {
-    Service service = new Service(vertx, config, registry, clock);
+    Future<EmbeddedDatabase> embedded = config.database().embedded() && config.database().connectOptions() == null
+        ? vertx.executeBlocking(() -> EmbeddedDatabase.start(
+            Directories.prepare("database.embedded_dir", config.database().embeddedDir(), "DATABASE_EMBEDDED_DIR")), false)
+        : Future.succeededFuture();
+    return embedded.compose(db -> {
+      AppConfig resolved = db == null ? config : config.withDatabase(config.database().at(db.connectOptions()));
+      logDatabase(resolved, db);
+      Service service;
+      try {
+        Directories.prepare("spool.dir", config.spool().dir(), "SPOOL_DIR");
+        service = new Service(vertx, resolved, registry, db, clock);
+      } catch (RuntimeException e) {
+        closeQuietly(db);
+        return Future.failedFuture(e);
+      }
+      return service.startAll().recover(err -> service.stop().transform(v -> Future.failedFuture(err)));
+    });
+  }
+
+  private Future<Service> startAll() {
     warnIfOpen(config);
-    return vertx.deployVerticle(service.log)
-        .onSuccess(id -> service.logDeployment = id)
-        .compose(id -> service.startOrchestrator()
+    return vertx.deployVerticle(log)
+        .onSuccess(id -> logDeployment = id)
+        .compose(id -> startOrchestrator()
         .recover(err -> {
-          service.retryLater(err, FIRST_RETRY_MS);
+          retryLater(err, FIRST_RETRY_MS);
           return Future.succeededFuture();
         })
-        .compose(v -> service.deployHttp()))
-        .map(service);
+        .compose(v -> deployHttp()))
+        .compose(v -> orchestratorUp.future().isComplete() ? deployUserVerticles() : deployUserVerticlesWhenReady())
+        .map(this);
+  }
+
+  /** The configured user verticles, after the orchestrator is ready, so their first request finds it. */
+  private Future<Void> deployUserVerticles() {
+    Future<Void> chain = Future.succeededFuture();
+    for (String name : config.deployVerticles()) {
+      chain = chain.compose(v -> vertx.deployVerticle(name)
+          .onSuccess(userDeployments::add)
+          .onSuccess(id -> LOG.info("Deployed {} (deploy.verticles)", name))
+          .recover(err -> Future.failedFuture(new IllegalStateException(
+              "deploy.verticles: " + name + " did not deploy: " + firstLine(err), err)))
+          .mapEmpty());
+    }
+    return chain;
+  }
+
+  private Future<Void> deployUserVerticlesWhenReady() {
+    orchestratorUp.future().onSuccess(v -> deployUserVerticles().onFailure(err -> LOG.error("{}", err.getMessage())));
+    return Future.succeededFuture();
   }
 
   /** Completes when the orchestrator has warmed up; it may come up after {@link #start} when the database was down. */
@@ -115,7 +165,8 @@ public final class Service {
       return Future.succeededFuture();
     }
     LOG.info("Draining: no new requests; waiting up to {} ms for those in flight", config.drainTimeoutMs());
-    return undeploy(httpDeployment)
+    return Future.join(userDeployments.stream().map(this::undeploy).toList())
+        .transform(v -> undeploy(httpDeployment))
         .eventually(() -> undeploy(orchestratorDeployment))
         .eventually(() -> undeploy(adminDeployment))
         .eventually(() -> undeploy(logDeployment))
@@ -124,7 +175,28 @@ public final class Service {
           breaker.close();
           return pool.close();
         })
-        .onComplete(done -> LOG.info("Drained; decisions not yet durable: {}, spool depth: {}", log.pendingWrites(), log.spoolDepth()));
+        .onComplete(done -> LOG.info("Drained; decisions not yet durable: {}, spool depth: {}", log.pendingWrites(), log.spoolDepth()))
+        .eventually(() -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+          embedded.close(); // after the drain and the last flush: PostgreSQL is the last thing to go
+          LOG.info("Embedded PostgreSQL stopped");
+          return null;
+        }, false));
+  }
+
+  /** The one line that says which database is in use, and where (never the password). */
+  private static void logDatabase(AppConfig config, EmbeddedDatabase db) {
+    if (db == null) {
+      LOG.info("Database: external PostgreSQL at {}", config.database().describe());
+    } else {
+      LOG.info("Database: embedded PostgreSQL at {} (user postgres, listening on 127.0.0.1 only), data in {}",
+          config.database().describe(), db.dataDir());
+    }
+  }
+
+  private static void closeQuietly(EmbeddedDatabase db) {
+    if (db != null) {
+      db.close();
+    }
   }
 
   private Future<Void> startOrchestrator() {
@@ -162,6 +234,10 @@ public final class Service {
     return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics, guards),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)
+        .recover(err -> Future.failedFuture(err instanceof java.net.BindException
+            ? new IllegalStateException("http.port " + config.http().port() + " on " + config.http().host()
+                + " is already in use: stop the process that holds it, or set PORT to a free port", err)
+            : err))
         .mapEmpty();
   }
 

@@ -13,9 +13,10 @@ import java.util.function.Function;
  * Requires an API token: {@code Authorization: Bearer <token>}. Browser routes (the dashboard) also take
  * HTTP Basic with the token as the password, because a browser cannot add a bearer header to a page load
  * or an EventSource, but does prompt for Basic credentials and resend them. A missing or wrong token is
- * 401 with a JSON body and a {@code WWW-Authenticate} challenge. A known token without the scope the route
- * needs is 403 with JSON-RPC error -32007 naming the scope. The caller's {@link Principal} goes into the
- * context. With no tokens configured, everything passes as {@link Principal#ANONYMOUS}.
+ * 401 with a JSON body and a {@code WWW-Authenticate} challenge: {@code Bearer} on API routes, {@code Basic}
+ * alone on browser routes. A known token without the scope the route needs is 403 with JSON-RPC error -32007
+ * naming the scope. The caller's {@link Principal} goes into the context. With no tokens configured,
+ * everything passes as {@link Principal#ANONYMOUS}.
  */
 public final class BearerAuth implements Handler<RoutingContext> {
   static final String REALM = "viral-engine";
@@ -62,10 +63,11 @@ public final class BearerAuth implements Handler<RoutingContext> {
       }
       return;
     }
-    String challenge = "Bearer realm=\"" + REALM + "\"" + (token == null ? "" : ", error=\"invalid_token\"");
-    if (browser) {
-      challenge += ", Basic realm=\"" + REALM + "\", charset=\"UTF-8\"";
-    }
+    // Browser routes challenge with Basic alone: Chromium does not prompt for a Basic challenge that
+    // shares the header with a Bearer one, so a combined challenge locked browsers out of the dashboard.
+    String challenge = browser
+        ? "Basic realm=\"" + REALM + "\", charset=\"UTF-8\""
+        : "Bearer realm=\"" + REALM + "\"" + (token == null ? "" : ", error=\"invalid_token\"");
     ctx.response().setStatusCode(401)
         .putHeader("WWW-Authenticate", challenge)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

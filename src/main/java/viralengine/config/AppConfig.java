@@ -27,7 +27,8 @@ public record AppConfig(
     String logLevel,
     Mcp mcp,
     Security security,
-    Connections connections) {
+    Connections connections,
+    List<String> deployVerticles) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -49,14 +50,31 @@ public record AppConfig(
    */
   public record Connections(long headTimeoutMs, long bodyTimeoutMs, long idleTimeoutMs, int maxConnections) {}
 
-  /** {@code url} is kept only to derive the options; it may hold a password, so never log it. */
-  public record Database(PgConnectOptions connectOptions, int poolSize) {
+  /**
+   * Where PostgreSQL is. {@code embedded}: {@code database.url} was unset, so the service runs its own server
+   * under {@code embeddedDir}; {@code connectOptions} is null until that server has started ({@link #at}).
+   * The options may hold a password, so never log them: {@link #describe} is safe.
+   */
+  public record Database(PgConnectOptions connectOptions, int poolSize, String embeddedDir, boolean embedded) {
+    /** The same settings, pointed at a server that is now running (the embedded one). */
+    public Database at(PgConnectOptions server) {
+      return new Database(tuned(server), poolSize, embeddedDir, embedded);
+    }
+
+    /** {@code embedded} or {@code external}, as health reports it. */
+    public String mode() {
+      return embedded ? "embedded" : "external";
+    }
+
     public String jdbcUrl() {
       return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
     }
 
     /** Host, port and database only: safe for logs and error messages. */
     public String describe() {
+      if (connectOptions == null) {
+        return "embedded PostgreSQL under " + embeddedDir + " (not started)";
+      }
       return connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
     }
   }
@@ -96,12 +114,15 @@ public record AppConfig(
   public static final List<String> DEFAULT_MCP_ORIGINS = List.of("http://localhost", "https://localhost",
       "http://127.0.0.1", "https://127.0.0.1", "http://[::1]", "https://[::1]");
 
-  public static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+  /** Where the embedded PostgreSQL keeps its data and binaries when {@code database.url} is unset. */
+  public static final String DEFAULT_EMBEDDED_DIR = "data/pg";
+  /** A fully qualified Java class name, as {@code deploy.verticles} lists them. */
+  static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
   private static final Map<String, Set<String>> KNOWN_KEYS = Map.ofEntries(
       Map.entry("http", Set.of("host", "port", "instances", "cors_origins", "request_head_timeout_ms",
           "request_body_timeout_ms", "idle_timeout_ms", "max_connections")),
-      Map.entry("database", Set.of("url", "pool_size")),
+      Map.entry("database", Set.of("url", "pool_size", "embedded_dir")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
           "idempotency_cache_size", "idempotency_ttl_ms")),
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
@@ -113,11 +134,23 @@ public record AppConfig(
       Map.entry("log", Set.of("level")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
       Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
-      Map.entry("metrics", Set.of("public")));
+      Map.entry("metrics", Set.of("public")),
+      Map.entry("deploy", Set.of("verticles")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
+  /** This configuration with another database (the embedded server, once it runs). */
+  public AppConfig withDatabase(Database other) {
+    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
+        security, connections, deployVerticles);
+  }
+
+  /** The sections of {@code conf/config.json}, sorted. */
+  public static List<String> sections() {
+    return KNOWN_KEYS.keySet().stream().sorted().toList();
+  }
 
   /** Every dotted key this service reads, sorted. */
   public static List<String> keys() {
@@ -135,10 +168,8 @@ public record AppConfig(
         new Http(
             s.string("http.host", "0.0.0.0"),
             s.integer("http.port", 4001, 0, 65535, "PORT"),
-            s.integer("http.instances", VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, 1, 256)),
-        new Database(
-            connectOptions(s.string("database.url", DEFAULT_DATABASE_URL, "DATABASE_URL")),
-            s.integer("database.pool_size", 8, 1, 256)),
+            instances(s.integer("http.instances", 0, 0, 256))),
+        database(s),
         new Orchestrator(
             s.number("orchestrator.timeout_ms", 150, 1, 60_000),
             s.number("orchestrator.test_delay_ms", 0, 0, 60_000),
@@ -175,7 +206,23 @@ public record AppConfig(
             Tokens.from(s),
             s.bool("metrics.public", false),
             s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")),
-        connections(s));
+        connections(s),
+        s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"));
+  }
+
+  /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */
+  private static int instances(int configured) {
+    return configured == 0 ? VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE : configured;
+  }
+
+  /** No {@code database.url} (nor {@code DATABASE_URL}) means the embedded PostgreSQL under {@code database.embedded_dir}. */
+  private static Database database(Settings s) {
+    int poolSize = s.integer("database.pool_size", 8, 1, 256);
+    String embeddedDir = s.string("database.embedded_dir", DEFAULT_EMBEDDED_DIR);
+    if (s.raw("database.url", "DATABASE_URL") == null) {
+      return new Database(null, poolSize, embeddedDir, true);
+    }
+    return new Database(connectOptions(s.string("database.url", null, "DATABASE_URL")), poolSize, embeddedDir, false);
   }
 
   /** Descriptors kept back from the connection bound: the database pool, the spool, logs, the JVM's own. */
@@ -232,12 +279,14 @@ public record AppConfig(
       throw new ConfigException("database.url", "must be a postgresql:// URL");
     }
     try {
-      return PgConnectOptions.fromUri(url)
-          .setCachePreparedStatements(true)
-          .setPipeliningLimit(256);
+      return tuned(PgConnectOptions.fromUri(url));
     } catch (RuntimeException e) {
       // The URL may carry a password: name the key, never echo the value.
       throw new ConfigException("database.url", "is not a valid postgresql:// URL");
     }
+  }
+
+  private static PgConnectOptions tuned(PgConnectOptions options) {
+    return options.setCachePreparedStatements(true).setPipeliningLimit(256);
   }
 }

@@ -64,6 +64,21 @@ final class DashboardRoutes {
     }
   }
 
+  /**
+   * Ends every open stream. Called at the start of the drain: an event stream never finishes by itself, so
+   * left open it would hold the drain for its full timeout. Browsers reconnect to whichever server is up.
+   */
+  void closeAll() {
+    for (HttpServerResponse subscriber : List.copyOf(subscribers)) {
+      subscriber.end();
+    }
+    subscribers.clear();
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
   private void unsubscribe(HttpServerResponse response) {
     subscribers.remove(response);
     if (subscribers.isEmpty() && timer >= 0) {

@@ -43,6 +43,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServiceMetrics metrics;
   private final EdgeGuards guards;
   private HttpServer server;
+  private DashboardRoutes dashboard;
 
   public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
       ServiceMetrics metrics, EdgeGuards guards) {
@@ -72,9 +73,12 @@ public final class HttpVerticle extends VerticleBase {
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
   }
 
-  /** Stops accepting connections and lets requests in flight finish within the drain timeout. */
+  /** Ends the dashboard streams, stops accepting connections and lets requests in flight finish within the drain timeout. */
   @Override
   public Future<?> stop() {
+    if (dashboard != null) {
+      dashboard.closeAll();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
   }
 
@@ -91,7 +95,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
     router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator, guards.connections()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
-    DashboardRoutes dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
+    dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
     router.get("/dashboard").handler(dashboard::page);
     router.get("/dashboard/events").handler(dashboard::events);
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));

@@ -30,9 +30,12 @@ final class HealthReporter {
   private final Supplier<String> breakerState;
   private final LastError lastError;
   private final String auth;
+  private final String databaseMode;
 
+  /** {@code databaseMode}: {@code embedded} (the service runs its own PostgreSQL) or {@code external}. */
   HealthReporter(Pool pool, DecisionLog log, Supplier<Catalog> catalog, IntSupplier cacheSize,
-      Supplier<String> breakerState, LastError lastError, boolean authEnabled) {
+      Supplier<String> breakerState, LastError lastError, boolean authEnabled, String databaseMode) {
+    this.databaseMode = databaseMode;
     this.pool = pool;
     this.log = log;
     this.catalog = catalog;
@@ -60,7 +63,7 @@ final class HealthReporter {
           .put("cache_size", cacheSize.getAsInt())
           .put("last_error", lastError.toJson())
           .put("circuit_breaker", breaker)
-          .put("database", database)
+          .put("database", database.put("mode", databaseMode))
           .put("pending_writes", log.pendingWrites())
           .put("auth", auth)
           .put("spool", new JsonObject().put("active", spooling).put("depth", log.spoolDepth()));

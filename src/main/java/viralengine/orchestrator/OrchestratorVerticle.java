@@ -75,7 +75,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     orchestrator = new Orchestrator(log, learners,
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
-        !config.security().tokenHashes().isEmpty());
+        !config.security().tokenHashes().isEmpty(), config.database().mode());
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {

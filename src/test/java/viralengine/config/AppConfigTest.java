@@ -26,7 +26,48 @@ class AppConfigTest {
     assertEquals(1_048_576, config.limits().maxBodyBytes());
     assertEquals(100, config.limits().maxBatch());
     assertEquals(100, config.limits().maxConcurrentRequests());
-    assertEquals("127.0.0.1:5432/postgres", config.database().describe());
+    assertTrue(config.database().embedded(), "no database.url means the embedded PostgreSQL");
+    assertEquals("embedded", config.database().mode());
+    assertEquals("data/pg", config.database().embeddedDir());
+    assertEquals(io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, config.http().instances());
+    assertEquals(java.util.List.of(), config.deployVerticles());
+  }
+
+  @Test
+  void aDatabaseUrlMeansAnExternalServer() {
+    AppConfig config = AppConfig.from(new JsonObject().put("database", new JsonObject().put("url", "postgresql://u@h:5432/d")));
+    assertEquals("external", config.database().mode());
+    assertEquals("h:5432/d", config.database().describe());
+  }
+
+  @Test
+  void httpPortWinsOverPortAndASystemPropertyOverBoth() {
+    JsonObject merged = new JsonObject().put("PORT", "8080").put("HTTP_PORT", "8081");
+    assertEquals(8081, AppConfig.from(merged).http().port());
+    assertEquals(8082, AppConfig.from(merged.put("http.port", "8082")).http().port());
+  }
+
+  @Test
+  void deployVerticlesTakesClassNamesAndNamesTheKeyOtherwise() {
+    AppConfig config = AppConfig.from(new JsonObject().put("DEPLOY_VERTICLES", "com.example.A, com.example.B"));
+    assertEquals(java.util.List.of("com.example.A", "com.example.B"), config.deployVerticles());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> AppConfig.from(new JsonObject().put("deploy", new JsonObject().put("verticles", new io.vertx.core.json.JsonArray().add("not a class")))));
+    assertTrue(e.getMessage().startsWith("config deploy.verticles: "), e.getMessage());
+  }
+
+  @Test
+  void theShippedConfigFileHasEveryKeyAndMeansEmbeddedAndTwoInstancesPerCore() throws Exception {
+    JsonObject file = new JsonObject(java.nio.file.Files.readString(java.nio.file.Path.of("conf", "config.json")));
+    AppConfig config = AppConfig.from(file);
+    assertTrue(config.database().embedded());
+    assertEquals(io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, config.http().instances());
+    for (String key : AppConfig.keys()) {
+      String[] parts = key.split("\\.");
+      if (!key.equals("auth.tokens")) { // environment only, by design
+        assertTrue(file.getJsonObject(parts[0]).containsKey(parts[1]), "conf/config.json lacks " + key);
+      }
+    }
   }
 
   @Test

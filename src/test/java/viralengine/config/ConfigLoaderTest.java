@@ -38,9 +38,20 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void aMissingFileMeansDefaults(@TempDir Path dir) {
+  void aConfigFileThatIsNamedButMissingStopsLoadingWithItsPath(@TempDir Path dir) {
     System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, dir.resolve("absent.json").toString());
-    assertEquals(150, await(ConfigLoader.load(vertx)).orchestrator().timeoutMs());
+    AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> await(ConfigLoader.load(vertx)));
+    assertTrue(e.getMessage().contains("config config.file: no such file: " + dir.resolve("absent.json")), e.getMessage());
+  }
+
+  @Test
+  void aFileWithoutASectionGivesThatSectionItsDefaults(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"http\": {\"port\": 4100}}");
+    System.setProperty(ConfigLoader.CONFIG_FILE_PROPERTY, file.toString());
+    AppConfig config = await(ConfigLoader.load(vertx));
+    assertEquals(4100, config.http().port());
+    assertEquals(150, config.orchestrator().timeoutMs());
   }
 
   @Test

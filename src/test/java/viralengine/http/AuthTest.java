@@ -119,7 +119,8 @@ class AuthTest {
   void theDashboardAsksABrowserForBasicCredentialsAndTakesTheTokenAsPassword() {
     HttpResponse<Buffer> challenge = get("/dashboard", null);
     assertEquals(401, challenge.statusCode());
-    assertTrue(challenge.getHeader("www-authenticate").contains("Basic realm="));
+    // Basic alone: Chromium ignores a Basic challenge that shares the header with a Bearer one.
+    assertEquals("Basic realm=\"viral-engine\", charset=\"UTF-8\"", challenge.getHeader("www-authenticate"));
     String basic = "Basic " + Base64.getEncoder().encodeToString(("operator:" + TOKEN).getBytes(StandardCharsets.UTF_8));
     assertEquals(200, get("/dashboard", basic).statusCode());
     assertEquals(200, get("/dashboard", "Bearer " + TOKEN).statusCode());

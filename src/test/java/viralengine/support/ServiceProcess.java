@@ -43,6 +43,15 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the JAR on a free port with these environment variables (config keys in env form). */
   public static ServiceProcess start(String logName, Map<String, String> env) throws IOException {
+    return start(logName, env, true);
+  }
+
+  /** Starts the JAR with no DATABASE_URL at all, so it runs its embedded PostgreSQL. */
+  public static ServiceProcess startEmbedded(String logName, Map<String, String> env) throws IOException {
+    return start(logName, env, false);
+  }
+
+  private static ServiceProcess start(String logName, Map<String, String> env, boolean testDatabase) throws IOException {
     String jar = System.getProperty("service.jar", "target/viral-engine.jar");
     if (!new File(jar).isFile()) {
       throw new AssertionError("the shaded JAR is missing at " + jar + " (mvn verify packages it before the ITs)");
@@ -54,7 +63,10 @@ public final class ServiceProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     builder.environment().put("PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");
-    builder.environment().put("DATABASE_URL", TestDatabase.get().url());
+    builder.environment().remove("DATABASE_URL");
+    if (testDatabase) {
+      builder.environment().put("DATABASE_URL", TestDatabase.get().url());
+    }
     builder.environment().putAll(env);
     return new ServiceProcess(port, builder.start(), log);
   }
@@ -64,8 +76,12 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   public void awaitReady() throws Exception {
+    awaitReady(30);
+  }
+
+  public void awaitReady(int seconds) throws Exception {
     HttpRequest ready = HttpRequest.newBuilder(uri("/health/ready")).build();
-    for (int i = 0; i < 300 && process.isAlive(); i++) {
+    for (int i = 0; i < seconds * 10 && process.isAlive(); i++) {
       try {
         if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;

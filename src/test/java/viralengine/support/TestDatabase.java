@@ -3,6 +3,7 @@ package viralengine.support;
 import io.vertx.pgclient.PgConnectOptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+import viralengine.store.EmbeddedDatabase;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,13 +15,18 @@ import java.util.UUID;
  * One PostgreSQL database for this test run, created on first use and dropped when the JVM exits,
  * so concurrent runs never see each other's rows.
  *
- * <p>The server comes from {@code TEST_DATABASE_URL} (default: the local server). When it does not
- * answer, Testcontainers starts one if Docker is available; otherwise the run fails and says how to
- * provide a database. It never skips.
+ * <p>The server, in this order: {@code TEST_DATABASE_URL} when set (and then only that one); else the
+ * local server on 127.0.0.1:5432; else a Testcontainers PostgreSQL when Docker runs; else the service's
+ * own embedded PostgreSQL ({@link EmbeddedDatabase}) under {@code target/}. {@code TEST_DATABASE=embedded}
+ * (environment) or {@code -Dtest.database=embedded} skips straight to the embedded server. A database
+ * test never skips: when nothing works, the run fails and says why.
  */
 public final class TestDatabase {
   public static final String DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+  /** The switch that forces the embedded fallback. */
+  public static final String FORCE_SWITCH = "TEST_DATABASE";
   private static TestDatabase instance;
+  private static String source = "none";
 
   private final String url;
 
@@ -40,13 +46,57 @@ public final class TestDatabase {
     return instance;
   }
 
+  /** Which server this run uses: {@code TEST_DATABASE_URL}, {@code local}, {@code testcontainers} or {@code embedded}. */
+  public static synchronized String source() {
+    get();
+    return source;
+  }
+
   private static TestDatabase create() {
-    String serverUrl = System.getenv().getOrDefault("TEST_DATABASE_URL", DEFAULT_URL);
-    PgConnectOptions server = PgConnectOptions.fromUri(serverUrl);
+    if ("embedded".equals(System.getProperty("test.database", System.getenv(FORCE_SWITCH)))) {
+      return embedded("forced by " + FORCE_SWITCH + "=embedded");
+    }
+    String explicit = System.getenv("TEST_DATABASE_URL");
+    if (explicit != null && !explicit.isBlank()) {
+      try {
+        source = "TEST_DATABASE_URL";
+        return createOn(PgConnectOptions.fromUri(explicit));
+      } catch (SQLException e) {
+        throw new IllegalStateException("TEST_DATABASE_URL does not answer (" + e.getMessage() + "): fix it, or unset it"
+            + " to use the local server, Docker or the embedded PostgreSQL", e);
+      }
+    }
+    PgConnectOptions local = PgConnectOptions.fromUri(DEFAULT_URL);
     try {
-      return createOn(server);
+      source = "local";
+      return createOn(local);
     } catch (SQLException e) {
-      return fallBackToTestcontainers(server, e);
+      return fallBackToTestcontainers(local, e);
+    }
+  }
+
+  /** The same embedded server the service runs when database.url is unset, in a fresh directory under target/. */
+  private static TestDatabase embedded(String why) {
+    source = "embedded";
+    java.nio.file.Path dir = java.nio.file.Path.of("target", "embedded-pg", UUID.randomUUID().toString().substring(0, 8));
+    System.err.println("Test database: embedded PostgreSQL in " + dir.toAbsolutePath() + " (" + why + ")");
+    EmbeddedDatabase db = EmbeddedDatabase.start(dir);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      db.close();
+      deleteTree(dir);
+    }, "stop-embedded-test-postgres"));
+    try {
+      return createOn(db.connectOptions());
+    } catch (SQLException e) {
+      throw new IllegalStateException("The embedded PostgreSQL did not accept a connection", e);
+    }
+  }
+
+  private static void deleteTree(java.nio.file.Path dir) {
+    try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.err.println("Could not remove " + dir + ": " + e.getMessage());
     }
   }
 
@@ -68,11 +118,10 @@ public final class TestDatabase {
       docker = false;
     }
     if (!docker) {
-      throw new IllegalStateException("No PostgreSQL for the tests: " + server.getHost() + ":" + server.getPort()
-          + " did not answer (" + cause.getMessage() + "). Start PostgreSQL there, or set TEST_DATABASE_URL="
-          + "postgresql://USER[:PASSWORD]@HOST:PORT/DB to a server where USER may CREATE DATABASE, or start Docker"
-          + " so Testcontainers can run one.", cause);
+      return embedded(server.getHost() + ":" + server.getPort() + " did not answer (" + cause.getMessage()
+          + ") and Docker is not running");
     }
+    source = "testcontainers";
     PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
     container.start();
     Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-test-postgres"));
