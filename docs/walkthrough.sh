@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README's growth-engineer walkthrough, as a script: run it against a service started with
-#   ORCHESTRATOR_API_TOKENS='growth:admin+decide+observe:g-s3cret' java -jar target/viral-engine.jar
+#   ORCHESTRATOR_API_TOKENS='growth:admin+decide+observe:growth-team-s3cret-2026' java -jar target/viral-engine.jar
 # It prints each request and its answer (jq -c). BASE and TOKEN may be overridden.
 set -euo pipefail
 BASE=${BASE:-http://localhost:4001}
-TOKEN=${TOKEN:-g-s3cret}
+TOKEN=${TOKEN:-growth-team-s3cret-2026}
 
 call() { # call AGENT METHOD PARAMS_JSON [JQ_FILTER]
   local body

@@ -260,7 +260,7 @@ public final class AdminSchema {
 
   private static ApiSchema.Method method(String name, String title, String summary, String description, JsonObject params,
       JsonObject result, List<Integer> errors, ApiSchema.Example example, boolean readOnly, boolean idempotent) {
-    return new ApiSchema.Method(name, "admin_" + name, title, summary, description, params, result, errors,
+    return new ApiSchema.Method(name, name, title, summary, description, params, result, errors,
         List.of(example), readOnly, idempotent);
   }
 

@@ -72,7 +72,8 @@ final class McpProtocol {
           .put("capabilities", capabilities())
           .put("instructions", INSTRUCTIONS)));
       // An admin token sees more tools than others: its list may be cached for that caller only.
-      case TOOLS_LIST -> listTools(params, caller).map(body -> cacheable(body, caller.has(Scope.ADMIN) ? "private" : "public"));
+      case TOOLS_LIST -> listTools(params, caller).map(body -> cacheable(body,
+          caller != Principal.ANONYMOUS && caller.has(Scope.ADMIN) ? "private" : "public"));
       case TOOLS_CALL -> tools.call(params, caller);
       default -> Future.failedFuture(methodNotFound(404, method, MODERN_METHODS));
     };

@@ -74,6 +74,10 @@ final class Orchestrator {
         return replay(cached, request);
       }
     }
+    // With no loop active nothing can be selected, so nothing needs to wait its turn (Phase 1's shape).
+    if (catalog.get().loops().stream().noneMatch(Loop::active)) {
+      return decideAndRecord(request, call, 1);
+    }
     return inLine(request.userId(), () -> decideAndRecord(request, call, 1));
   }
 

@@ -105,7 +105,9 @@ public final class OutcomeStore {
           .put("success", row.getBoolean("success"))
           .put("error_code", row.getInteger("error_code"))
           .put("outcome", output == null ? null : output.getString("outcome", output.getBoolean("degraded", false) ? "degraded" : null))
-          .put("loop", row.getString("loop"))
+          // A default decision's row may carry the loop of a result that landed late (see features_used.late_result);
+          // the caller was shown no loop.
+          .put("loop", row.getBoolean("success") ? row.getString("loop") : null)
           .put("dry_run", features.getBoolean("dry_run", false))
           .put("config_version", features.getValue("config_version"))
           .put("rationale", row.getString("rationale"))

@@ -55,7 +55,8 @@ class LoopJsonTest {
         .add(new JsonObject().put("context.score", new JsonObject().put("$gte", 0.5)))
         .add(new JsonObject().put("context.score", new JsonObject().put("$between", new JsonArray())))));
     RpcException e = assertThrows(RpcException.class, () -> LoopJson.parse(json, "loop"));
-    assertEquals("loop.targeting.context.score.$between", e.data().getString("field"));
+    assertEquals("loop.targeting.$and[1].context.score.$between", e.data().getString("field"),
+        "the full place of a nested error, not just its innermost key");
   }
 
   @Test

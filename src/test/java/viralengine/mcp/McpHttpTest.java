@@ -83,8 +83,7 @@ class McpHttpTest {
     assertEquals(McpProtocol.TOOLS_TTL_MS, result.getLong("ttlMs"));
     assertEquals("public", result.getString("cacheScope"));
     JsonArray tools = result.getJsonArray("tools");
-    assertEquals(List.of("trigger_event", "select_loop", "orchestrator_health", "upsert_learner", "get_learner",
-            "record_outcome", "explain_decision"),
+    assertEquals(McpHttp.ALL_TOOLS,
         tools.stream().map(t -> ((JsonObject) t).getString("name")).toList());
     for (Object tool : tools) {
       JsonObject t = (JsonObject) tool;
@@ -469,7 +468,7 @@ class McpHttpTest {
   @Test
   void legacyToolsListHasNoCacheFields() {
     JsonObject result = result(mcp.legacy(request(44, "tools/list", new JsonObject())));
-    assertEquals(7, result.getJsonArray("tools").size());
+    assertEquals(McpHttp.ALL_TOOLS.size(), result.getJsonArray("tools").size());
     assertFalse(result.containsKey("ttlMs"));
   }
 

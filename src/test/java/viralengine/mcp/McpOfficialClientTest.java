@@ -87,8 +87,7 @@ class McpOfficialClientTest {
   void listToolsReturnsTheThreeToolsWithTitlesDescriptionsAndSchemas() {
     client.initialize();
     List<McpSchema.Tool> tools = client.listTools().tools();
-    assertEquals(List.of("trigger_event", "select_loop", "orchestrator_health", "upsert_learner", "get_learner",
-        "record_outcome", "explain_decision"), tools.stream().map(McpSchema.Tool::name).toList());
+    assertEquals(McpHttp.ALL_TOOLS, tools.stream().map(McpSchema.Tool::name).toList());
     for (McpSchema.Tool tool : tools) {
       assertFalse(tool.title().isBlank(), tool.name());
       assertTrue(tool.description().length() > 80, tool.name());

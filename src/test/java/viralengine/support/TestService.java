@@ -142,6 +142,8 @@ public final class TestService implements AutoCloseable {
       }
     }
     query("UPDATE viral_loops SET active = false");
+    // A hand edit sends no NOTIFY: reload now, so the next decision sees the loops inactive.
+    await(service.catalog().reload());
   }
 
   @Override
