@@ -32,8 +32,11 @@ echo "$DECISION"
 ID=$(jq -r .decision_id <<<"$DECISION")
 call orchestrator record_outcome "{\"decision_id\": \"$ID\", \"outcome\": \"shown\"}" '.result'
 call orchestrator record_outcome "{\"decision_id\": \"$ID\", \"outcome\": \"dismissed\"}" '.result'
-call orchestrator select_loop '{"user_id": "learner-42", "event_type": "practice_completed", "context": {"score": 95}}' \
-  '.result | {outcome, loop, rationale}'
+AGAIN=$(call orchestrator select_loop '{"user_id": "learner-42", "event_type": "practice_completed", "context": {"score": 95}}' \
+  '.result')
+jq -c '{decision_id, outcome, loop, rationale}' <<<"$AGAIN"
+call orchestrator explain_decision "{\"decision_id\": \"$(jq -r .decision_id <<<"$AGAIN")\"}" \
+  '.result.checks[] | select(.loop == "buddy_challenge")'
 call orchestrator explain_decision "{\"decision_id\": \"$ID\"}" \
-  '.result | {outcome, loop, config_version, checks: [.checks[] | select(.loop == "buddy_challenge" or .loop == "proud_parent")], outcomes: [.outcomes[] | {outcome, occurred_at}]}'
+  '.result | {outcome, loop, config_version, input, checks: [.checks[] | select(.loop == "buddy_challenge" or .loop == "proud_parent")], outcomes: [.outcomes[] | {outcome, occurred_at}]}'
 call admin list_changes '{"limit": 3}' '.result.changes[] | {id, changed_at, actor, entity, key, action}'
