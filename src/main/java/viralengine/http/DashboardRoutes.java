@@ -3,7 +3,11 @@ package viralengine.http;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import viralengine.admin.AdminApi;
 import io.vertx.ext.web.RoutingContext;
 import viralengine.metrics.ServiceMetrics;
 
@@ -19,6 +23,7 @@ import java.util.List;
 final class DashboardRoutes {
   static final long PUSH_INTERVAL_MS = 1_000;
   static final int MAX_SUBSCRIBERS = 32;
+  static final int RECENT_CHANGES = 10;
   static final String PAGE = "dashboard/index.html";
   private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
       + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -92,8 +97,13 @@ final class DashboardRoutes {
       return; // the previous frame is still waiting for its health report
     }
     pushing = true;
-    orchestrator.health().onComplete(done -> pushing = false).onSuccess(health -> {
-      String frame = "data: " + snapshot(health).encode() + "\n\n";
+    Future<JsonObject> health = orchestrator.health();
+    Future<JsonArray> changes = recentChanges();
+    Future.join(health, changes).onComplete(done -> pushing = false).onComplete(done -> {
+      if (health.failed()) {
+        return;
+      }
+      String frame = "data: " + snapshot(health.result()).put("changes", changes.result()).encode() + "\n\n";
       for (HttpServerResponse subscriber : List.copyOf(subscribers)) {
         if (subscriber.writeQueueFull()) {
           continue; // a slow reader skips a frame rather than buffering without bound
@@ -101,6 +111,23 @@ final class DashboardRoutes {
         subscriber.write(frame);
       }
     });
+  }
+
+  /** The newest loop and rule changes (who, when, what), without their before and after; empty when unknown. */
+  private Future<JsonArray> recentChanges() {
+    return vertx.eventBus().<JsonObject>request(AdminApi.address(AdminApi.LIST_CHANGES),
+            new JsonObject().put("limit", RECENT_CHANGES), new DeliveryOptions().setSendTimeout(PUSH_INTERVAL_MS))
+        .map(reply -> {
+          JsonArray brief = new JsonArray();
+          reply.body().getJsonArray("changes", new JsonArray()).forEach(c -> {
+            JsonObject change = (JsonObject) c;
+            brief.add(new JsonObject().put("changed_at", change.getString("changed_at")).put("actor", change.getString("actor"))
+                .put("entity", change.getString("entity")).put("key", change.getString("key"))
+                .put("action", change.getString("action")));
+          });
+          return brief;
+        })
+        .otherwise(err -> new JsonArray());
   }
 
   /** The snapshot pushed every second; the page renders exactly these fields. */
