@@ -106,8 +106,17 @@ class PostgresCutTest {
         "every acknowledged decision is in PostgreSQL");
     assertEquals(acked.size(), svc.count("SELECT count(*) FROM viral_events WHERE event_id = ANY($1)", (Object) eventIds),
         "every acknowledged event is in PostgreSQL");
-    assertEquals(acked.size(), svc.count("SELECT count(*) FROM agent_decisions WHERE request_id LIKE 'cut-%' AND success"),
-        "each exactly once, and nothing unacknowledged was counted as a decision");
+    long successes = svc.count("SELECT count(*) FROM agent_decisions WHERE request_id LIKE 'cut-%' AND success");
+    if (successes != acked.size()) {
+      StringBuilder extra = new StringBuilder();
+      for (io.vertx.sqlclient.Row row : svc.query("SELECT request_id, decision_id, features_used, created_at FROM agent_decisions"
+          + " WHERE request_id LIKE 'cut-%' AND success AND NOT (request_id = ANY($1))", (Object) acked.keySet().toArray(String[]::new))) {
+        extra.append("\n  ").append(row.getString("request_id")).append(' ').append(row.getUUID("decision_id"))
+            .append(" failure=").append(failures.get(row.getString("request_id")));
+      }
+      org.junit.jupiter.api.Assertions.fail("each exactly once, and nothing unacknowledged was counted as a decision: "
+          + successes + " successes for " + acked.size() + " acknowledged; the others:" + extra);
+    }
     assertEquals(failures.size(), svc.count("SELECT count(*) FROM agent_decisions WHERE request_id LIKE 'cut-%' AND NOT success"),
         "each timeout is logged as what its caller saw");
     assertEquals(acked.size() + svc.count("SELECT count(*) FROM agent_decisions WHERE request_id LIKE 'cut-%'"

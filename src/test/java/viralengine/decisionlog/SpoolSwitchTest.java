@@ -79,7 +79,7 @@ class SpoolSwitchTest {
 
   @Test
   void whileSpoolingARepeatedRequestIdIsAnsweredFromTheSpoolAndASecondDecisionForItIsRefused() {
-    DecisionRecord first = SlowFlushTest.decision("cut");
+    DecisionRecord first = SlowFlushTest.decision("switch");
     cutAndSwitch(first);
     String requestId = first.requestId();
 
@@ -110,7 +110,7 @@ class SpoolSwitchTest {
 
   @Test
   void fallbacksAndDecisionsWithoutARequestIdAreSpooledAndReplayedAsWhatTheyAre() {
-    DecisionRecord first = SlowFlushTest.decision("cut");
+    DecisionRecord first = SlowFlushTest.decision("switch");
     cutAndSwitch(first);
     FallbackRecord fallback = new FallbackRecord(UUID.randomUUID(), "fb-" + UUID.randomUUID(), "select_loop",
         new JsonObject().put("user_id", "u1"), new JsonObject().put("loop", (String) null).put("degraded", true),
@@ -144,7 +144,7 @@ class SpoolSwitchTest {
 
   @Test
   void whenTheSpoolRefusesAWriteItsCallerGetsAnInternalErrorAndLaterWritesSucceed() throws Exception {
-    DecisionRecord first = SlowFlushTest.decision("cut");
+    DecisionRecord first = SlowFlushTest.decision("switch");
     cutAndSwitch(first);
     DecisionRecord refused = SlowFlushTest.decision("locked");
     // Another process holds the spool's write lock: SQLite answers SQLITE_BUSY after its busy timeout.
