@@ -21,7 +21,7 @@
 #     Per run: results/s, p50/p99, decisions logged (rows of agent_decisions), outcomes, CPU per decision:
 #       JVM  utime+stime of the service's pid (/proc/PID/stat) / decisions logged;
 #       PG   PostgreSQL processes / decisions logged, two ways: "db" = the backends of this database plus the
-#            background processes (checkpointer, walwriter, ...), sampled every 0.25 s so a backend that exits is
+#            background processes (checkpointer, walwriter, ...), sampled every 0.2 s so a backend that exits is
 #            still counted (other databases on the server, e.g. other engineers' test runs, are left out);
 #            "all" = every postgres process, plus the postmaster's reaped children (cutime+cstime).
 #  4. guard    the service stopped: pgbench (PG_CLIENTS clients, PG_SECONDS per run, PG_ROUNDS interleaved rounds)
@@ -39,14 +39,16 @@
 #
 # The in-process half of the invariant (one learner's calls run one at a time, Orchestrator.inLine) is in every P2
 # run: it costs a map lookup per call, and a wait only when the same learner has a call in flight, which random
-# learners of 100k almost never do. HOT_LEARNERS (default 0 = skip) adds, after the reps, a closed-loop P2 run over
-# only that many learners, where calls for one learner do queue.
+# learners of 100k almost never do. HOT_LEARNERS (default 8; 0 = skip) adds, after the reps, a closed-loop P2 run over
+# only that many learners at CONNS connections, where calls for one learner do queue (and caps and cooldowns soon
+# hold, so most of its decisions select nothing).
 #
-# Expected run time with the defaults: about 10 minutes (seed ~1, warm-up 1.5, reps 3 x ~1.6, guard ~2.2).
+# Expected run time with the defaults: about 11 minutes (start and seed ~1, warm-up 1.5, reps 3 x ~1.7, hot 0.5,
+# guard ~2.2).
 #
 # Environment (all optional): JAVA (JDK 17's java), JAR (target/viral-engine.jar), JAVA_OPTS (-Xmx96m
 # -XX:+UseSerialGC, as bench/run.sh), LEARNERS (100000), REPS (3), DURATION (20s), WARMUP (45s per path), CONNS (32),
-# THREADS (2), OPEN_CONNS (32), HALF (0.5), COOLDOWN_SECONDS (3600), HOT_LEARNERS (0), SERVICE_ENV (see below),
+# THREADS (2), OPEN_CONNS (32), HALF (0.5), COOLDOWN_SECONDS (3600), HOT_LEARNERS (8), SERVICE_ENV (see below),
 # PG_CLIENTS (8, the service's pool size), PG_SECONDS (15), PG_ROUNDS (2), GEN_CPUS, SVC_CPUS (taskset CPU lists,
 # see lib.sh), BENCH_PORT, PGHOST, PGPORT, PGUSER, RESULTS (bench/RESULTS.md).
 # SERVICE_ENV defaults to decision-log.sh's: the outage machinery (spooling slow flushes, the breaker, latency-driven
@@ -72,7 +74,7 @@ THREADS=${THREADS:-2}
 OPEN_CONNS=${OPEN_CONNS:-32}
 HALF=${HALF:-0.5}
 COOLDOWN_SECONDS=${COOLDOWN_SECONDS:-3600}
-HOT_LEARNERS=${HOT_LEARNERS:-0}
+HOT_LEARNERS=${HOT_LEARNERS:-8}
 SERVICE_ENV=${SERVICE_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MAX_FAILURES=10000 LIMITS_TARGET_LATENCY_MS=0}
 PG_CLIENTS=${PG_CLIENTS:-8}
 PG_SECONDS=${PG_SECONDS:-15}
@@ -96,22 +98,23 @@ SAMPLER=""
 trap 'pg_sampler_kill; bench_cleanup' EXIT
 
 # --- PostgreSQL CPU accounting --------------------------------------------------------------------------------------
-# pids of this database's backends and of the server's background processes (no database)
-pg_pids() { psql -d postgres -tAq -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB' OR datname IS NULL" | tr '\n' ' '; }
+# pids of this database's backends (autovacuum workers included) and of the server's background processes, by process
+# title ("postgres: 15/main: postgres bench_dec_1234abcd 127.0.0.1(5678) idle"): cheap enough to look up every sample
+pg_pids() {
+  pgrep -f -- "^postgres: .*( $DB( |\$)|: (checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher) *\$)" \
+    | tr '\n' ' '
+}
 pg_tick_sample() { # $1 pids, $2 label: "label pid ticks" per live pid
   awk -v list="$1" -v s="$2" 'BEGIN {n = split(list, p, " "); for (i = 1; i <= n; i++) {f = "/proc/" p[i] "/stat"
     if ((getline line < f) > 0) {split(line, a, " "); print s, p[i], a[14] + a[15]}; close(f)}}'
 }
-# Samples every 0.25 s (the pid list every 1 s); pg_sampler_stop prints the ticks used since the start: last sample
-# minus the start's, or minus 0 for a process that started later.
+# Samples every 0.2 s; pg_sampler_stop prints the ticks used since the start: per process, its last sample minus the
+# start's, or minus 0 for a process that started later (a backend that exits loses at most its last 0.2 s).
 pg_sampler_start() {
   PG_SAMPLES="$WORK/pg-samples.txt"
   pg_tick_sample "$(pg_pids)" 0 >"$PG_SAMPLES"
-  ( i=1; pids=""
-    while :; do
-      if [ $(( i % 4 )) = 1 ]; then pids=$(pg_pids); fi
-      pg_tick_sample "$pids" "$i"; i=$(( i + 1 )); sleep 0.25
-    done ) >>"$PG_SAMPLES" 2>/dev/null &
+  ( i=1
+    while :; do pg_tick_sample "$(pg_pids)" "$i"; i=$(( i + 1 )); sleep 0.2; done ) >>"$PG_SAMPLES" 2>/dev/null &
   SAMPLER=$!
 }
 pg_sampler_kill() { if [ -n "$SAMPLER" ]; then kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""; fi; }
@@ -339,9 +342,15 @@ GUARD="$WORK/guard.md"
   echo "| exposure: guard CTE cut out, decision + exposure rows | $G_EXP | $(diff_us "$G_EXP" "$G_GEN") |"
   echo "| guarded: as the service writes a selection (guard + decision + exposure) | $G_GUARD | $(diff_us "$G_GUARD" "$G_GEN") |"
 } >"$GUARD"
+ELIG_LINE="the eligibility path (P2 - P1, closed loop, per decision): JVM $(diff_us "$(medcol P2 closed 16)" "$(medcol P1 closed 16)") us, PostgreSQL $(diff_us "$(medcol P2 closed 17)" "$(medcol P1 closed 17)") us (this database) of CPU more; throughput x $(ratio "$(medcol P2 closed 6)" "$(medcol P1 closed 6)")"
+HOT_LINE=""
+if [ "$HOT_LEARNERS" -gt 0 ]; then
+  HOT_LINE=$(awk -F'\t' -v k="$HOT_LEARNERS" '$1 == "P2hot" {printf "P2 over only %d learners at the same connections (calls for one learner queue behind each other): %s results/s, p50 %s ms, p99 %s ms, %d of %d decisions selections (%s)", k, $6, $7, $8, $14, $13, $23}' "$ROWS")
+fi
 GUARD_LINE="the guard itself (guarded - exposure): $(diff_us "$G_GUARD" "$G_EXP") us of PostgreSQL CPU per selection; guard + exposure row (guarded - no-guard): $(diff_us "$G_GUARD" "$G_NONE") us"
 cat "$SUMMARY"; echo; cat "$GUARD"; echo
-echo "p99 at half load, P2 / P1: $P99_RATIO ($VERDICT). P2 selections: $SEL_FRACTION. $GUARD_LINE. viral_selections_stale_total at the end: $STALE."
+echo "p99 at half load, P2 / P1: $P99_RATIO ($VERDICT). P2 selections: $SEL_FRACTION. $ELIG_LINE. $GUARD_LINE. viral_selections_stale_total at the end: $STALE."
+[ -z "$HOT_LINE" ] || echo "$HOT_LINE"
 
 if [ "$RESULTS" != /dev/null ]; then
   host_facts
@@ -356,10 +365,13 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "- JVM: $("$JAVA" -version 2>&1 | head -n 1), \`$JAVA_OPTS\`; service env: \`$SERVICE_ENV ORCHESTRATOR_LOOPS_REFRESH_MS=1000\`; peak RSS (VmHWM) $PEAK_RSS."
     echo "- Data: $SEEDED (seeded by SQL after the service migrated); loops: the four seeds with their triggers, cooldown_seconds $COOLDOWN_SECONDS; rule: global, orchestrator.daily_cap (3) per calendar day in the learner's zone."
     echo "- Load: select_loop with a request_id for a random learner of $LEARNERS and a random event type (bench/decide.lua). Closed loop \`wrk -t$THREADS -c$CONNS -d$DURATION\`; open loop at $HALF x that run's results/s, \`OPEN_RATE=<rate> OPEN_CONNS=$OPEN_CONNS wrk -t$OPEN_CONNS -c$OPEN_CONNS -d$DURATION\` (latency from the intended send time). $WARMUP warm-up per path, then $REPS reps of P1, P2 interleaved; medians."
-    echo "- CPU per decision = CPU time over the run / rows written to agent_decisions by it. JVM: the service's /proc/PID/stat. PostgreSQL \"this database\": its backends + the background processes, sampled every 0.25 s; \"all postgres\": every postgres process including exited ones (postmaster cutime), so it includes other databases' work."
+    echo "- CPU per decision = CPU time over the run / rows written to agent_decisions by it. JVM: the service's /proc/PID/stat. PostgreSQL \"this database\": its backends + the background processes, sampled every 0.2 s; \"all postgres\": every postgres process including exited ones (postmaster cutime), so it includes other databases' work."
     echo
     cat "$SUMMARY"; echo
     echo "p99 at half load, P2 / P1: **$P99_RATIO** ($VERDICT). P2's decisions that were selections: $SEL_FRACTION. viral_selections_stale_total at the end: $STALE (one service instance: no races with another writer)."
+    echo
+    echo "Cost of $ELIG_LINE."
+    [ -z "$HOT_LINE" ] || { echo; echo "$HOT_LINE."; }
     echo
     echo "The guard's cost: DecisionStore.INSERT_DECISIONS (from the JAR) under pgbench, the service stopped, $PG_SECONDS s per run, $PG_ROUNDS rounds interleaved, template rows copied from P2's selections:"
     echo; cat "$GUARD"; echo
