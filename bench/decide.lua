@@ -10,8 +10,9 @@
 -- connections' schedules staggered evenly over one interval. A latency is measured from the request's INTENDED send
 -- time (as wrk2 does), so an answer that comes late delays the next request and that delay counts against it:
 -- no coordinated omission. wrk's delay() has whole milliseconds, so a request can go out up to 1 ms early; it is then
--- timed from when it went out. `late` counts requests sent over 1 ms after their slot (the generator did not keep up
--- or an answer was slow): with late > 1 % the run is no longer a constant-rate load.
+-- timed from when it went out. `late` counts requests sent over 1 ms after their slot: the connection was still
+-- waiting for an earlier answer, or the generator was not scheduled in time. Their wait is in their latency; a high
+-- count means the server saw fewer requests in flight than a true open loop would have sent (use more connections).
 --
 -- done() prints one line:
 --   BENCH rps=.. results_per_s=.. p50_ms=.. p99_ms=.. p999_ms=.. responses=.. ok=.. selected=.. degraded=..

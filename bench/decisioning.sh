@@ -48,7 +48,8 @@
 #
 # Environment (all optional): JAVA (JDK 17's java), JAR (target/viral-engine.jar), JAVA_OPTS (-Xmx96m
 # -XX:+UseSerialGC, as bench/run.sh), LEARNERS (100000), REPS (3), DURATION (20s), WARMUP (45s per path), CONNS (32),
-# THREADS (2), OPEN_CONNS (32), HALF (0.5), COOLDOWN_SECONDS (3600), HOT_LEARNERS (8), SERVICE_ENV (see below),
+# THREADS (2), OPEN_CONNS (128, as bench/run.sh's sweep: enough that a slow answer rarely holds up a
+# connection's next slot), HALF (0.5), COOLDOWN_SECONDS (3600), HOT_LEARNERS (8), SERVICE_ENV (see below),
 # PG_CLIENTS (8, the service's pool size), PG_SECONDS (15), PG_ROUNDS (2), GEN_CPUS, SVC_CPUS (taskset CPU lists,
 # see lib.sh), BENCH_PORT, PGHOST, PGPORT, PGUSER, RESULTS (bench/RESULTS.md).
 # SERVICE_ENV defaults to decision-log.sh's: the outage machinery (spooling slow flushes, the breaker, latency-driven
@@ -71,7 +72,7 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-45s}
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
-OPEN_CONNS=${OPEN_CONNS:-32}
+OPEN_CONNS=${OPEN_CONNS:-128}
 HALF=${HALF:-0.5}
 COOLDOWN_SECONDS=${COOLDOWN_SECONDS:-3600}
 HOT_LEARNERS=${HOT_LEARNERS:-8}
@@ -309,7 +310,7 @@ done
 
 # --- report ---------------------------------------------------------------------------------------------------------------
 medcol() { awk -F'\t' -v p="$1" -v m="$2" -v c="$3" '$1 == p && $2 == m && $c != "" && $c != "-" {print $c}' "$ROWS" | median; }
-pgmed() { awk -F'\t' -v v="$1" '$1 == v {print $6}' "$PGROWS" | median; }
+pgmed() { awk -F'\t' -v v="$1" '$1 == v {print $6}' "$PGROWS" | median | xargs printf '%.0f'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0 && a != "-") printf "%.2f", a / b; else print "-"}'; }
 sum_p2() { awk -F'\t' -v c="$1" '$1 == "P2" {s += $c} END {print s + 0}' "$ROWS"; }
 P1_P99=$(medcol P1 open 10); P2_P99=$(medcol P2 open 10)
