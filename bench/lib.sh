@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts that source this
-# Shared by bench/run.sh and bench/decision-log.sh (sourced, not run): tools, the JAR, a throwaway database,
-# starting and stopping JVMs, waiting for readiness and for the decision log to settle, CPU pinning.
+# Shared by bench/run.sh, bench/decision-log.sh and bench/decisioning.sh (sourced, not run): tools, the JAR, a throwaway
+# database, starting and stopping JVMs, waiting for readiness and for the decision log to settle, CPU pinning, CPU
+# accounting from /proc.
 #
-# Sourcing defines functions only (and GEN_PIN/SVC_PIN, empty until bench_setup), so a script can source it first
+# Sourcing defines functions only (and CLK_TCK, and GEN_PIN/SVC_PIN, empty until bench_setup), so a script can source it first
 # and still tell which of its variables the caller set (env_prefix). It sets JAR before ensure_jar/start_service, calls bench_setup once (database, work
 # directory, port, exit trap) and may set SETTLE_FATAL=1 (settle exits instead of logging and going on).
 # Pinning (optional, taskset CPU lists such as "1" or "0,1"): GEN_CPUS for every load generator process (wrk,
@@ -46,6 +47,15 @@ ensure_jar() {
     [ -f "$JAR" ] || { echo "$JAR is still missing after the build (the build writes target/viral-engine.jar)" >&2; exit 1; }
   fi
 }
+
+# CPU accounting from /proc (CLK_TCK ticks per second): ticks of one pid, of all live postgres processes, and of the
+# whole machine; RSS fields; the 1-minute load average.
+CLK_TCK=$(getconf CLK_TCK)
+ticks_pid() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+ticks_pg() { local t=0 p; for p in $(pgrep -u postgres postgres 2>/dev/null || pgrep postgres); do t=$(( t + $(ticks_pid "$p") )); done; echo "$t"; }
+ticks_all() { awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; } # total idle
+rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 
 GEN_PIN=""; SVC_PIN=""
 # Checks the CPU lists and sets GEN_PIN / SVC_PIN (a "taskset -c LIST" prefix, or empty). taskset execs its

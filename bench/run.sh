@@ -80,9 +80,7 @@ esac
 SHED_ENV=${SHED_ENV-}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 LUA=bench/rpc.lua
-CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
-load() { cut -d' ' -f1 /proc/loadavg; }
 
 install_missing wrk:wrk h2load:nghttp2-client pidstat:sysstat pgbench:postgresql-client
 ensure_jar viralengine/bench/BareRoute.class
@@ -92,12 +90,6 @@ if [ "$SHEDDING" = 1 ] || [ "${ONLY:-}" = shedding ]; then # one file descriptor
     || { echo "ulimit -n is $nofile: too low for SHED_CLIENTS=$SHED_CLIENTS (raise it or lower SHED_CLIENTS)" >&2; exit 1; }
 fi
 bench_setup bench_
-
-# CPU accounting from /proc: ticks of one pid, of all postgres processes, and of the whole machine.
-ticks_pid() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-ticks_pg() { local t=0 p; for p in $(pgrep -u postgres postgres 2>/dev/null || pgrep postgres); do t=$(( t + $(ticks_pid "$p") )); done; echo "$t"; }
-ticks_all() { awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; } # total idle
-rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # the service with SERVICE_ENV and JAVA_OPTS; BareRoute with JAVA_OPTS. Both set PID, START_MS.
 start_svc() { start_service "$1" "$2" "$SERVICE_ENV" "$JAVA_OPTS"; } # $1 java binary, $2 label
