@@ -52,9 +52,7 @@ class DecisionsHttpTest {
    * enough for a busy test machine: these tests are about what is decided, not how fast.
    */
   static JsonObject config() {
-    return new JsonObject()
-        .put("orchestrator", new JsonObject().put("loops_refresh_ms", 100).put("timeout_ms", 2_000))
-        .put("spool", new JsonObject().put("flush_timeout_ms", 1_000));
+    return TestService.relaxedTiming();
   }
 
   @AfterAll

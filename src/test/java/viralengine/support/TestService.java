@@ -68,6 +68,16 @@ public final class TestService implements AutoCloseable {
     return start(new JsonObject());
   }
 
+  /**
+   * Overrides for tests about what is decided, not how fast: loop changes seen within 100 ms, and an SLA and
+   * flush timeout loose enough for a busy test machine (a cold JVM's first decisions may take over 150 ms).
+   */
+  public static JsonObject relaxedTiming() {
+    return new JsonObject()
+        .put("orchestrator", new JsonObject().put("loops_refresh_ms", 100).put("timeout_ms", 2_000))
+        .put("spool", new JsonObject().put("flush_timeout_ms", 1_000));
+  }
+
   public static JsonObject baseConfig() {
     return new JsonObject()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 2))
