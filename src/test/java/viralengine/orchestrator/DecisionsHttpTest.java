@@ -58,6 +58,7 @@ class DecisionsHttpTest {
   @AfterAll
   static void stop() {
     setGlobalDailyCap(svc, 3);
+    svc.resetData();
     svc.close();
   }
 
