@@ -2,6 +2,7 @@ package viralengine.decision;
 
 import io.vertx.core.json.JsonObject;
 import viralengine.frequency.FrequencyRule;
+import viralengine.frequency.Period;
 import viralengine.learners.Learner;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
@@ -41,10 +42,10 @@ public final class Decider {
   public static Instant historySince(Catalog catalog, Instant now) {
     long seconds = CALENDAR_LOOKBACK_SECONDS;
     for (FrequencyRule rule : catalog.rules()) {
-      if (rule.period() instanceof viralengine.frequency.Period.Lifetime) {
+      if (rule.period() instanceof Period.Lifetime) {
         return Instant.EPOCH;
       }
-      if (rule.period() instanceof viralengine.frequency.Period.Rolling rolling) {
+      if (rule.period() instanceof Period.Rolling rolling) {
         seconds = Math.max(seconds, rolling.seconds());
       }
     }

@@ -39,8 +39,6 @@ public final class ServiceMetrics {
   public static final String IN_FLIGHT = "viral.requests.in.flight";
   public static final String FALLBACKS_NOT_RECORDED = "viral.fallbacks.not.recorded";
 
-  public static final String OUTCOME_SELECTED = "selected";
-  public static final String OUTCOME_NO_LOOP = "no_eligible_loop";
   public static final String OUTCOME_DEGRADED = "degraded";
   public static final List<String> BREAKER_STATES = List.of("closed", "open", "half_open");
 
