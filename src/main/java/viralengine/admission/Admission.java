@@ -54,6 +54,7 @@ public final class Admission {
 
   private final SimpleLimiter<Void> limiter;
   private final int max;
+  private final long shedDelayMs;
   private final LongSupplier nanoClock;
   private final Pressure pressure;
   private final Consumer<String> onShed;
@@ -80,6 +81,7 @@ public final class Admission {
 
   Admission(AppConfig.Limits limits, LongSupplier nanoClock, Pressure pressure, Consumer<String> onShed) {
     this.max = limits.maxConcurrentRequests();
+    this.shedDelayMs = limits.shedDelayMs();
     this.nanoClock = nanoClock;
     this.pressure = pressure;
     this.onShed = onShed;
@@ -176,6 +178,11 @@ public final class Admission {
 
   public int inFlight() {
     return limiter.getInflight();
+  }
+
+  /** How long a shed answer is held back: see {@link ShedPause}. */
+  public long shedDelayMs() {
+    return shedDelayMs;
   }
 
   /** The -32003 message: the bound in force, and the setting behind it. */

@@ -97,7 +97,7 @@ public record AppConfig(
 
   /** {@code targetLatencyMs}: answers slower than this shrink the in-flight bound; 0 keeps it fixed. */
   public record Limits(int maxBodyBytes, int maxBatch, int maxConcurrentRequests, int targetLatencyMs, int maxContextBytes,
-      int maxContextDepth, int maxJsonDepth, int maxStringLength) {}
+      int maxContextDepth, int maxJsonDepth, int maxStringLength, long shedDelayMs) {}
 
   /**
    * DNS-rebinding protection for {@code /mcp}: the {@code Origin} and {@code Host} values accepted, besides
@@ -128,7 +128,7 @@ public record AppConfig(
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
       Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
-          "max_context_depth", "max_json_depth", "max_string_length")),
+          "max_context_depth", "max_json_depth", "max_string_length", "shed_delay_ms")),
       Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
       Map.entry("log", Set.of("level")),
@@ -190,7 +190,8 @@ public record AppConfig(
             s.integer("limits.max_context_bytes", 16_384, 2, 1_048_576),
             s.integer("limits.max_context_depth", 8, 1, 64),
             s.integer("limits.max_json_depth", 32, 4, 1_000),
-            s.integer("limits.max_string_length", 65_536, 256, 64 * 1_048_576)),
+            s.integer("limits.max_string_length", 65_536, 256, 64 * 1_048_576),
+            s.number("limits.shed_delay_ms", 100, 0, 10_000)),
         new DecisionLogSettings(
             s.integer("decision_log.max_batch", 64, 1, 10_000),
             s.number("decision_log.max_delay_ms", 2, 0, 10_000),

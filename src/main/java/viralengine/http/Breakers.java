@@ -45,8 +45,8 @@ public final class Breakers {
 
   /**
    * What opens the circuit is the orchestrator failing or being slow, not the callers: a caller's bad
-   * input, an overload the orchestrator reports (-32003, its decision log full), and a timeout while the
-   * edge is shedding callers ({@link Pressure}: the call waited behind others on a busy event loop) do
+   * input, an overload the orchestrator reports (-32003, its decision log full), and a timeout (the
+   * breaker's, or the orchestrator's own -32001 deadline) while the edge is shedding callers ({@link Pressure}: the call waited behind others on a busy event loop) do
    * not count. Admission handles overload by shedding at the edge.
    */
   static <T> FailurePolicy<T> countsAgainstOrchestrator(Pressure pressure) {
@@ -56,7 +56,12 @@ public final class Breakers {
       }
       Throwable cause = future.cause();
       if (cause instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-        return !ErrorCodes.isCallerError(reply.failureCode()) && reply.failureCode() != ErrorCodes.OVERLOADED;
+        int code = reply.failureCode();
+        if (code == ErrorCodes.TIMEOUT) {
+          // The orchestrator's own deadline passed: under pressure, the time went waiting for a busy CPU.
+          return !pressure.overloaded();
+        }
+        return !ErrorCodes.isCallerError(code) && code != ErrorCodes.OVERLOADED;
       }
       return !(cause instanceof TimeoutException && pressure.overloaded());
     };

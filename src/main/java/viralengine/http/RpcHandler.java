@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admission.Admission;
+import viralengine.admission.ShedPause;
 import viralengine.auth.Principal;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
@@ -90,8 +91,11 @@ final class RpcHandler {
       for (JsonRpc.Entry entry : body.entries()) {
         metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);
       }
-      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      Responses.rpcError(ctx, 503, new RpcException(ErrorCodes.OVERLOADED, admission.overloadedMessage()));
+      RpcException shed = new RpcException(ErrorCodes.OVERLOADED, admission.overloadedMessage());
+      ShedPause.answer(ctx, admission.shedDelayMs(), () -> {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        Responses.rpcError(ctx, 503, shed);
+      });
       return;
     }
     String pathMethod = ctx.pathParam("method");

@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admission.Admission;
+import viralengine.admission.ShedPause;
 import viralengine.auth.Principal;
 import viralengine.config.AppConfig;
 import viralengine.orchestrator.ApiSchema;
@@ -154,8 +155,11 @@ public final class McpEndpoint {
   private void dispatch(RoutingContext ctx, Versions.Era era, Message message) {
     Admission.Ticket ticket = admission.tryAcquire(Principal.of(ctx).name(), 1);
     if (ticket == null) {
-      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      error(ctx, 503, message.id(), new McpException(503, ErrorCodes.OVERLOADED, admission.overloadedMessage()));
+      McpException shed = new McpException(503, ErrorCodes.OVERLOADED, admission.overloadedMessage());
+      ShedPause.answer(ctx, admission.shedDelayMs(), () -> {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        error(ctx, 503, message.id(), shed);
+      });
       return;
     }
     Future<JsonObject> result;

@@ -20,7 +20,7 @@ class AdmissionTest {
   long now = 1_000_000_000L;
 
   Admission admission(int max, int targetMs) {
-    return new Admission(new AppConfig.Limits(1_048_576, 100, max, targetMs, 16_384, 8, 32, 65_536), () -> now);
+    return new Admission(new AppConfig.Limits(1_048_576, 100, max, targetMs, 16_384, 8, 32, 65_536, 0), () -> now);
   }
 
   /** The whole bound in flight at once, answered {@code ms} later with {@code code} (null: a result). */

@@ -19,7 +19,7 @@ class FairShareTest {
   long now = 1_000_000_000L;
   final List<String> shed = new ArrayList<>();
   final Pressure pressure = new Pressure(() -> now);
-  final Admission admission = new Admission(new AppConfig.Limits(1_048_576, 100, MAX, 0, 16_384, 8, 32, 65_536),
+  final Admission admission = new Admission(new AppConfig.Limits(1_048_576, 100, MAX, 0, 16_384, 8, 32, 65_536, 0),
       () -> now, pressure, shed::add);
 
   int fill(String caller) {

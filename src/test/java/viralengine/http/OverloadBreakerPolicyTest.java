@@ -36,6 +36,16 @@ class OverloadBreakerPolicyTest {
   }
 
   @Test
+  void theOrchestratorsOwnDeadlineWhileCallersAreShedDoesNotCount() {
+    assertTrue(policy.test(reply(ErrorCodes.TIMEOUT)), "a deadline missed with nobody shed is the orchestrator's");
+    pressure.shed();
+    assertFalse(policy.test(reply(ErrorCodes.TIMEOUT)));
+    assertTrue(policy.test(reply(ErrorCodes.INTERNAL_ERROR)), "a failure still counts under pressure");
+    now += 2_000_000_000L;
+    assertTrue(policy.test(reply(ErrorCodes.TIMEOUT)), "the pressure passes");
+  }
+
+  @Test
   void theOrchestratorsOwnOverloadDoesNotCountItsFailuresDo() {
     assertFalse(policy.test(reply(ErrorCodes.OVERLOADED)));
     assertFalse(policy.test(reply(ErrorCodes.INVALID_PARAMS)));
