@@ -121,10 +121,8 @@ public final class Service {
 
   private Future<Service> startAll() {
     warnIfOpen(config);
-    if (clusterNode != null) {
-      clusterNode.start();
-    }
-    return vertx.deployVerticle(log)
+    Future<Void> following = clusterNode == null ? Future.succeededFuture() : clusterNode.start();
+    return following.compose(v -> vertx.deployVerticle(log))
         .onSuccess(id -> logDeployment = id)
         .compose(id -> startOrchestrator()
         .recover(err -> {

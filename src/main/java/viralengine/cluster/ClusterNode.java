@@ -41,23 +41,26 @@ public final class ClusterNode {
   private final Vertx vertx;
   private final ClusterManager manager;
   private final HazelcastInstance hazelcast;
-  private final ReplicatedMap<String, String> owners;
+  /** Set by {@link #start}: creating the map's proxy is a remote call, never made on an event loop. */
+  private volatile ReplicatedMap<String, String> owners;
   private final String nodeId;
   private final AffinityStats stats = new AffinityStats();
   private volatile View view;
   private UUID listener;
   private long timer = -1;
 
-  /** One consistent snapshot: the live members, the ring over the ready ones, and when it last changed. */
-  private record View(List<String> members, OwnerRing ring, long version, Instant changedAt) {}
+  /**
+   * One consistent snapshot, read on a worker thread: the live members, what the owners announced, the ring over the
+   * ready ones, and when it last changed. Deciding and health read only this.
+   */
+  private record View(List<String> members, Map<String, String> announced, OwnerRing ring, long version, Instant changedAt) {}
 
   private ClusterNode(Vertx vertx, ClusterManager manager, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.manager = manager;
     this.hazelcast = hazelcast;
     this.nodeId = manager.getNodeId();
-    this.owners = hazelcast.getReplicatedMap(OWNERS_MAP);
-    this.view = new View(List.of(nodeId), OwnerRing.of(List.of()), 0, Instant.now());
+    this.view = new View(List.of(nodeId), Map.of(), OwnerRing.of(List.of()), 0, Instant.now());
   }
 
   /** The node of a Vert.x built by {@link ClusteredVertx}; fails when {@code vertx} is not clustered with Hazelcast. */
@@ -71,7 +74,18 @@ public final class ClusterNode {
   }
 
   /** Starts following membership; the ring is empty until some node (this one included) announces itself. */
-  public void start() {
+  public Future<Void> start() {
+    return vertx.executeBlocking(() -> {
+      owners = hazelcast.getReplicatedMap(OWNERS_MAP);
+      listen();
+      return null;
+    }, false).compose(v -> {
+      timer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
+      return refresh();
+    });
+  }
+
+  private void listen() {
     listener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -87,8 +101,6 @@ public final class ClusterNode {
         vertx.executeBlocking(() -> owners.remove(gone), false).onComplete(done -> refresh());
       }
     });
-    timer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
-    refresh();
   }
 
   /** This node owns learners from now on; {@code info} (its host and HTTP port) is what peers and the dashboard show. */
@@ -146,16 +158,18 @@ public final class ClusterNode {
   private Future<Void> refresh() {
     return vertx.executeBlocking(() -> {
       List<String> members = List.copyOf(new java.util.TreeSet<>(manager.getNodes()));
-      Set<String> ready = new HashSet<>(owners.keySet());
+      Map<String, String> announced = Map.copyOf(owners);
+      Set<String> ready = new HashSet<>(announced.keySet());
       ready.retainAll(members);
-      return new Object[] {members, ready};
+      return new View(members, announced, OwnerRing.of(ready), 0, Instant.now());
     }, false).map(read -> {
-      @SuppressWarnings("unchecked") List<String> members = (List<String>) read[0];
-      @SuppressWarnings("unchecked") Set<String> ready = (Set<String>) read[1];
       View current = view;
-      if (!members.equals(current.members()) || !ready.equals(new HashSet<>(current.ring().nodes()))) {
-        view = new View(members, OwnerRing.of(ready), current.version() + 1, Instant.now());
-        LOG.info("Owner ring version {}: {} members, {} owners", current.version() + 1, members.size(), ready.size());
+      if (!read.members().equals(current.members()) || !read.ring().nodes().equals(current.ring().nodes())) {
+        view = new View(read.members(), read.announced(), read.ring(), current.version() + 1, read.changedAt());
+        LOG.info("Owner ring version {}: {} members, {} owners", current.version() + 1, read.members().size(),
+            read.ring().nodes().size());
+      } else if (!read.announced().equals(current.announced())) {
+        view = new View(current.members(), read.announced(), current.ring(), current.version(), current.changedAt());
       }
       return (Void) null;
     }).otherwise(err -> null); // Hazelcast shutting down: keep the last view
@@ -168,10 +182,9 @@ public final class ClusterNode {
    */
   public JsonObject health() {
     View current = view;
-    Map<String, String> announced = Map.copyOf(owners);
     JsonArray members = new JsonArray();
     for (String member : current.members()) {
-      String info = announced.get(member);
+      String info = current.announced().get(member);
       members.add((info == null ? new JsonObject() : new JsonObject(info))
           .put("node_id", member)
           .put("self", member.equals(nodeId))

@@ -55,6 +55,10 @@ public record Cluster(boolean enabled, String name, String host, int port, int e
       throw new ConfigException(dnsName == null ? "cluster.members" : "cluster.dns_name",
           "set exactly one of cluster.members and cluster.dns_name when cluster.enabled is true");
     }
+    if (enabled && s.raw("database.url", "DATABASE_URL") == null) {
+      // Each node would run its own embedded PostgreSQL: no shared guard, no shared request_ids.
+      throw new ConfigException("cluster.enabled", "needs database.url (DATABASE_URL): every node must share one PostgreSQL");
+    }
     return new Cluster(enabled, name, host, port, eventBusPort, members, dnsName, heartbeat);
   }
 

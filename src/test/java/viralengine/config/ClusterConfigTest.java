@@ -14,8 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClusterConfigTest {
 
+  static final String DB = "postgresql://u@h:5432/d";
+
   static Cluster cluster(JsonObject section) {
-    return AppConfig.from(new JsonObject().put("cluster", section)).cluster();
+    return AppConfig.from(new JsonObject().put("DATABASE_URL", DB).put("cluster", section)).cluster();
   }
 
   static String error(JsonObject merged) {
@@ -45,7 +47,7 @@ class ClusterConfigTest {
 
   @Test
   void everyKeyComesFromTheEnvironmentToo() {
-    Cluster cluster = AppConfig.from(new JsonObject().put("CLUSTER_ENABLED", "true").put("CLUSTER_NAME", "prod")
+    Cluster cluster = AppConfig.from(new JsonObject().put("DATABASE_URL", DB).put("CLUSTER_ENABLED", "true").put("CLUSTER_NAME", "prod")
         .put("CLUSTER_HOST", "10.1.2.3").put("CLUSTER_PORT", "5801").put("CLUSTER_EVENT_BUS_PORT", "5802")
         .put("CLUSTER_DNS_NAME", "my-app.internal").put("CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "20")).cluster();
     assertEquals(new Cluster(true, "prod", "10.1.2.3", 5801, 5802, List.of(), "my-app.internal", 20), cluster);
@@ -83,10 +85,16 @@ class ClusterConfigTest {
   }
 
   @Test
+  void enabledNeedsASharedDatabase() {
+    assertEquals("config cluster.enabled: needs database.url (DATABASE_URL): every node must share one PostgreSQL",
+        error(new JsonObject().put("cluster", new JsonObject().put("enabled", true).put("members", new JsonArray().add("10.0.0.1")))));
+  }
+
+  @Test
   void enabledNeedsExactlyOneWayToFindPeers() {
-    assertTrue(error(new JsonObject().put("cluster", new JsonObject().put("enabled", true)))
+    assertTrue(error(new JsonObject().put("DATABASE_URL", DB).put("cluster", new JsonObject().put("enabled", true)))
         .startsWith("config cluster.members: set exactly one of"));
-    assertTrue(error(new JsonObject().put("cluster", new JsonObject().put("enabled", true).put("dns_name", "a.internal")
+    assertTrue(error(new JsonObject().put("DATABASE_URL", DB).put("cluster", new JsonObject().put("enabled", true).put("dns_name", "a.internal")
         .put("members", new JsonArray().add("10.0.0.1")))).startsWith("config cluster.dns_name: set exactly one of"));
   }
 }
