@@ -11,6 +11,8 @@
 #             "ready" = start to GET /health/ready = 200 (for a clustered node: joined and in the owner ring).
 #   warm-up   WARMUP of closed-loop select_loop on every node (bench/decide.lua, LEARNERS random learners, no loop
 #             active: the Phase 1 path, so the hop is a large share of the cost and easy to see).
+#   idle      IDLE seconds with no load: the JVMs' own CPU (timers, GC, Hazelcast heartbeats), subtracted pro rata
+#             in the "minus idle" column, so that column is what the decisions themselves cost (the hop included).
 #   measure   open loop (bench/decide.lua's OPEN_RATE mode) at RATE decisions/s in total, split evenly over the nodes'
 #             HTTP ports, for DURATION. CPU per decision = utime+stime of all the nodes' JVMs (/proc/PID/stat) over
 #             the rows logged in agent_decisions under this run's request_id prefix; "fwd" = the share of decisions
@@ -24,8 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-INVOKED=$(env_prefix RATE DURATION WARMUP LEARNERS OPEN_CONNS)
-RATE=${RATE:-300}; DURATION=${DURATION:-20s}; WARMUP=${WARMUP:-10s}; LEARNERS=${LEARNERS:-1000}; OPEN_CONNS=${OPEN_CONNS:-4}
+INVOKED=$(env_prefix IDLE RATE DURATION WARMUP LEARNERS OPEN_CONNS)
+IDLE=${IDLE:-10}; RATE=${RATE:-300}; DURATION=${DURATION:-20s}; WARMUP=${WARMUP:-10s}; LEARNERS=${LEARNERS:-1000}; OPEN_CONNS=${OPEN_CONNS:-4}
 JAR=${JAR:-target/viral-engine.jar}
 LUA=bench/decide.lua
 install_missing wrk:wrk
@@ -93,21 +95,26 @@ for NODES in 1 2 3; do
   wrk_all "$WARMUP" "warm$NODES" >/dev/null
   settle_all() { local p; for p in "${PORTS[@]}"; do BASE="http://127.0.0.1:$p"; settle; done; }
   settle_all
-  fwd0=$(affinity_sum forwarded); t0=$(jvm_ticks); pg0=$(ticks_pg)
+  log "idle ${IDLE}s"
+  i0=$(jvm_ticks); sleep "$IDLE"; i1=$(jvm_ticks)
+  fwd0=$(affinity_sum forwarded); t0=$(jvm_ticks); pg0=$(ticks_pg); m0=$(now_ms)
   log "measuring $DURATION at $RATE/s"
   out=$(wrk_all "$DURATION" "run$NODES" open)
   settle_all
-  t1=$(jvm_ticks); pg1=$(ticks_pg); fwd1=$(affinity_sum forwarded)
+  t1=$(jvm_ticks); pg1=$(ticks_pg); fwd1=$(affinity_sum forwarded); m1=$(now_ms)
   decisions=$(sql "SELECT count(*) FROM agent_decisions WHERE request_id LIKE 'run$NODES-%' AND success")
   p50=$(grep -o 'open_p50_ms=[0-9.]*' <<<"$out" | cut -d= -f2 | median)
   p99=$(grep -o 'open_p99_ms=[0-9.]*' <<<"$out" | cut -d= -f2 | sort -g | tail -n 1)
   degraded=$(grep -o ' degraded=[0-9]*' <<<"$out" | cut -d= -f2 | paste -sd+ | bc)
   jvm_us=$(python3 -c "print(round(($t1-$t0)*1e6/$CLK_TCK/max($decisions,1)))")
+  # The same minus what the JVMs burn with no load (timers, GC, Hazelcast heartbeats) over the same wall time.
+  net_us=$(python3 -c "print(round((($t1-$t0)-($i1-$i0)*($m1-$m0)/1000/$IDLE)*1e6/$CLK_TCK/max($decisions,1)))")
+  idle_ms=$(python3 -c "print(round(($i1-$i0)*1000/$CLK_TCK/$IDLE))")
   pg_us=$(python3 -c "print(round(($pg1-$pg0)*1e6/$CLK_TCK/max($decisions,1)))")
   fwd=$(python3 -c "print(round(100*($fwd1-$fwd0)/max($decisions,1)))")
   rss=$(for p in "${PIDS[@]}"; do echo $(( $(rss_kb "$p" VmRSS) / 1024 )); done | paste -sd/)
   join=$(IFS=/; echo "${JOIN[*]:-}"); ready=$(IFS=/; echo "${READY[*]}")
-  ROWS+="| $NODES | ${join:--} | $ready | $decisions | $degraded | $fwd % | $jvm_us | $pg_us | $p50 | $p99 | $rss |"$'\n'
+  ROWS+="| $NODES | ${join:--} | $ready | $decisions | $degraded | $fwd % | $idle_ms | $jvm_us | $net_us | $pg_us | $p50 | $p99 | $rss |"$'\n'
   if [ "$NODES" = 3 ]; then
     log "failover: kill -9 node 3"
     kill -KILL "${PIDS[2]}"; killed=$(now_ms); unset 'PIDS[2]'
@@ -136,8 +143,8 @@ Command: \`${INVOKED}bench/cluster.sh\` (RATE=$RATE DURATION=$DURATION WARMUP=$W
 $CPU, $(nproc) cores, $MEM, PostgreSQL $PGV, commit $REV$DIRTY, $(pinning_note), load average at the end $(load).
 Open loop at $RATE select_loop/s in total, split evenly over the nodes; no loop active. 1 node = cluster mode off.
 
-| nodes | join ms | start to ready ms | decisions | degraded | forwarded | JVM CPU µs/decision (all nodes) | PostgreSQL CPU µs/decision | p50 ms | p99 ms (worst node) | RSS MB per node |
-|---|---|---|---|---|---|---|---|---|---|---|
+| nodes | join ms | start to ready ms | decisions | degraded | forwarded | idle JVM CPU ms/s (all nodes) | JVM CPU µs/decision (all nodes) | same, minus idle | PostgreSQL CPU µs/decision | p50 ms | p99 ms (worst node) | RSS MB per node |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $ROWS
 $FAILOVER
 EOF
