@@ -28,12 +28,17 @@ ENV SPOOL_DIR=/data/spool
 ENV DATABASE_EMBEDDED_DIR=/data/pg
 VOLUME ["/data"]
 EXPOSE 4001
+# Cluster mode only: Hazelcast's member port and the event bus (cluster.port, cluster.event_bus_port), on the
+# private network, never published.
+EXPOSE 5701 5702
 
 # Heap at 40% of the container: the JVM needs ~130 MB besides the heap (metaspace, code cache, threads), and
 # bench/RESULTS.md measured a 244 MB peak RSS with a 96 MB heap, so a 256 MB machine gets a ~100 MB heap.
 # The shell only checks /data and then execs the JVM, so the JVM is PID 1 and receives SIGTERM itself, which
 # starts the graceful drain. Checking first matters: with a root-owned bind mount the JVM would fail on the
 # spool and then print a confusing error about the CDS archive it cannot write.
+# The --add-* flags are what Hazelcast (cluster mode, docs/cluster.md) asks for; without them it warns at start. The
+# JAR's manifest carries the same opens for a plain `java -jar`; they cost nothing when cluster mode is off.
 # AppCDS: the first run writes a class-data archive to the volume when it exits; later starts map it
 # (bench/RESULTS.md: start to ready 1.1-1.4 s with it, 2.1-2.7 s without, JDK 25 on 2 cores). An archive
 # from another JAR or JDK is ignored and rewritten. JVM warnings go to stderr so stdout stays JSON lines.
@@ -47,4 +52,10 @@ ENTRYPOINT ["sh", "-c", "if [ ! -w /data ]; then echo \"/data is not writable by
   "-Xlog:all=warning:stderr", \
   "-XX:+ExitOnOutOfMemoryError", \
   "-Dfile.encoding=UTF-8", \
+  "--add-modules", "java.se", \
+  "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", \
+  "--add-opens", "java.base/java.lang=ALL-UNNAMED", \
+  "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", \
+  "--add-opens", "java.management/sun.management=ALL-UNNAMED", \
+  "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED", \
   "-jar", "/app/viral-engine.jar"]

@@ -2,6 +2,7 @@ package viralengine;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
@@ -9,6 +10,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import viralengine.cluster.ClusteredVertx;
+import viralengine.config.AppConfig;
+import viralengine.config.Cluster;
 import viralengine.config.ConfigException;
 import viralengine.config.ConfigLoader;
 import viralengine.metrics.StartupSafeMetrics;
@@ -29,8 +33,9 @@ public final class Main {
     ConfigLoader.load(vertx)
         .compose(config -> {
           setLogLevel(config.logLevel());
-          return Service.start(vertx, config, registry)
-              .onSuccess(service -> drainOnSignal(vertx, service, config.drainTimeoutMs()));
+          return running(vertx, config, registry).compose(running -> Service.start(running, config, registry)
+              .onSuccess(service -> drainOnSignal(running, service, config.drainTimeoutMs()))
+              .onFailure(err -> running.close()));
         })
         .onFailure(err -> {
           System.err.println("viral-engine failed to start: " + (err.getMessage() == null ? err.toString() : err.getMessage()));
@@ -47,14 +52,37 @@ public final class Main {
 
   /** A Vert.x instance that reports HTTP, event-bus, pool and JVM metrics to {@code registry}. */
   public static Vertx newVertx(PrometheusMeterRegistry registry) {
+    return Vertx.builder()
+        .with(options())
+        .withMetrics(new StartupSafeMetrics(registry))
+        .build();
+  }
+
+  /**
+   * As {@link #newVertx}, clustered (cluster mode): completes once this node has joined the cluster of
+   * {@code cluster.members} (or {@code cluster.dns_name}), or formed it.
+   */
+  public static Future<Vertx> newClusteredVertx(PrometheusMeterRegistry registry, Cluster cluster) {
+    return ClusteredVertx.start(cluster, options(), new StartupSafeMetrics(registry));
+  }
+
+  /**
+   * The Vert.x the service runs on: the one that loaded the config on a single node; in cluster mode a clustered
+   * one, after the first is closed (its metrics re-register on the same registry).
+   */
+  private static Future<Vertx> running(Vertx loader, AppConfig config, PrometheusMeterRegistry registry) {
+    if (!config.cluster().enabled()) {
+      return Future.succeededFuture(loader);
+    }
+    return loader.close().compose(closed -> newClusteredVertx(registry, config.cluster()));
+  }
+
+  private static VertxOptions options() {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_NAME);
-    return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new StartupSafeMetrics(registry))
-        .build();
+    return new VertxOptions().setMetricsOptions(metrics);
   }
 
   /** SIGTERM and SIGINT drain the service, then exit 0: an orchestrated stop is not a crash. */

@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
 import viralengine.admission.Pressure;
+import viralengine.cluster.Affinity;
+import viralengine.cluster.ClusterNode;
 import viralengine.config.AppConfig;
 import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
@@ -63,6 +65,9 @@ public final class Service {
   private volatile String httpDeployment;
   private final List<String> userDeployments = new CopyOnWriteArrayList<>();
   private final EmbeddedDatabase embedded;
+  /** Cluster mode only (null on a single node): membership, the owner ring, and the affinity routing. */
+  private final ClusterNode clusterNode;
+  private final Affinity affinity;
 
   private Service(Vertx vertx, AppConfig config, PrometheusMeterRegistry registry, EmbeddedDatabase embedded, Clock clock) {
     this.vertx = vertx;
@@ -77,6 +82,8 @@ public final class Service {
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
         config.drainTimeoutMs()), lastError, metrics);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
+    this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
+    this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
   }
 
   /**
@@ -114,7 +121,8 @@ public final class Service {
 
   private Future<Service> startAll() {
     warnIfOpen(config);
-    return vertx.deployVerticle(log)
+    Future<Void> following = clusterNode == null ? Future.succeededFuture() : clusterNode.start();
+    return following.compose(v -> vertx.deployVerticle(log))
         .onSuccess(id -> logDeployment = id)
         .compose(id -> startOrchestrator()
         .recover(err -> {
@@ -150,6 +158,11 @@ public final class Service {
     return orchestratorUp.future();
   }
 
+  /** Cluster mode: this node's membership and owner ring; null on a single node. */
+  public ClusterNode cluster() {
+    return clusterNode;
+  }
+
   /** This instance's loops and frequency rules, kept current by LISTEN/NOTIFY and the periodic reload. */
   public CatalogWatcher catalog() {
     return catalog;
@@ -165,12 +178,20 @@ public final class Service {
       return Future.succeededFuture();
     }
     LOG.info("Draining: no new requests; waiting up to {} ms for those in flight", config.drainTimeoutMs());
-    return Future.join(userDeployments.stream().map(this::undeploy).toList())
+    // First out of the owner ring, so peers stop forwarding here and decide this node's learners themselves.
+    Future<Void> withdrawn = clusterNode == null ? Future.succeededFuture() : clusterNode.withdraw();
+    return withdrawn.transform(w -> Future.join(userDeployments.stream().map(this::undeploy).toList()))
         .transform(v -> undeploy(httpDeployment))
         .eventually(() -> undeploy(orchestratorDeployment))
         .eventually(() -> undeploy(adminDeployment))
         .eventually(() -> undeploy(logDeployment))
         .eventually(catalog::close)
+        .eventually(() -> {
+          if (clusterNode != null) {
+            clusterNode.close();
+          }
+          return Future.succeededFuture();
+        })
         .eventually(() -> {
           breaker.close();
           return pool.close();
@@ -207,14 +228,24 @@ public final class Service {
           return catalog.start();
         })
         .compose(loaded -> vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
-            lastError, metrics, clock, catalog::current)))
+            lastError, metrics, clock, catalog::current, affinity, clusterNode == null ? null : clusterNode::health)))
         .onSuccess(id -> orchestratorDeployment = id)
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
+        .compose(id -> announce().map(id))
         .onSuccess(id -> {
           adminDeployment = id;
           orchestratorUp.tryComplete();
         })
         .mapEmpty();
+  }
+
+  /** Cluster mode: this node owns learners once its orchestrator is warm, and health says it has joined. */
+  private Future<Void> announce() {
+    if (clusterNode == null) {
+      return Future.succeededFuture();
+    }
+    return clusterNode.announce(new io.vertx.core.json.JsonObject()
+        .put("host", config.cluster().host()).put("http_port", config.http().port()));
   }
 
   private void retryLater(Throwable err, long delayMs) {

@@ -28,7 +28,8 @@ public record AppConfig(
     Mcp mcp,
     Security security,
     Connections connections,
-    List<String> deployVerticles) {
+    List<String> deployVerticles,
+    Cluster cluster) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -135,7 +136,8 @@ public record AppConfig(
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
       Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
       Map.entry("metrics", Set.of("public")),
-      Map.entry("deploy", Set.of("verticles")));
+      Map.entry("deploy", Set.of("verticles")),
+      Map.entry("cluster", Cluster.KEYS));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -144,7 +146,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
-        security, connections, deployVerticles);
+        security, connections, deployVerticles, cluster);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -208,7 +210,8 @@ public record AppConfig(
             s.bool("metrics.public", false),
             s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")),
         connections(s),
-        s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"));
+        s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"),
+        Cluster.from(s));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

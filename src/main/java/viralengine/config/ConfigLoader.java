@@ -71,7 +71,7 @@ public final class ConfigLoader {
   }
 
   private static List<String> envKeys() {
-    List<String> keys = new ArrayList<>(List.of("PORT", "DATABASE_URL", "ORCHESTRATOR_API_TOKENS"));
+    List<String> keys = new ArrayList<>(List.of("PORT", "DATABASE_URL", "ORCHESTRATOR_API_TOKENS", "FLY_PRIVATE_IP"));
     for (String key : AppConfig.keys()) {
       keys.add(Settings.envName(key));
     }

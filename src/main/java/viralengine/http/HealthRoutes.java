@@ -10,7 +10,8 @@ import viralengine.connections.ConnectionBound;
 
 /**
  * Liveness and readiness. Live means the event loop answers. Ready means the orchestrator has warmed up
- * (it answers on the bus), its database is reachable and the connection bound is not reached.
+ * (it answers on the bus) and, in cluster mode, this node has joined the cluster and owns learners; its database
+ * is reachable and the connection bound is not reached.
  */
 final class HealthRoutes {
   static final long CHECK_TIMEOUT_MS = 3_000;
@@ -32,7 +33,8 @@ final class HealthRoutes {
               : Status.OK(data));
         })
         .register("orchestrator-warm", CHECK_TIMEOUT_MS, promise ->
-            orchestrator.health().onSuccess(body -> complete(promise, !body.containsKey("reason"), body.getString("reason"))))
+            orchestrator.health().onSuccess(body -> complete(promise, !body.containsKey("reason") && joined(body),
+                body.getString("reason", "cluster mode: this node has not joined the owner ring yet"))))
         .register("database", CHECK_TIMEOUT_MS, promise ->
             orchestrator.health().onSuccess(body -> {
               JsonObject database = body.getJsonObject("database", new JsonObject());
@@ -40,6 +42,12 @@ final class HealthRoutes {
                   database.getString("error", "database status unknown: orchestrator not started"));
             }));
     return HealthCheckHandler.createWithHealthChecks(checks);
+  }
+
+  /** In cluster mode a node is ready once it has joined and owns learners; a single node's body has no cluster. */
+  private static boolean joined(JsonObject health) {
+    JsonObject cluster = health.getJsonObject("cluster");
+    return cluster == null || cluster.getBoolean("joined", false);
   }
 
   private static void complete(Promise<Status> promise, boolean ok, String reason) {

@@ -345,7 +345,11 @@ public final class ApiSchema {
                 .put("depth", nonNegativeInteger())),
         "auth", new JsonObject().put("type", "string").put("enum", new JsonArray().add("enabled").add("disabled"))
             .put("description", "Whether API tokens are required; disabled is for local development only."),
-        "reason", new JsonObject().put("type", "string").put("description", "Only when status is down: why."));
+        "reason", new JsonObject().put("type", "string").put("description", "Only when status is down: why."),
+        "cluster", new JsonObject().put("type", "object")
+            .put("description", "Only in cluster mode (docs/cluster.md): this node's id, whether it has joined and owns"
+                + " learners, the members it sees, the owner table (stable or changing, its version, this node's share)"
+                + " and where its decisions were made (affinity counters)."));
     JsonObject exampleResult = new JsonObject()
         .put("status", "ok")
         .put("uptime_seconds", 3)

@@ -31,11 +31,14 @@ final class HealthReporter {
   private final LastError lastError;
   private final String auth;
   private final String databaseMode;
+  private final Supplier<JsonObject> cluster;
 
   /** {@code databaseMode}: {@code embedded} (the service runs its own PostgreSQL) or {@code external}. */
   HealthReporter(Pool pool, DecisionLog log, Supplier<Catalog> catalog, IntSupplier cacheSize,
-      Supplier<String> breakerState, LastError lastError, boolean authEnabled, String databaseMode) {
+      Supplier<String> breakerState, LastError lastError, boolean authEnabled, String databaseMode,
+      Supplier<JsonObject> cluster) {
     this.databaseMode = databaseMode;
+    this.cluster = cluster;
     this.pool = pool;
     this.log = log;
     this.catalog = catalog;
@@ -53,7 +56,7 @@ final class HealthReporter {
       boolean spooling = log.spooling();
       boolean healthy = "up".equals(database.getString("status")) && "closed".equals(breaker) && !spooling;
       String status = healthy ? "ok" : "degraded";
-      return new JsonObject()
+      JsonObject body = new JsonObject()
           .put("status", status)
           .put("uptime_seconds", (System.currentTimeMillis() - STARTED_AT.toEpochMilli()) / 1000)
           .put("started_at", STARTED_AT.toString())
@@ -67,6 +70,8 @@ final class HealthReporter {
           .put("pending_writes", log.pendingWrites())
           .put("auth", auth)
           .put("spool", new JsonObject().put("active", spooling).put("depth", log.spoolDepth()));
+      // Cluster mode only: a single node's body is unchanged.
+      return cluster == null ? body : body.put("cluster", cluster.get());
     });
   }
 

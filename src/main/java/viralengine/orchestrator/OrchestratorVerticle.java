@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.cluster.Affinity;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
@@ -47,6 +48,10 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final Clock clock;
   /** The loops and rules as the catalog watcher last loaded them (LISTEN/NOTIFY plus a periodic reload). */
   private final Supplier<Catalog> catalog;
+  /** Cluster mode's learner affinity; null on a single node, where every call is decided here. */
+  private final Affinity affinity;
+  /** The {@code cluster} object of the health body; null on a single node. */
+  private final Supplier<JsonObject> clusterHealth;
   private Orchestrator orchestrator;
   private Outcomes outcomes;
   private LearnerStore learners;
@@ -56,6 +61,15 @@ public final class OrchestratorVerticle extends VerticleBase {
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
       LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog) {
+    this(config, pool, log, breakerState, lastError, metrics, clock, catalog, null, null);
+  }
+
+  /** In cluster mode: decisions are routed to their learner's owner by {@code affinity}. */
+  public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
+      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Affinity affinity,
+      Supplier<JsonObject> clusterHealth) {
+    this.affinity = affinity;
+    this.clusterHealth = clusterHealth;
     this.clock = clock;
     this.catalog = catalog;
     this.config = config;
@@ -75,13 +89,20 @@ public final class OrchestratorVerticle extends VerticleBase {
     orchestrator = new Orchestrator(log, learners,
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
-        !config.security().tokenHashes().isEmpty(), config.database().mode());
+        !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {
       registered.add(consumer(OrchestratorApi.address(method), method).completion());
+      if (affinity != null) {
+        registered.add(vertx.eventBus().consumer(affinity.ownerAddress(method), message -> {
+          affinity.servedForPeer();
+          onCall(message, method);
+        }).completion());
+      }
     }
-    registered.add(vertx.eventBus().consumer(OrchestratorApi.HEALTH, this::onHealth).completion());
+    // Local: in a cluster, each node's HTTP edge and verticles ask their own node (which forwards as needed).
+    registered.add(vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion());
     return Future.join(registered);
   }
 
@@ -105,8 +126,16 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
   }
 
+  /** The public addresses are local consumers: one node's callers reach that node, which forwards by affinity. */
   private MessageConsumer<Object> consumer(String address, String method) {
-    return vertx.eventBus().consumer(address, message -> onCall(message, method));
+    return vertx.eventBus().localConsumer(address, message -> {
+      if (affinity == null) {
+        onCall(message, method);
+        return;
+      }
+      inFlight++;
+      affinity.route(message, method, () -> onCall(message, method)).onComplete(done -> inFlight--);
+    });
   }
 
   private void onCall(Message<Object> message, String method) {

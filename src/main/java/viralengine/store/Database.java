@@ -30,7 +30,9 @@ public final class Database {
 
   /** Applies pending Flyway migrations on a worker thread; JDBC is used for this and nothing else. */
   public static Future<Integer> migrate(Vertx vertx, AppConfig.Database config) {
-    return vertx.executeBlocking(() -> Flyway.configure()
+    // Our own class loader, not the thread's: in cluster mode a worker thread may have been started by Hazelcast's
+    // join with no usable context class loader, and Flyway then finds neither the driver nor the migrations.
+    return vertx.executeBlocking(() -> Flyway.configure(Database.class.getClassLoader())
         .dataSource(config.jdbcUrl(), config.connectOptions().getUser(), config.connectOptions().getPassword())
         .locations("classpath:db/migration")
         .connectRetries(0)

@@ -69,6 +69,20 @@ public final class TestService implements AutoCloseable {
   }
 
   /**
+   * A cluster-mode node: the test defaults, then {@code overrides} (which set the {@code cluster} section), on a
+   * clustered Vert.x built as Main builds it. Completes once the node has joined and its orchestrator is warm.
+   */
+  public static TestService startClustered(JsonObject overrides) {
+    AppConfig config = AppConfig.from(baseConfig().mergeIn(overrides, true));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = await(Main.newClusteredVertx(registry, config.cluster()));
+    Service service = await(Service.start(vertx, config, registry));
+    await(service.orchestratorReady());
+    Pool sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(TestDatabase.get().url())).using(vertx).build();
+    return new TestService(vertx, service, config, WebClient.create(vertx), sql);
+  }
+
+  /**
    * Overrides for tests about what is decided, not how fast: loop changes seen within 100 ms, and an SLA and
    * flush timeout loose enough for a busy test machine (a cold JVM's first decisions may take over 150 ms).
    */
