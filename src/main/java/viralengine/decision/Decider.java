@@ -71,10 +71,14 @@ public final class Decider {
     }
     eligible.sort(PRIORITY);
     Loop chosen = eligible.isEmpty() ? null : eligible.get(0);
+    Experiment experiment = situation.experiment();
+    boolean heldOut = Buckets.heldOut(experiment.salt(), experiment.holdoutPercent(), learner.userId());
     Evaluation.Outcome outcome = learner.growthOptOut() ? Evaluation.Outcome.OPTED_OUT
-        : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP : Evaluation.Outcome.SELECTED;
-    String rationale = rationale(catalog, situation.eventType(), outcome, chosen, eligible.size());
-    return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion());
+        : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP
+        : heldOut ? Evaluation.Outcome.HOLDOUT : Evaluation.Outcome.SELECTED;
+    String rationale = rationale(catalog, situation, outcome, chosen, eligible.size());
+    return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion(),
+        heldOut);
   }
 
   static Check check(Loop loop, List<FrequencyRule> rules, Map<Long, Loop> byId, Situation s, JsonObject attributes) {
@@ -117,7 +121,9 @@ public final class Decider {
             .put("attributes", learner.attributes()));
   }
 
-  private static String rationale(Catalog catalog, String eventType, Evaluation.Outcome outcome, Loop chosen, int eligible) {
+  private static String rationale(Catalog catalog, Situation situation, Evaluation.Outcome outcome, Loop chosen,
+      int eligible) {
+    String eventType = situation.eventType();
     if (outcome == Evaluation.Outcome.OPTED_OUT) {
       return "No loop: the learner opted out of growth loops";
     }
@@ -128,7 +134,12 @@ public final class Decider {
     if (chosen == null) {
       return "No eligible loop" + scope + ": every loop failed a check (see features_used.checks)";
     }
-    return "Selected " + chosen.name() + scope + ": highest-priority eligible loop (priority " + chosen.priority()
-        + "), " + eligible + " of " + catalog.loops().size() + " loops eligible";
+    String why = ": highest-priority eligible loop (priority " + chosen.priority() + "), " + eligible + " of "
+        + catalog.loops().size() + " loops eligible";
+    if (outcome == Evaluation.Outcome.HOLDOUT) {
+      return "Held out: the learner is in the " + situation.experiment().holdoutPercent() + "% holdout; would have selected "
+          + chosen.name() + scope + why;
+    }
+    return "Selected " + chosen.name() + scope + why;
   }
 }

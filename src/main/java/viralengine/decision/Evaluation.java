@@ -8,10 +8,13 @@ import java.util.List;
 
 /**
  * The output of the pure decision core: every loop's check (in catalog order), the eligible loops in the order
- * the strategy ranks them, and the loop chosen (null when none).
+ * the strategy ranks them, and the loop chosen (null when none). For a held-out learner {@code chosen} is the
+ * counterfactual: the loop they would have been shown; {@link #shown()} is what the caller gets.
+ *
+ * @param heldOut whether the learner is in the holdout (whatever the outcome)
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion) {
+    long configVersion, boolean heldOut) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -20,6 +23,11 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
+  }
+
+  /** The loop the caller is shown: the chosen one, unless the learner is held out. */
+  public Loop shown() {
+    return outcome == Outcome.SELECTED ? chosen : null;
   }
 
   public JsonArray eligibleNames() {
@@ -41,6 +49,16 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
         .put("strategy", Decider.STRATEGY)
         .put("loops_evaluated", checks.size())
         .put("checks", checksJson())
-        .put("config_version", configVersion);
+        .put("config_version", configVersion)
+        .put("experiments", experiments());
+  }
+
+  /** The learner's assignments as this decision saw them; a holdout also names its counterfactual loop. */
+  public JsonObject experiments() {
+    JsonObject experiments = new JsonObject().put("holdout", heldOut);
+    if (outcome == Outcome.HOLDOUT) {
+      experiments.put("counterfactual", chosen.name());
+    }
+    return experiments;
   }
 }

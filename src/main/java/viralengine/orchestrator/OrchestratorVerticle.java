@@ -10,6 +10,8 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
+import viralengine.decision.Buckets;
+import viralengine.decision.Experiment;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -73,7 +75,8 @@ public final class OrchestratorVerticle extends VerticleBase {
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
-        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
+        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
+        new Experiment(config.experiments().salt(), config.experiments().holdoutPercent()));
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode());
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
@@ -132,15 +135,22 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.UpsertLearner u) {
       return learners.upsert(new LearnerStore.Upsert(u.userId(), u.timezone(), u.birthYear(), u.persona(),
-          u.parentalConsent(), u.growthOptOut(), u.attributes())).map(Learner::toJson);
+          u.parentalConsent(), u.growthOptOut(), u.attributes())).map(this::profile);
     }
     if (call instanceof Requests.GetLearner g) {
-      return learners.get(g.userId()).map(Learner::toJson);
+      return learners.get(g.userId()).map(this::profile);
     }
     if (call instanceof Requests.RecordOutcome r) {
       return outcomes.record(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
+  }
+
+  /** The profile with the learner's experiment assignments (DECISIONING.md "Measure and learn"). */
+  private JsonObject profile(Learner learner) {
+    AppConfig.Experiments experiments = config.experiments();
+    return learner.toJson().put("experiments", new JsonObject()
+        .put("holdout", Buckets.heldOut(experiments.salt(), experiments.holdoutPercent(), learner.userId())));
   }
 
   /**

@@ -114,6 +114,8 @@ public final class OutcomeStore {
           .put("input", row.getValue("input_params"))
           .put("result", output)
           .put("checks", features.getJsonArray("checks", new JsonArray()))
+          // The holdout and variant assignments the decision was made with (null for rows older than them).
+          .put("experiments", features.getJsonObject("experiments"))
           .put("features_used", features)
           .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray());
     });
