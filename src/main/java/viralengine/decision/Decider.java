@@ -77,8 +77,10 @@ public final class Decider {
         : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP
         : heldOut ? Evaluation.Outcome.HOLDOUT : Evaluation.Outcome.SELECTED;
     String rationale = rationale(catalog, situation, outcome, chosen, eligible.size());
+    Loop.Variant variant = outcome != Evaluation.Outcome.SELECTED ? null
+        : Variants.pick(chosen, experiment.salt(), learner.userId(), experiment.storedVariants().get(chosen.id()));
     return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion(),
-        heldOut);
+        heldOut, variant);
   }
 
   static Check check(Loop loop, List<FrequencyRule> rules, Map<Long, Loop> byId, Situation s, JsonObject attributes) {

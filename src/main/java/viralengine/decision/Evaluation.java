@@ -12,9 +12,10 @@ import java.util.List;
  * counterfactual: the loop they would have been shown; {@link #shown()} is what the caller gets.
  *
  * @param heldOut whether the learner is in the holdout (whatever the outcome)
+ * @param variant the shown loop's variant for this learner; null when nothing is shown or the loop has none
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion, boolean heldOut) {
+    long configVersion, boolean heldOut, Loop.Variant variant) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -28,6 +29,12 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
   /** The loop the caller is shown: the chosen one, unless the learner is held out. */
   public Loop shown() {
     return outcome == Outcome.SELECTED ? chosen : null;
+  }
+
+  /** What the product renders: the variant's action, or the loop's; null when no loop is shown. */
+  public JsonObject action() {
+    Loop loop = shown();
+    return loop == null ? null : variant != null ? variant.action() : loop.action();
   }
 
   public JsonArray eligibleNames() {
@@ -56,6 +63,9 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
   /** The learner's assignments as this decision saw them; a holdout also names its counterfactual loop. */
   public JsonObject experiments() {
     JsonObject experiments = new JsonObject().put("holdout", heldOut);
+    if (variant != null) {
+      experiments.put("variants", new JsonObject().put(chosen.name(), variant.key()));
+    }
     if (outcome == Outcome.HOLDOUT) {
       experiments.put("counterfactual", chosen.name());
     }

@@ -120,10 +120,10 @@ final class Orchestrator {
     // With no loop active, nothing about the learner can change the answer: Phase 1's shape, no read.
     Future<LearnerStore.State> state = snapshot.loops().stream().anyMatch(Loop::active)
         ? learners.state(request.userId(), Decider.historySince(snapshot, now))
-        : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0));
+        : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0, Map.of()));
     return state.map(known -> {
       Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
-          known.history(), now, experiment));
+          known.history(), now, experiment.forLearner(known.variants())));
       return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
           : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
     });
@@ -165,7 +165,12 @@ final class Orchestrator {
         .put("decision_id", call.decisionId().toString())
         .put("outcome", eval.outcome().code())
         .put("loop", loop == null ? null : loop.name())
-        .put("action", loop == null ? null : loop.action())
+        .put("action", eval.action());
+    if (eval.variant() != null) {
+      // The audit row's variant column (and learner_variants, for a selection that counts) is read from here.
+      result.put("variant", eval.variant().key());
+    }
+    result
         .put("eligible_loops", eval.eligibleNames())
         .put("rationale", eval.rationale())
         .put("config_version", eval.configVersion());

@@ -76,7 +76,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
-        new Experiment(config.experiments().salt(), config.experiments().holdoutPercent()));
+        new Experiment(config.experiments().salt(), config.experiments().holdoutPercent(), java.util.Map.of()));
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode());
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
@@ -135,10 +135,10 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.UpsertLearner u) {
       return learners.upsert(new LearnerStore.Upsert(u.userId(), u.timezone(), u.birthYear(), u.persona(),
-          u.parentalConsent(), u.growthOptOut(), u.attributes())).map(this::profile);
+          u.parentalConsent(), u.growthOptOut(), u.attributes())).compose(this::profile);
     }
     if (call instanceof Requests.GetLearner g) {
-      return learners.get(g.userId()).map(this::profile);
+      return learners.get(g.userId()).compose(this::profile);
     }
     if (call instanceof Requests.RecordOutcome r) {
       return outcomes.record(r);
@@ -147,10 +147,11 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   /** The profile with the learner's experiment assignments (DECISIONING.md "Measure and learn"). */
-  private JsonObject profile(Learner learner) {
+  private Future<JsonObject> profile(Learner learner) {
     AppConfig.Experiments experiments = config.experiments();
-    return learner.toJson().put("experiments", new JsonObject()
-        .put("holdout", Buckets.heldOut(experiments.salt(), experiments.holdoutPercent(), learner.userId())));
+    return learners.variantsByLoop(learner.userId()).map(variants -> learner.toJson().put("experiments", new JsonObject()
+        .put("holdout", Buckets.heldOut(experiments.salt(), experiments.holdoutPercent(), learner.userId()))
+        .put("variants", new JsonObject(new java.util.LinkedHashMap<>(variants)))));
   }
 
   /**

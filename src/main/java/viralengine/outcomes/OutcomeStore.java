@@ -18,11 +18,12 @@ public final class OutcomeStore {
    */
   private static final String RECORD = "WITH d AS (SELECT a.decision_id, a.loop_id, a.input_params->>'user_id' AS user_id,"
       + " a.output_result->>'outcome' AS decided, coalesce((a.features_used->>'dry_run')::boolean, false) AS dry_run,"
-      + " a.success, l.name AS loop FROM agent_decisions a LEFT JOIN viral_loops l ON l.id = a.loop_id"
+      + " a.success, a.variant, l.name AS loop FROM agent_decisions a LEFT JOIN viral_loops l ON l.id = a.loop_id"
       + " WHERE a.decision_id = $1),"
+      // The variant is the one the decision showed: a shown outcome is an exposure to it.
       + " ins AS (INSERT INTO loop_outcomes (outcome_id, request_id, decision_id, user_id, loop_id, outcome, occurred_at,"
-      + " referred_user_id, context, input_params)"
-      + " SELECT $2, $3, d.decision_id, d.user_id, d.loop_id, $4, $5, $6, $7, $8 FROM d"
+      + " referred_user_id, context, input_params, variant)"
+      + " SELECT $2, $3, d.decision_id, d.user_id, d.loop_id, $4, $5, $6, $7, $8, d.variant FROM d"
       + " WHERE d.success AND d.decided IN ('selected', 'holdout') AND NOT d.dry_run"
       + " ON CONFLICT DO NOTHING RETURNING outcome_id)"
       + " SELECT d.*, (SELECT outcome_id FROM ins) AS inserted FROM d";

@@ -79,7 +79,12 @@ public final class DecisionStore {
       + " exposure AS ("
       + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)"
       + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now())"
-      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL)"
+      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL),"
+      // A selection that counts stores the learner's variant on first assignment; a later one (same key) changes nothing.
+      + " assigned AS (INSERT INTO learner_variants (user_id, loop_id, variant, assigned_at)"
+      + " SELECT rid.user_id, decision.loop_id, rid.output_result->>'variant', coalesce(rid.decided_at, now())"
+      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL"
+      + " AND rid.output_result->>'variant' IS NOT NULL ORDER BY rid.ord ON CONFLICT DO NOTHING)"
       + " SELECT decision_id, true AS inserted FROM decision"
       + " UNION ALL SELECT decision_id, false FROM rid WHERE guard_seq IS NOT NULL AND NOT $16"
       + " AND decision_id NOT IN (SELECT decision_id FROM passed)";

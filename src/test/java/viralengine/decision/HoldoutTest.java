@@ -18,7 +18,7 @@ import static viralengine.decision.DeciderTest.loop;
 
 /** The holdout: a sticky salted-hash share of learners, and what a decision answers for one of them. */
 class HoldoutTest {
-  static final Experiment FIVE = new Experiment("salt-a", 5);
+  static final Experiment FIVE = new Experiment("salt-a", 5, java.util.Map.of());
 
   static Learner learner(String id) {
     return new Learner(id, LA, 2000, "student", "unknown", false, new JsonObject());
@@ -121,7 +121,7 @@ class HoldoutTest {
 
   @Test
   void whenNoLoopWouldBeSelectedAHeldOutLearnerIsDecidedForLikeAnyone() {
-    Experiment all = new Experiment("s", 100);
+    Experiment all = new Experiment("s", 100, java.util.Map.of());
     Loop off = new Loop(1, "off", "off", "", false, List.of(), 1, 0, List.of(), Loop.Audience.ANYONE, new JsonObject(),
         viralengine.targeting.Condition.parse(new JsonObject()), 0, 0, new JsonObject(), 1);
     Evaluation phase1 = decide(List.of(off), learner("x"), all);

@@ -149,7 +149,7 @@ public final class TestService implements AutoCloseable {
     // one of the two); the reset simply tries again.
     for (int attempt = 1; ; attempt++) {
       try {
-        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
+        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants");
         break;
       } catch (AssertionError deadlock) {
         if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {
