@@ -13,9 +13,10 @@ import java.util.List;
  *
  * @param heldOut whether the learner is in the holdout (whatever the outcome)
  * @param variant the shown loop's variant for this learner; null when nothing is shown or the loop has none
+ * @param pick how the strategy chose {@code chosen}; null when no loop was eligible
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion, boolean heldOut, Loop.Variant variant) {
+    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -51,9 +52,13 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
 
   /** What the audit row keeps under {@code features_used}. */
   public JsonObject features(String eventType) {
-    return new JsonObject()
+    JsonObject features = new JsonObject()
         .put("event_type", eventType)
-        .put("strategy", Decider.STRATEGY)
+        .put("strategy", strategy.wire());
+    if (pick != null && pick.strategy() == Strategy.THOMPSON) {
+      features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
+    }
+    return features
         .put("loops_evaluated", checks.size())
         .put("checks", checksJson())
         .put("config_version", configVersion)

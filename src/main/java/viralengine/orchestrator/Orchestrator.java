@@ -8,6 +8,7 @@ import viralengine.decision.Reason;
 import viralengine.metrics.LoopActivity;
 import viralengine.decision.Evaluation;
 import viralengine.decision.Experiment;
+import viralengine.decision.Posteriors;
 import viralengine.decision.History;
 import viralengine.decision.Situation;
 import viralengine.learners.Learner;
@@ -52,12 +53,15 @@ final class Orchestrator {
   private final Clock clock;
   private final ServiceMetrics metrics;
   private final Experiment experiment;
+  /** The bandit's latest snapshot, refreshed off the hot path; read once per decision. */
+  private final Supplier<Posteriors> posteriors;
   /** The last call in line for each learner with calls in flight: one learner's decisions run one at a time. */
   private final Map<String, Future<?>> queues = new HashMap<>();
 
   Orchestrator(DecisionLog log, LearnerStore learners, IdempotencyCache cache, Supplier<Catalog> catalog, Clock clock,
-      ServiceMetrics metrics, Experiment experiment) {
+      ServiceMetrics metrics, Experiment experiment, Supplier<Posteriors> posteriors) {
     this.experiment = experiment;
+    this.posteriors = posteriors;
     this.log = log;
     this.learners = learners;
     this.cache = cache;
@@ -123,7 +127,7 @@ final class Orchestrator {
         : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0, Map.of()));
     return state.map(known -> {
       Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
-          known.history(), now, experiment.forLearner(known.variants())));
+          known.history(), now, experiment.forDecision(known.variants(), posteriors.get())));
       return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
           : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
     });

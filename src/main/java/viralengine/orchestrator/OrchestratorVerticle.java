@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 import viralengine.config.AppConfig;
 import viralengine.decision.Buckets;
 import viralengine.decision.Experiment;
+import viralengine.decision.Posteriors;
+import viralengine.decision.Strategy;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -26,6 +28,9 @@ import viralengine.outcomes.Outcomes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.function.Supplier;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
@@ -49,6 +54,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final Clock clock;
   /** The loops and rules as the catalog watcher last loaded them (LISTEN/NOTIFY plus a periodic reload). */
   private final Supplier<Catalog> catalog;
+  /** The bandit's latest posteriors (empty unless selection.strategy is thompson). */
+  private final Supplier<Posteriors> posteriors;
   private Orchestrator orchestrator;
   private Outcomes outcomes;
   private LearnerStore learners;
@@ -57,7 +64,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog) {
+      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Supplier<Posteriors> posteriors) {
+    this.posteriors = posteriors;
     this.clock = clock;
     this.catalog = catalog;
     this.config = config;
@@ -76,7 +84,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
-        new Experiment(config.experiments().salt(), config.experiments().holdoutPercent(), java.util.Map.of()));
+        experiment(config), posteriors);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode());
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
@@ -144,6 +152,17 @@ public final class OrchestratorVerticle extends VerticleBase {
       return outcomes.record(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
+  }
+
+  /**
+   * The experiment settings every decision starts from. The random source belongs to this verticle, which runs
+   * on one event loop, so a seeded run draws the same numbers in the same order.
+   */
+  static Experiment experiment(AppConfig config) {
+    AppConfig.Selection selection = config.selection();
+    RandomGenerator random = selection.seed() == null ? new SplittableRandom() : new SplittableRandom(selection.seed());
+    return new Experiment(config.experiments().salt(), config.experiments().holdoutPercent(), Map.of(),
+        Strategy.of(selection.strategy()), Posteriors.EMPTY, random);
   }
 
   /** The profile with the learner's experiment assignments (DECISIONING.md "Measure and learn"). */

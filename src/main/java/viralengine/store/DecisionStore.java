@@ -77,8 +77,9 @@ public final class DecisionStore {
       + " SELECT rid.event_id, decision.request_id, rid.event_type, rid.user_id, rid.occurred_at, rid.received_at,"
       + " rid.context, true FROM decision JOIN rid USING (decision_id) WHERE rid.event_id IS NOT NULL ORDER BY rid.ord),"
       + " exposure AS ("
-      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)"
-      + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now())"
+      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at, event_type)"
+      + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now()),"
+      + " rid.input_params->>'event_type'"
       + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL),"
       // A selection that counts stores the learner's variant on first assignment; a later one (same key) changes nothing.
       + " assigned AS (INSERT INTO learner_variants (user_id, loop_id, variant, assigned_at)"
