@@ -247,7 +247,7 @@ public record AppConfig(
     }
     Long seed = s.raw("selection.seed") == null ? null : s.number("selection.seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     return new Selection(strategy, s.number("selection.refresh_ms", 5_000, 10, 3_600_000), seed,
-        s.integer("selection.window", 5_000, 100, 1_000_000));
+        s.integer("selection.window", 1_000, 100, 1_000_000));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

@@ -85,8 +85,7 @@ class HoldoutHttpTest {
     JsonObject explained = result(svc.rpc("explain_decision", new JsonObject().put("decision_id", decision)));
     assertTrue(explained.getJsonObject("experiments").getBoolean("holdout"));
     assertEquals(1, explained.getJsonArray("outcomes").size());
-    JsonObject learner = result(svc.rpc("get_learner", new JsonObject().put("user_id", user)));
-    assertTrue(learner.getJsonObject("experiments").getBoolean("holdout"));
+    assertTrue(holdout(svc, user));
   }
 
   @Test
@@ -99,8 +98,7 @@ class HoldoutHttpTest {
     assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = $1", user));
     assertEquals("selected", svc.query("SELECT outcome FROM agent_decisions WHERE decision_id = $1::uuid",
         answer.getString("decision_id")).iterator().next().getString(0));
-    assertFalse(result(svc.rpc("get_learner", new JsonObject().put("user_id", user))).getJsonObject("experiments")
-        .getBoolean("holdout"));
+    assertFalse(holdout(svc, user));
   }
 
   @Test

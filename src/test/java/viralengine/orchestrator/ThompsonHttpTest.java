@@ -42,7 +42,7 @@ class ThompsonHttpTest {
   }
 
   static JsonObject trigger(String user) {
-    return result(svc.rpc("trigger_event", new JsonObject().put("user_id", user).put("event_type", "practice_completed")));
+    return HoldoutHttpTest.trigger(svc, user);
   }
 
   static void outcome(JsonObject decision, String outcome) {

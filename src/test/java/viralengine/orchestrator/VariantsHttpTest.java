@@ -53,7 +53,7 @@ class VariantsHttpTest {
   }
 
   static JsonObject trigger(String user) {
-    return result(svc.rpc("trigger_event", new JsonObject().put("user_id", user).put("event_type", "practice_completed")));
+    return HoldoutHttpTest.trigger(svc, user);
   }
 
   @Test
