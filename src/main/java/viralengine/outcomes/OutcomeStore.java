@@ -12,6 +12,7 @@ import java.util.UUID;
 
 /** SQL for outcomes and for explaining a decision. */
 public final class OutcomeStore {
+  static final String HOLDOUT = "holdout";
   /**
    * Looks up the decision and, when outcomes may be recorded for it, inserts the outcome, in one statement.
    * The learner and the loop come from the decision itself, never from the caller.
@@ -88,6 +89,10 @@ public final class OutcomeStore {
     });
   }
 
+  private static String outcome(JsonObject output) {
+    return output == null ? null : output.getString("outcome", output.getBoolean("degraded", false) ? "degraded" : null);
+  }
+
   /** The decision with its outcomes, as explain_decision answers; null when there is no such decision. */
   public Future<JsonObject> explain(UUID decisionId) {
     return pool.preparedQuery(EXPLAIN).execute(Tuple.of(decisionId)).map(rows -> {
@@ -105,10 +110,10 @@ public final class OutcomeStore {
           .put("request_id", row.getString("request_id"))
           .put("success", row.getBoolean("success"))
           .put("error_code", row.getInteger("error_code"))
-          .put("outcome", output == null ? null : output.getString("outcome", output.getBoolean("degraded", false) ? "degraded" : null))
-          // A default decision's row may carry the loop of a result that landed late (see features_used.late_result);
-          // the caller was shown no loop.
-          .put("loop", row.getBoolean("success") ? row.getString("loop") : null)
+          .put("outcome", outcome(output))
+          // A default decision's row may carry the loop of a result that landed late (see features_used.late_result),
+          // and a holdout's row its counterfactual (see experiments); either way the caller was shown no loop.
+          .put("loop", row.getBoolean("success") && !HOLDOUT.equals(outcome(output)) ? row.getString("loop") : null)
           .put("dry_run", features.getBoolean("dry_run", false))
           .put("config_version", features.getValue("config_version"))
           .put("rationale", row.getString("rationale"))

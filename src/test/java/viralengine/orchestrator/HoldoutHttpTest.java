@@ -81,9 +81,13 @@ class HoldoutHttpTest {
 
     JsonObject shown = result(svc.rpc("record_outcome", new JsonObject().put("decision_id", decision).put("outcome", "invite_sent")));
     assertEquals("invite_sent", shown.getString("outcome"));
-    assertEquals(1, svc.count("SELECT count(*) FROM loop_outcomes WHERE decision_id = $1::uuid", decision));
+    assertNull(shown.getValue("loop"), "the learner was shown no loop");
+    assertEquals("buddy_challenge", svc.query("SELECT l.name FROM loop_outcomes o JOIN viral_loops l ON l.id = o.loop_id"
+        + " WHERE o.decision_id = $1::uuid", decision).iterator().next().getString(0), "the outcome row keeps the counterfactual");
     JsonObject explained = result(svc.rpc("explain_decision", new JsonObject().put("decision_id", decision)));
     assertTrue(explained.getJsonObject("experiments").getBoolean("holdout"));
+    assertEquals("holdout", explained.getString("outcome"));
+    assertNull(explained.getValue("loop"));
     assertEquals(1, explained.getJsonArray("outcomes").size());
     assertTrue(holdout(svc, user));
   }
