@@ -16,8 +16,9 @@ import java.util.Map;
 
 /**
  * The decision procedure as a pure function of its inputs: no I/O, no clock of its own, no Vert.x runtime.
- * Each loop runs the checks of DECISIONING.md in order, and the first that fails gives its reason; the
- * {@code priority} strategy then picks among the eligible loops.
+ * Each loop runs the checks of DECISIONING.md in order, and the first that fails gives its reason; the strategy
+ * ({@code priority}, {@code thompson} or {@code random}, with the random source the situation brings) then picks
+ * among the eligible loops; a held-out learner is shown nothing, and a shown loop's variant is the learner's.
  */
 public final class Decider {
   public static final String PHASE_1_RATIONALE = "Phase 1: Event logged, no loops active yet";
