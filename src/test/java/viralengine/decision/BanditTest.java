@@ -200,4 +200,45 @@ class BanditTest {
     assertEquals(Posteriors.Stats.NONE, p.of(1, EVENT));
     assertEquals(3, p.of(1, null).failures());
   }
+
+  @Test
+  void aSingleEligibleArmIsChosenByItsDrawNotTheFloor() {
+    RandomGenerator random = new SplittableRandom(21);
+    Posteriors known = posteriors(500, 50, 0, 0);
+    for (int i = 0; i < 1_000; i++) {
+      assertEquals("draw", decide(List.of(A), thompson(known, random)).features(EVENT).getString("pick"));
+    }
+  }
+
+  @Test
+  void withMoreThanAHundredArmsTheFloorSharesEveryDecisionAmongAllOfThem() {
+    List<Loop> many = new ArrayList<>();
+    for (int i = 0; i < 101; i++) {
+      many.add(loop(i + 1, String.format("arm_%03d", i), 0));
+    }
+    RandomGenerator random = new SplittableRandom(17);
+    int last = 0;
+    for (int i = 0; i < 6_000; i++) {
+      Evaluation eval = decide(many, thompson(Posteriors.EMPTY, random));
+      assertEquals("floor", eval.features(EVENT).getString("pick"));
+      last += eval.chosen().name().equals("arm_100") ? 1 : 0;
+    }
+    assertTrue(last > 20, "the last of 101 arms gets its share too: " + last);
+  }
+
+  @Test
+  void gammaDrawsHaveTheRightMeanAndVariance() {
+    RandomGenerator random = new SplittableRandom(19);
+    double sum = 0;
+    double squares = 0;
+    int n = 100_000;
+    for (int i = 0; i < n; i++) {
+      double x = Bandit.gamma(4, random);
+      sum += x;
+      squares += x * x;
+    }
+    double mean = sum / n;
+    assertEquals(4.0, mean, 0.03);
+    assertEquals(4.0, squares / n - mean * mean, 0.1, "Gamma(4) has variance 4");
+  }
 }

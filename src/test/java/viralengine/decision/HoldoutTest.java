@@ -144,6 +144,23 @@ class HoldoutTest {
     assertEquals(Evaluation.Outcome.SELECTED, eval.outcome());
   }
 
+  @Test
+  void theHoldoutIsTheBucketsBelowPercentTimesAHundred() {
+    assertEquals(499, Buckets.of("s", "holdout", "u5765"));
+    assertEquals(500, Buckets.of("s", "holdout", "u858"));
+    assertTrue(Buckets.heldOut("s", 5, "u5765"), "bucket 499 of a 5% holdout");
+    assertFalse(Buckets.heldOut("s", 5, "u858"), "bucket 500 is the first outside it");
+  }
+
+  @Test
+  void anExperimentForADecisionKeepsItsSettingsAndTakesTheLearnersState() {
+    java.util.random.RandomGenerator random = new java.util.SplittableRandom(1);
+    Experiment base = new Experiment("s", 7, java.util.Map.of(), Strategy.THOMPSON, Posteriors.EMPTY, random);
+    Posteriors snapshot = new Posteriors(java.util.Map.of(new Posteriors.Arm(1, "e"), new Posteriors.Stats(3, 1)));
+    Experiment decision = base.forDecision(java.util.Map.of(1L, "short"), snapshot);
+    assertEquals(new Experiment("s", 7, java.util.Map.of(1L, "short"), Strategy.THOMPSON, snapshot, random), decision);
+  }
+
   private static int bucketByHand(String text) {
     try {
       byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -100,4 +100,16 @@ class VariantsTest {
     assertNull(none.variant());
     assertNull(none.action());
   }
+
+  @Test
+  void aBucketFallsOnTheWeightsLaidEndToEnd() {
+    Loop even = withVariants(loop(1, "buddy", 1), variant("first", 1), variant("second", 1));
+    assertEquals(5000, Buckets.of("s", "variant:buddy", "u6384"));
+    assertEquals("second", Variants.pick(even, "s", "u6384", null).key(), "bucket 5000 starts the second half");
+    assertEquals("first", Variants.pick(even, "s", "u6770", null).key(), "bucket 499");
+    // Bucket 0's point is 1 of 20,000 here, exactly where the first variant ends: it belongs to the second.
+    Loop tiny = withVariants(loop(1, "buddy", 1), variant("first", 1), variant("second", 19_999));
+    assertEquals(0, Buckets.of("s", "variant:buddy", "u3330"));
+    assertEquals("second", Variants.pick(tiny, "s", "u3330", null).key());
+  }
 }
