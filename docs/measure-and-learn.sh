@@ -4,16 +4,8 @@
 # get_learner and explain_decision say about their assignments. Run it after docs/walkthrough.sh, against a service
 # started as that script says (default experiments: holdout 5 %, salt viral-engine). BASE and TOKEN may be overridden.
 set -euo pipefail
-BASE=${BASE:-http://localhost:4001}
-TOKEN=${TOKEN:-growth-team-s3cret-2026}
-
-call() { # call AGENT METHOD PARAMS_JSON [JQ_FILTER]
-  local body
-  body=$(jq -nc --arg m "$2" --argjson p "$3" '{jsonrpc: "2.0", id: 1, method: $m, params: $p}')
-  echo "\$ POST /mcp/$1/$2 $3" >&2
-  curl -s "$BASE/mcp/$1/$2" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$body" \
-    | jq -c "${4:-.}"
-}
+# shellcheck source=docs/call.sh
+. "$(dirname "$0")/call.sh"
 
 call admin upsert_loop '{"loop": {"name": "results_rally", "display_name": "Results rally", "active": true,
   "triggers": ["diagnostic_completed"], "priority": 30, "groups": ["social"],
