@@ -3,16 +3,8 @@
 #   ORCHESTRATOR_API_TOKENS='growth:admin+decide+observe:growth-team-s3cret-2026' java -jar target/viral-engine.jar
 # It prints each request and its answer (jq -c). BASE and TOKEN may be overridden.
 set -euo pipefail
-BASE=${BASE:-http://localhost:4001}
-TOKEN=${TOKEN:-growth-team-s3cret-2026}
-
-call() { # call AGENT METHOD PARAMS_JSON [JQ_FILTER]
-  local body
-  body=$(jq -nc --arg m "$2" --argjson p "$3" '{jsonrpc: "2.0", id: 1, method: $m, params: $p}')
-  echo "\$ POST /mcp/$1/$2 $3" >&2
-  curl -s "$BASE/mcp/$1/$2" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$body" \
-    | jq -c "${4:-.}"
-}
+# shellcheck source=docs/call.sh
+. "$(dirname "$0")/call.sh"
 
 call admin upsert_loop '{"loop": {"name": "buddy_challenge", "display_name": "Buddy challenge", "active": true,
   "triggers": ["practice_completed"], "priority": 40, "expected_k": 0.35, "groups": ["social"],

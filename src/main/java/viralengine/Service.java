@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
+import viralengine.bandit.PosteriorRefresher;
 import viralengine.admission.Pressure;
 import viralengine.cluster.Affinity;
 import viralengine.cluster.ClusterNode;
@@ -57,6 +58,8 @@ public final class Service {
   private final ServiceMetrics metrics;
   private final DecisionLog log;
   private final CatalogWatcher catalog;
+  /** The bandit's posteriors, refreshed every selection.refresh_ms when selection.strategy is thompson. */
+  private final PosteriorRefresher posteriors;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
@@ -84,6 +87,8 @@ public final class Service {
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
+    this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
+        config.selection().window());
   }
 
   /**
@@ -163,6 +168,11 @@ public final class Service {
     return clusterNode;
   }
 
+  /** The bandit's posteriors (refreshed only under selection.strategy thompson); tests refresh them on demand. */
+  public PosteriorRefresher posteriors() {
+    return posteriors;
+  }
+
   /** This instance's loops and frequency rules, kept current by LISTEN/NOTIFY and the periodic reload. */
   public CatalogWatcher catalog() {
     return catalog;
@@ -185,7 +195,10 @@ public final class Service {
         .eventually(() -> undeploy(orchestratorDeployment))
         .eventually(() -> undeploy(adminDeployment))
         .eventually(() -> undeploy(logDeployment))
-        .eventually(catalog::close)
+        .eventually(() -> {
+          posteriors.close();
+          return catalog.close();
+        })
         .eventually(() -> {
           if (clusterNode != null) {
             clusterNode.close();
@@ -227,8 +240,11 @@ public final class Service {
           log.schemaReady();
           return catalog.start();
         })
+        .compose(loaded -> "thompson".equals(config.selection().strategy()) ? posteriors.start().mapEmpty()
+            : Future.succeededFuture())
         .compose(loaded -> vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
-            lastError, metrics, clock, catalog::current, affinity, clusterNode == null ? null : clusterNode::health)))
+            lastError, metrics, clock, catalog::current, posteriors::current, affinity,
+            clusterNode == null ? null : clusterNode::health)))
         .onSuccess(id -> orchestratorDeployment = id)
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
         .compose(id -> announce().map(id))

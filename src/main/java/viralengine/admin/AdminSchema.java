@@ -207,6 +207,16 @@ public final class AdminSchema {
             .put("action", new JsonObject().put("type", "object").put("required", new JsonArray().add("type"))
                 .put("properties", new JsonObject().put("type", slug("What the product renders, e.g. show_share_modal.")))
                 .put("description", "The payload the product renders (at most " + LoopJson.MAX_ACTION_BYTES + " bytes)."))
+            .put("variants", new JsonObject().put("type", "array").put("maxItems", LoopJson.MAX_VARIANTS)
+                .put("description", "Weighted alternatives to action. A learner is assigned one by sticky salted hash"
+                    + " the first time the loop is selected for them, and keeps it when the weights change.")
+                .put("items", new JsonObject().put("type", "object").put("additionalProperties", false)
+                    .put("required", new JsonArray().add("key").add("weight").add("action"))
+                    .put("properties", new JsonObject()
+                        .put("key", slug("Unique within the loop, e.g. short_copy."))
+                        .put("weight", new JsonObject().put("type", "number").put("exclusiveMinimum", 0)
+                            .put("maximum", LoopJson.MAX_WEIGHT))
+                        .put("action", new JsonObject().put("type", "object").put("required", new JsonArray().add("type"))))))
             .put("version", new JsonObject().put("type", "integer").put("minimum", 1)
                 .put("description", "Goes up by one on every change; read-only.")));
   }

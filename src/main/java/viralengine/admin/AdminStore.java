@@ -26,18 +26,18 @@ import viralengine.rpc.RpcException;
  */
 final class AdminStore {
   private static final String LOOP_COLUMNS = "name, display_name, description, active, triggers, priority, expected_k,"
-      + " groups, audience, targeting, cooldown_seconds, dismiss_cooldown_seconds, action";
+      + " groups, audience, targeting, cooldown_seconds, dismiss_cooldown_seconds, action, variants";
   private static final String LOCK_LOOP = "SELECT " + CatalogRepository.LOOP_JSON + " AS loop FROM viral_loops"
       + " WHERE name = $1 FOR UPDATE";
   private static final String GET_LOOP = "SELECT " + CatalogRepository.LOOP_JSON + " AS loop, "
       + CatalogRepository.CONFIG_VERSION + " AS config_version FROM viral_loops WHERE name = $1";
   private static final String INSERT_LOOP = "INSERT INTO viral_loops (" + LOOP_COLUMNS + ", version)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
       + " ON CONFLICT (name) DO NOTHING RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String UPDATE_LOOP = "UPDATE viral_loops SET display_name = $2, description = $3, active = $4,"
       + " triggers = $5, priority = $6, expected_k = $7, groups = $8, audience = $9, targeting = $10,"
-      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, version = version + 1, updated_at = now()"
-      + " WHERE name = $1 AND version = $14 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
+      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, variants = $14, version = version + 1,"
+      + " updated_at = now() WHERE name = $1 AND version = $15 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String SET_ACTIVE = "UPDATE viral_loops SET active = $2, version = version + 1, updated_at = now()"
       + " WHERE name = $1 AND version = $3 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String LOCK_RULE = "SELECT " + CatalogRepository.RULE_JSON + " AS rule FROM frequency_rules"
@@ -285,7 +285,8 @@ final class AdminStore {
         .addValue(json.getJsonObject("targeting"))
         .addInteger((int) loop.cooldownSeconds())
         .addInteger((int) loop.dismissCooldownSeconds())
-        .addValue(json.getJsonObject("action"));
+        .addValue(json.getJsonObject("action"))
+        .addValue(json.getJsonArray("variants"));
   }
 
   /** {@code period} is a jsonb parameter: a name goes as a JSON string, a rolling window as an object. */

@@ -29,7 +29,9 @@ public record AppConfig(
     Security security,
     Connections connections,
     List<String> deployVerticles,
-    Cluster cluster) {
+    Cluster cluster,
+    Experiments experiments,
+    Selection selection) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -88,6 +90,22 @@ public record AppConfig(
       int idempotencyCacheSize,
       long idempotencyTtlMs) {}
 
+  /**
+   * Measure and learn: the share of learners held out of every loop, and the salt of every sticky hash (the
+   * holdout and the variants). Changing the salt reassigns everyone.
+   */
+  public record Experiments(int holdoutPercent, String salt) {}
+
+  /**
+   * How the decision chooses among eligible loops: {@code priority}, {@code thompson} or {@code random}. The
+   * bandit's posteriors are refreshed every {@code refreshMs} from the last {@code window} selections of each arm;
+   * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
+   */
+  public record Selection(String strategy, long refreshMs, Long seed, int window) {}
+
+  public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
+  static final int MAX_SALT_LENGTH = 128;
+
   public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
 
   /** Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows. */
@@ -137,7 +155,9 @@ public record AppConfig(
       Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
       Map.entry("metrics", Set.of("public")),
       Map.entry("deploy", Set.of("verticles")),
-      Map.entry("cluster", Cluster.KEYS));
+      Map.entry("cluster", Cluster.KEYS),
+      Map.entry("experiments", Set.of("holdout_percent", "salt")),
+      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -146,7 +166,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
-        security, connections, deployVerticles, cluster);
+        security, connections, deployVerticles, cluster, experiments, selection);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -211,7 +231,27 @@ public record AppConfig(
             s.strings("http.cors_origins", List.of(), 64, true, CORS_ORIGIN, "an origin such as https://app.example.com")),
         connections(s),
         s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"),
-        Cluster.from(s));
+        Cluster.from(s),
+        experiments(s),
+        selection(s));
+  }
+
+  private static Experiments experiments(Settings s) {
+    String salt = s.string("experiments.salt", "viral-engine");
+    if (salt.length() > MAX_SALT_LENGTH) {
+      throw new ConfigException("experiments.salt", "must be at most " + MAX_SALT_LENGTH + " characters");
+    }
+    return new Experiments(s.integer("experiments.holdout_percent", 5, 0, 100), salt);
+  }
+
+  private static Selection selection(Settings s) {
+    String strategy = s.string("selection.strategy", "priority");
+    if (!STRATEGIES.contains(strategy)) {
+      throw new ConfigException("selection.strategy", "must be one of " + STRATEGIES + ", got '" + strategy + "'");
+    }
+    Long seed = s.raw("selection.seed") == null ? null : s.number("selection.seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    return new Selection(strategy, s.number("selection.refresh_ms", 5_000, 10, 3_600_000), seed,
+        s.integer("selection.window", 1_000, 100, 1_000_000));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

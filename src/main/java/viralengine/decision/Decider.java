@@ -16,11 +16,11 @@ import java.util.Map;
 
 /**
  * The decision procedure as a pure function of its inputs: no I/O, no clock of its own, no Vert.x runtime.
- * Each loop runs the checks of DECISIONING.md in order, and the first that fails gives its reason; the
- * {@code priority} strategy then picks among the eligible loops.
+ * Each loop runs the checks of DECISIONING.md in order, and the first that fails gives its reason; the strategy
+ * ({@code priority}, {@code thompson} or {@code random}, with the random source the situation brings) then picks
+ * among the eligible loops; a held-out learner is shown nothing, and a shown loop's variant is the learner's.
  */
 public final class Decider {
-  public static final String STRATEGY = "priority";
   public static final String PHASE_1_RATIONALE = "Phase 1: Event logged, no loops active yet";
   /** Below this age a loop that requires parental consent needs it granted. */
   static final int CONSENT_AGE = 13;
@@ -70,11 +70,27 @@ public final class Decider {
       }
     }
     eligible.sort(PRIORITY);
-    Loop chosen = eligible.isEmpty() ? null : eligible.get(0);
+    Experiment experiment = situation.experiment();
+    Bandit.Pick pick = eligible.isEmpty() ? null : pick(eligible, situation.eventType(), experiment);
+    Loop chosen = pick == null ? null : pick.loop();
+    boolean heldOut = Buckets.heldOut(experiment.salt(), experiment.holdoutPercent(), learner.userId());
     Evaluation.Outcome outcome = learner.growthOptOut() ? Evaluation.Outcome.OPTED_OUT
-        : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP : Evaluation.Outcome.SELECTED;
-    String rationale = rationale(catalog, situation.eventType(), outcome, chosen, eligible.size());
-    return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion());
+        : chosen == null ? Evaluation.Outcome.NO_ELIGIBLE_LOOP
+        : heldOut ? Evaluation.Outcome.HOLDOUT : Evaluation.Outcome.SELECTED;
+    String rationale = rationale(catalog, situation, outcome, pick, eligible.size());
+    Loop.Variant variant = outcome != Evaluation.Outcome.SELECTED ? null
+        : Variants.pick(chosen, experiment.salt(), learner.userId(), experiment.storedVariants().get(chosen.id()));
+    return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion(),
+        heldOut, variant, experiment.strategy(), pick);
+  }
+
+  /** The strategy's choice among the eligible loops (in priority order). */
+  static Bandit.Pick pick(List<Loop> eligible, String eventType, Experiment experiment) {
+    return switch (experiment.strategy()) {
+      case PRIORITY -> new Bandit.Pick(eligible.get(0), Strategy.PRIORITY, "priority", Map.of());
+      case RANDOM -> Bandit.uniform(eligible, experiment.random());
+      case THOMPSON -> Bandit.thompson(eligible, eventType, experiment.posteriors(), experiment.random());
+    };
   }
 
   static Check check(Loop loop, List<FrequencyRule> rules, Map<Long, Loop> byId, Situation s, JsonObject attributes) {
@@ -117,7 +133,10 @@ public final class Decider {
             .put("attributes", learner.attributes()));
   }
 
-  private static String rationale(Catalog catalog, String eventType, Evaluation.Outcome outcome, Loop chosen, int eligible) {
+  private static String rationale(Catalog catalog, Situation situation, Evaluation.Outcome outcome, Bandit.Pick pick,
+      int eligible) {
+    String eventType = situation.eventType();
+    Loop chosen = pick == null ? null : pick.loop();
     if (outcome == Evaluation.Outcome.OPTED_OUT) {
       return "No loop: the learner opted out of growth loops";
     }
@@ -128,7 +147,23 @@ public final class Decider {
     if (chosen == null) {
       return "No eligible loop" + scope + ": every loop failed a check (see features_used.checks)";
     }
-    return "Selected " + chosen.name() + scope + ": highest-priority eligible loop (priority " + chosen.priority()
-        + "), " + eligible + " of " + catalog.loops().size() + " loops eligible";
+    String why = ": " + why(pick, situation) + ", " + eligible + " of " + catalog.loops().size() + " loops eligible";
+    if (outcome == Evaluation.Outcome.HOLDOUT) {
+      return "Held out: the learner is in the " + situation.experiment().holdoutPercent() + "% holdout; would have selected "
+          + chosen.name() + scope + why;
+    }
+    return "Selected " + chosen.name() + scope + why;
+  }
+
+  /** The strategy's reason, in words. */
+  private static String why(Bandit.Pick pick, Situation situation) {
+    return switch (pick.rule()) {
+      case "priority" -> "highest-priority eligible loop (priority " + pick.loop().priority() + ")";
+      case "random" -> "chosen uniformly at random (selection.strategy random)";
+      case "floor" -> "Thompson sampling's 1% floor for each eligible loop";
+      case "explore" -> "Thompson sampling explores loops with fewer than " + Bandit.EXPLORE_BELOW + " selections ("
+          + situation.experiment().posteriors().of(pick.loop().id(), situation.eventType()).trials() + " so far)";
+      default -> String.format(java.util.Locale.ROOT, "highest Thompson draw (%.4f)", pick.draws().get(pick.loop().name()));
+    };
   }
 }

@@ -8,10 +8,15 @@ import java.util.List;
 
 /**
  * The output of the pure decision core: every loop's check (in catalog order), the eligible loops in the order
- * the strategy ranks them, and the loop chosen (null when none).
+ * the strategy ranks them, and the loop chosen (null when none). For a held-out learner {@code chosen} is the
+ * counterfactual: the loop they would have been shown; {@link #shown()} is what the caller gets.
+ *
+ * @param heldOut whether the learner is in the holdout (whatever the outcome)
+ * @param variant the shown loop's variant for this learner; null when nothing is shown or the loop has none
+ * @param pick how the strategy chose {@code chosen}; null when no loop was eligible
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion) {
+    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -20,6 +25,17 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
     public String code() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
+  }
+
+  /** The loop the caller is shown: the chosen one, unless the learner is held out. */
+  public Loop shown() {
+    return outcome == Outcome.SELECTED ? chosen : null;
+  }
+
+  /** What the product renders: the variant's action, or the loop's; null when no loop is shown. */
+  public JsonObject action() {
+    Loop loop = shown();
+    return loop == null ? null : variant != null ? variant.action() : loop.action();
   }
 
   public JsonArray eligibleNames() {
@@ -36,11 +52,28 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
 
   /** What the audit row keeps under {@code features_used}. */
   public JsonObject features(String eventType) {
-    return new JsonObject()
+    JsonObject features = new JsonObject()
         .put("event_type", eventType)
-        .put("strategy", Decider.STRATEGY)
+        .put("strategy", strategy.wire());
+    if (pick != null && pick.strategy() == Strategy.THOMPSON) {
+      features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
+    }
+    return features
         .put("loops_evaluated", checks.size())
         .put("checks", checksJson())
-        .put("config_version", configVersion);
+        .put("config_version", configVersion)
+        .put("experiments", experiments());
+  }
+
+  /** The learner's assignments as this decision saw them; a holdout also names its counterfactual loop. */
+  public JsonObject experiments() {
+    JsonObject experiments = new JsonObject().put("holdout", heldOut);
+    if (variant != null) {
+      experiments.put("variants", new JsonObject().put(chosen.name(), variant.key()));
+    }
+    if (outcome == Outcome.HOLDOUT) {
+      experiments.put("counterfactual", chosen.name());
+    }
+    return experiments;
   }
 }

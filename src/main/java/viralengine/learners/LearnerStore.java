@@ -42,11 +42,21 @@ public final class LearnerStore {
       + " ARRAY(SELECT o.loop_id FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
       + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_loops,"
       + " ARRAY(SELECT max(o.occurred_at) FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
-      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_at"
+      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_at,"
+      + " ARRAY(SELECT v.loop_id FROM learner_variants v WHERE v.user_id = $1 ORDER BY v.loop_id) AS var_loops,"
+      + " ARRAY(SELECT v.variant FROM learner_variants v WHERE v.user_id = $1 ORDER BY v.loop_id) AS var_keys"
       + " FROM (SELECT $1::text AS user_id) u LEFT JOIN learners l ON l.user_id = u.user_id";
 
-  /** What a decision knows about a learner, and the guard sequence its selection must advance. */
-  public record State(Learner learner, History history, long selectionSeq) {}
+  /** The learner's stored variant of each loop, by loop name, for get_learner. */
+  private static final String VARIANTS = "SELECT l.name, v.variant FROM learner_variants v JOIN viral_loops l"
+      + " ON l.id = v.loop_id WHERE v.user_id = $1 ORDER BY l.name";
+
+  /**
+   * What a decision knows about a learner, and the guard sequence its selection must advance.
+   *
+   * @param variants the variant key assigned to the learner, per loop id
+   */
+  public record State(Learner learner, History history, long selectionSeq, Map<Long, String> variants) {}
 
   /** A profile write: null fields keep their stored value. */
   public record Upsert(String userId, ZoneId timezone, Integer birthYear, String persona, String parentalConsent,
@@ -76,8 +86,27 @@ public final class LearnerStore {
         .map(rows -> {
           Row row = rows.iterator().next();
           Learner learner = row.getString("timezone") == null ? Learner.unknown(userId) : learner(userId, row);
-          return new State(learner, history(row), row.getLong("seq"));
+          return new State(learner, history(row), row.getLong("seq"), variants(row));
         });
+  }
+
+  /** The learner's variant of each loop that assigned one, by loop name (sorted). */
+  public Future<Map<String, String>> variantsByLoop(String userId) {
+    return pool.preparedQuery(VARIANTS).execute(Tuple.of(userId)).map(rows -> {
+      Map<String, String> variants = new java.util.TreeMap<>();
+      rows.forEach(row -> variants.put(row.getString(0), row.getString(1)));
+      return variants;
+    });
+  }
+
+  private static Map<Long, String> variants(Row row) {
+    Long[] loops = row.getArrayOfLongs("var_loops");
+    String[] keys = row.getArrayOfStrings("var_keys");
+    Map<Long, String> variants = new HashMap<>();
+    for (int i = 0; i < loops.length; i++) {
+      variants.put(loops[i], keys[i]);
+    }
+    return Map.copyOf(variants);
   }
 
   private static History history(Row row) {

@@ -11,7 +11,8 @@ import java.util.List;
  * parse it again.
  *
  * @param triggers event types that may fire this loop; empty means any
- * @param action the payload the product renders when this loop is selected
+ * @param action the payload the product renders when this loop is selected (and it has no variants)
+ * @param variants weighted alternatives to {@code action}, empty for none; a learner keeps the one first assigned
  */
 public record Loop(
     long id,
@@ -29,7 +30,22 @@ public record Loop(
     long cooldownSeconds,
     long dismissCooldownSeconds,
     JsonObject action,
+    List<Variant> variants,
     long version) {
+
+  /** A loop without variants: every learner is shown {@code action}. */
+  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
+      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
+      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, long version) {
+    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, List.of(), version);
+  }
+
+  /**
+   * An alternative action payload, shown to a sticky share of the loop's learners: {@code weight} over the sum
+   * of the loop's weights.
+   */
+  public record Variant(String key, double weight, JsonObject action) {}
 
   /**
    * Who may see the loop.

@@ -30,10 +30,13 @@ public final class LoopJson {
   /** The same ten years a rolling frequency window may span; fits the integer columns. */
   static final long MAX_COOLDOWN_SECONDS = Period.MAX_ROLLING_SECONDS;
   static final int MAX_AGE = 150;
+  public static final int MAX_VARIANTS = 16;
+  public static final double MAX_WEIGHT = 1_000_000;
 
   private static final Set<String> FIELDS = Set.of("name", "display_name", "description", "active", "triggers",
       "priority", "expected_k", "groups", "audience", "targeting", "cooldown_seconds", "dismiss_cooldown_seconds",
-      "action", "version");
+      "action", "variants", "version");
+  private static final Set<String> VARIANT_FIELDS = Set.of("key", "weight", "action");
   private static final Set<String> AUDIENCE_FIELDS = Set.of("min_age", "max_age", "personas", "requires_parental_consent");
 
   private LoopJson() {}
@@ -74,7 +77,8 @@ public final class LoopJson {
         condition(in, targeting),
         in.whole("cooldown_seconds", 0, MAX_COOLDOWN_SECONDS, 0L),
         in.whole("dismiss_cooldown_seconds", 0, MAX_COOLDOWN_SECONDS, 0L),
-        action(in),
+        action(in, "action"),
+        variants(in),
         version);
   }
 
@@ -106,6 +110,7 @@ public final class LoopJson {
         .put("cooldown_seconds", loop.cooldownSeconds())
         .put("dismiss_cooldown_seconds", loop.dismissCooldownSeconds())
         .put("action", loop.action().copy())
+        .put("variants", variantsJson(loop.variants()))
         .put("version", loop.version());
   }
 
@@ -175,9 +180,36 @@ public final class LoopJson {
   }
 
   /** The payload the product renders: a JSON object with a {@code type} slug, bounded in size. */
-  private static JsonObject action(FieldReader in) {
-    JsonObject action = in.object("action", MAX_ACTION_BYTES, true);
-    FieldReader.slugAt(in.path("action") + ".type", action.getValue("type"));
+  private static JsonObject action(FieldReader in, String field) {
+    JsonObject action = in.object(field, MAX_ACTION_BYTES, true);
+    FieldReader.slugAt(in.path(field) + ".type", action.getValue("type"));
     return action;
+  }
+
+  /** At most {@link #MAX_VARIANTS}, each {key: slug, weight: positive number, action}, keys unique. */
+  private static List<Loop.Variant> variants(FieldReader loop) {
+    JsonArray array = loop.array("variants", MAX_VARIANTS, false);
+    List<Loop.Variant> variants = new ArrayList<>();
+    Set<String> keys = new LinkedHashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      FieldReader in = FieldReader.of(array.getValue(i), loop.path("variants") + "[" + i + "]", VARIANT_FIELDS);
+      String key = in.slug("key", true);
+      if (!keys.add(key)) {
+        throw in.invalid("key", "repeats " + key + " (variant keys are unique within a loop)");
+      }
+      double weight = in.number("weight", 0, MAX_WEIGHT, 0);
+      if (!(weight > 0)) {
+        throw in.invalid("weight", "is required and must be positive (at most " + (long) MAX_WEIGHT + ")");
+      }
+      variants.add(new Loop.Variant(key, weight, action(in, "action")));
+    }
+    return List.copyOf(variants);
+  }
+
+  private static JsonArray variantsJson(List<Loop.Variant> variants) {
+    JsonArray array = new JsonArray();
+    variants.forEach(v -> array.add(new JsonObject().put("key", v.key()).put("weight", v.weight())
+        .put("action", v.action().copy())));
+    return array;
   }
 }

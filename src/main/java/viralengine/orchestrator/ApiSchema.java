@@ -225,6 +225,7 @@ public final class ApiSchema {
         "outcome", outcomeSchema(),
         "loop", loopSchema(),
         "action", actionSchema(),
+        "variant", variantSchema(),
         "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
         "config_version", configVersion(),
@@ -278,6 +279,7 @@ public final class ApiSchema {
         "outcome", outcomeSchema(),
         "loop", loopSchema(),
         "action", actionSchema(),
+        "variant", variantSchema(),
         "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
         "config_version", configVersion(),
@@ -450,6 +452,9 @@ public final class ApiSchema {
         "result", new JsonObject().put("type", new JsonArray().add("object").add("null"))
             .put("description", "What the caller was told."),
         "checks", new JsonObject().put("type", "array").put("description", "Every loop's reason code and detail."),
+        "experiments", new JsonObject().put("type", new JsonArray().add("object").add("null"))
+            .put("description", "The assignments the decision was made with: holdout, the variant shown per loop, and"
+                + " for a holdout the counterfactual loop."),
         "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."));
     return new Method(Requests.EXPLAIN_DECISION, Requests.EXPLAIN_DECISION, "Explain a decision",
         "What was decided and why: input, result, every loop's check, config version and outcomes so far",
@@ -468,13 +473,19 @@ public final class ApiSchema {
         "persona", new JsonObject().put("type", new JsonArray().add("string").add("null")),
         "parental_consent", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.CONSENTS)),
         "growth_opt_out", new JsonObject().put("type", "boolean"),
-        "attributes", new JsonObject().put("type", "object"));
+        "attributes", new JsonObject().put("type", "object"),
+        "experiments", new JsonObject().put("type", "object")
+            .put("description", "The learner's assignments: holdout (true when held out of every loop, by sticky"
+                + " salted hash) and variants (the variant key assigned per loop name).")
+            .put("properties", new JsonObject().put("holdout", new JsonObject().put("type", "boolean"))
+                .put("variants", new JsonObject().put("type", "object"))));
   }
 
   private static JsonObject learnerExample() {
     return new JsonObject().put("user_id", "learner-42").put("timezone", "America/Los_Angeles").put("birth_year", 2014)
         .put("persona", "student").put("parental_consent", "granted").put("growth_opt_out", false)
-        .put("attributes", new JsonObject());
+        .put("attributes", new JsonObject())
+        .put("experiments", new JsonObject().put("holdout", false).put("variants", new JsonObject()));
   }
 
   // ---- schema pieces ----
@@ -483,7 +494,14 @@ public final class ApiSchema {
     return new JsonObject().put("type", "string")
         .put("enum", new JsonArray().add("selected").add("no_eligible_loop").add("opted_out").add("holdout").add("degraded"))
         .put("description", "selected: show loop; no_eligible_loop: every loop failed a check; opted_out: the learner"
-            + " opted out of growth loops.");
+            + " opted out of growth loops; holdout: a loop would have been selected, but the learner is in the holdout"
+            + " (loop and action are null).");
+  }
+
+  private static JsonObject variantSchema() {
+    return new JsonObject().put("type", "string")
+        .put("description", "Present when the selected loop has variants: the key of the learner's variant, whose"
+            + " payload is action.");
   }
 
   private static JsonObject actionSchema() {

@@ -7,6 +7,8 @@ import viralengine.decision.Decider;
 import viralengine.decision.Reason;
 import viralengine.metrics.LoopActivity;
 import viralengine.decision.Evaluation;
+import viralengine.decision.Experiment;
+import viralengine.decision.Posteriors;
 import viralengine.decision.History;
 import viralengine.decision.Situation;
 import viralengine.learners.Learner;
@@ -50,11 +52,16 @@ final class Orchestrator {
   private final Supplier<Catalog> catalog;
   private final Clock clock;
   private final ServiceMetrics metrics;
+  private final Experiment experiment;
+  /** The bandit's latest snapshot, refreshed off the hot path; read once per decision. */
+  private final Supplier<Posteriors> posteriors;
   /** The last call in line for each learner with calls in flight: one learner's decisions run one at a time. */
   private final Map<String, Future<?>> queues = new HashMap<>();
 
   Orchestrator(DecisionLog log, LearnerStore learners, IdempotencyCache cache, Supplier<Catalog> catalog, Clock clock,
-      ServiceMetrics metrics) {
+      ServiceMetrics metrics, Experiment experiment, Supplier<Posteriors> posteriors) {
+    this.experiment = experiment;
+    this.posteriors = posteriors;
     this.log = log;
     this.learners = learners;
     this.cache = cache;
@@ -117,10 +124,10 @@ final class Orchestrator {
     // With no loop active, nothing about the learner can change the answer: Phase 1's shape, no read.
     Future<LearnerStore.State> state = snapshot.loops().stream().anyMatch(Loop::active)
         ? learners.state(request.userId(), Decider.historySince(snapshot, now))
-        : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0));
+        : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0, Map.of()));
     return state.map(known -> {
       Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
-          known.history(), now));
+          known.history(), now, experiment.forDecision(known.variants(), posteriors.get())));
       return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
           : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
     });
@@ -157,12 +164,17 @@ final class Orchestrator {
 
   /** The fields every decision answers with (DECISIONING.md "Deciding"). */
   private static JsonObject decisionResult(Call call, Evaluation eval, boolean dryRun) {
-    Loop loop = eval.chosen();
+    Loop loop = eval.shown();
     JsonObject result = new JsonObject()
         .put("decision_id", call.decisionId().toString())
         .put("outcome", eval.outcome().code())
         .put("loop", loop == null ? null : loop.name())
-        .put("action", loop == null ? null : loop.action())
+        .put("action", eval.action());
+    if (eval.variant() != null) {
+      // The audit row's variant column (and learner_variants, for a selection that counts) is read from here.
+      result.put("variant", eval.variant().key());
+    }
+    result
         .put("eligible_loops", eval.eligibleNames())
         .put("rationale", eval.rationale())
         .put("config_version", eval.configVersion());
@@ -172,11 +184,14 @@ final class Orchestrator {
     return result.put("latency_ms", call.elapsedMillis());
   }
 
-  /** A selection that counts carries the guard: the learner's sequence it was decided on. */
+  /**
+   * A selection that counts carries the guard: the learner's sequence it was decided on. A holdout's row names the
+   * counterfactual loop but carries no guard, so it writes no exposure and counts toward no cap or cooldown.
+   */
   private static DecisionRecord decisionRecord(Requests.Request request, JsonObject result, Evaluation eval,
       JsonObject features, LearnerStore.State known, boolean dryRun, Call call, EventRecord event, Instant now) {
     Loop loop = eval.chosen();
-    Long guard = loop != null && !dryRun ? known.selectionSeq() : null;
+    Long guard = eval.shown() != null && !dryRun ? known.selectionSeq() : null;
     return new DecisionRecord(call.decisionId(), request.requestId(), request.method(), request.userId(),
         request.params(), result, eval.rationale(), features, loop == null ? null : loop.id(),
         result.getDouble("latency_ms"), event, guard, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));

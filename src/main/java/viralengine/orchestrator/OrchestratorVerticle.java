@@ -11,6 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.cluster.Affinity;
 import viralengine.config.AppConfig;
+import viralengine.decision.Buckets;
+import viralengine.decision.Experiment;
+import viralengine.decision.Posteriors;
+import viralengine.decision.Strategy;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -25,6 +29,9 @@ import viralengine.outcomes.Outcomes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.function.Supplier;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
@@ -52,6 +59,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   private final Affinity affinity;
   /** The {@code cluster} object of the health body; null on a single node. */
   private final Supplier<JsonObject> clusterHealth;
+  /** The bandit's latest posteriors (empty unless selection.strategy is thompson). */
+  private final Supplier<Posteriors> posteriors;
   private Orchestrator orchestrator;
   private Outcomes outcomes;
   private LearnerStore learners;
@@ -60,14 +69,15 @@ public final class OrchestratorVerticle extends VerticleBase {
   private long delayedCalls;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog) {
-    this(config, pool, log, breakerState, lastError, metrics, clock, catalog, null, null);
+      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Supplier<Posteriors> posteriors) {
+    this(config, pool, log, breakerState, lastError, metrics, clock, catalog, posteriors, null, null);
   }
 
   /** In cluster mode: decisions are routed to their learner's owner by {@code affinity}. */
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
-      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Affinity affinity,
-      Supplier<JsonObject> clusterHealth) {
+      LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Supplier<Posteriors> posteriors,
+      Affinity affinity, Supplier<JsonObject> clusterHealth) {
+    this.posteriors = posteriors;
     this.affinity = affinity;
     this.clusterHealth = clusterHealth;
     this.clock = clock;
@@ -87,7 +97,8 @@ public final class OrchestratorVerticle extends VerticleBase {
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
     orchestrator = new Orchestrator(log, learners,
-        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
+        new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
+        experiment(config), posteriors);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
@@ -161,15 +172,34 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.UpsertLearner u) {
       return learners.upsert(new LearnerStore.Upsert(u.userId(), u.timezone(), u.birthYear(), u.persona(),
-          u.parentalConsent(), u.growthOptOut(), u.attributes())).map(Learner::toJson);
+          u.parentalConsent(), u.growthOptOut(), u.attributes())).compose(this::profile);
     }
     if (call instanceof Requests.GetLearner g) {
-      return learners.get(g.userId()).map(Learner::toJson);
+      return learners.get(g.userId()).compose(this::profile);
     }
     if (call instanceof Requests.RecordOutcome r) {
       return outcomes.record(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
+  }
+
+  /**
+   * The experiment settings every decision starts from. The random source belongs to this verticle, which runs
+   * on one event loop, so a seeded run draws the same numbers in the same order.
+   */
+  static Experiment experiment(AppConfig config) {
+    AppConfig.Selection selection = config.selection();
+    RandomGenerator random = selection.seed() == null ? new SplittableRandom() : new SplittableRandom(selection.seed());
+    return new Experiment(config.experiments().salt(), config.experiments().holdoutPercent(), Map.of(),
+        Strategy.of(selection.strategy()), Posteriors.EMPTY, random);
+  }
+
+  /** The profile with the learner's experiment assignments (DECISIONING.md "Measure and learn"). */
+  private Future<JsonObject> profile(Learner learner) {
+    AppConfig.Experiments experiments = config.experiments();
+    return learners.variantsByLoop(learner.userId()).map(variants -> learner.toJson().put("experiments", new JsonObject()
+        .put("holdout", Buckets.heldOut(experiments.salt(), experiments.holdoutPercent(), learner.userId()))
+        .put("variants", new JsonObject(new java.util.LinkedHashMap<>(variants)))));
   }
 
   /**

@@ -12,17 +12,19 @@ import java.util.UUID;
 
 /** SQL for outcomes and for explaining a decision. */
 public final class OutcomeStore {
+  static final String HOLDOUT = "holdout";
   /**
    * Looks up the decision and, when outcomes may be recorded for it, inserts the outcome, in one statement.
    * The learner and the loop come from the decision itself, never from the caller.
    */
   private static final String RECORD = "WITH d AS (SELECT a.decision_id, a.loop_id, a.input_params->>'user_id' AS user_id,"
       + " a.output_result->>'outcome' AS decided, coalesce((a.features_used->>'dry_run')::boolean, false) AS dry_run,"
-      + " a.success, l.name AS loop FROM agent_decisions a LEFT JOIN viral_loops l ON l.id = a.loop_id"
+      + " a.success, a.variant, l.name AS loop FROM agent_decisions a LEFT JOIN viral_loops l ON l.id = a.loop_id"
       + " WHERE a.decision_id = $1),"
+      // The variant is the one the decision showed: a shown outcome is an exposure to it.
       + " ins AS (INSERT INTO loop_outcomes (outcome_id, request_id, decision_id, user_id, loop_id, outcome, occurred_at,"
-      + " referred_user_id, context, input_params)"
-      + " SELECT $2, $3, d.decision_id, d.user_id, d.loop_id, $4, $5, $6, $7, $8 FROM d"
+      + " referred_user_id, context, input_params, variant)"
+      + " SELECT $2, $3, d.decision_id, d.user_id, d.loop_id, $4, $5, $6, $7, $8, d.variant FROM d"
       + " WHERE d.success AND d.decided IN ('selected', 'holdout') AND NOT d.dry_run"
       + " ON CONFLICT DO NOTHING RETURNING outcome_id)"
       + " SELECT d.*, (SELECT outcome_id FROM ins) AS inserted FROM d";
@@ -87,6 +89,10 @@ public final class OutcomeStore {
     });
   }
 
+  private static String outcome(JsonObject output) {
+    return output == null ? null : output.getString("outcome", output.getBoolean("degraded", false) ? "degraded" : null);
+  }
+
   /** The decision with its outcomes, as explain_decision answers; null when there is no such decision. */
   public Future<JsonObject> explain(UUID decisionId) {
     return pool.preparedQuery(EXPLAIN).execute(Tuple.of(decisionId)).map(rows -> {
@@ -104,16 +110,18 @@ public final class OutcomeStore {
           .put("request_id", row.getString("request_id"))
           .put("success", row.getBoolean("success"))
           .put("error_code", row.getInteger("error_code"))
-          .put("outcome", output == null ? null : output.getString("outcome", output.getBoolean("degraded", false) ? "degraded" : null))
-          // A default decision's row may carry the loop of a result that landed late (see features_used.late_result);
-          // the caller was shown no loop.
-          .put("loop", row.getBoolean("success") ? row.getString("loop") : null)
+          .put("outcome", outcome(output))
+          // A default decision's row may carry the loop of a result that landed late (see features_used.late_result),
+          // and a holdout's row its counterfactual (see experiments); either way the caller was shown no loop.
+          .put("loop", row.getBoolean("success") && !HOLDOUT.equals(outcome(output)) ? row.getString("loop") : null)
           .put("dry_run", features.getBoolean("dry_run", false))
           .put("config_version", features.getValue("config_version"))
           .put("rationale", row.getString("rationale"))
           .put("input", row.getValue("input_params"))
           .put("result", output)
           .put("checks", features.getJsonArray("checks", new JsonArray()))
+          // The holdout and variant assignments the decision was made with (null for rows older than them).
+          .put("experiments", features.getJsonObject("experiments"))
           .put("features_used", features)
           .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray());
     });

@@ -34,11 +34,13 @@ public final class Outcomes {
         r.referredUserId(), r.context(), r.params());
     return store.record(outcome, UUID.randomUUID()).compose(recorded -> {
       refuse(r.decisionId(), recorded);
+      // A holdout's row keeps its counterfactual loop (what lift compares with), but the learner was shown no loop.
+      String shown = OutcomeStore.HOLDOUT.equals(recorded.decided()) ? null : recorded.loop();
       if (recorded.inserted()) {
-        activity.record(recorded.loop() == null ? "none" : recorded.loop(), r.outcome());
-        return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, recorded.loop()));
+        activity.record(shown == null ? "none" : shown, r.outcome());
+        return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, shown));
       }
-      return replay(r, recorded.loop());
+      return replay(r, shown);
     });
   }
 

@@ -34,6 +34,16 @@ public final class DecisionStore {
    * taken by another decision (or by an earlier row of the batch) is dropped from this row and named in
    * features_used, so that an acknowledged decision is never lost. Returns the decision ids that went in.
    */
+  /** The plain columns loop_report and the bandit read (V4), kept beside the jsonb they come from. */
+  static final String REPORT_COLUMNS = "user_id, event_type, outcome, variant";
+  /**
+   * Their values for an orchestrator's row, taken from the params and the answer themselves, so that a row replayed
+   * from the spool fills them exactly as a live one: the event type decided for (select_loop's may be null), the
+   * answer's outcome (selected, no_eligible_loop, opted_out or holdout) and the variant shown, if any.
+   */
+  static final String REPORT_VALUES = "user_id, input_params->>'event_type', output_result->>'outcome',"
+      + " output_result->>'variant'";
+
   private static final String INSERT_DECISIONS = "WITH input AS ("
       + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
       + " $6::text[], $7::jsonb[], $8::bigint[], $9::float8[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[],"
@@ -54,12 +64,12 @@ public final class DecisionStore {
       + " passed AS (SELECT claim.decision_id FROM claim JOIN guard USING (user_id)),"
       + " decision AS ("
       + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
-      + " features_used, loop_id, latency_ms, event_id, success)"
+      + " features_used, loop_id, latency_ms, event_id, success, " + REPORT_COLUMNS + ")"
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
       + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
       + " ELSE features_used END,"
-      + " loop_id, latency_ms, event_id, true FROM rid"
+      + " loop_id, latency_ms, event_id, true, " + REPORT_VALUES + " FROM rid"
       + " WHERE guard_seq IS NULL OR $16 OR decision_id IN (SELECT decision_id FROM passed) ORDER BY ord"
       + " ON CONFLICT DO NOTHING RETURNING decision_id, loop_id, request_id),"
       + " event AS ("
@@ -67,9 +77,15 @@ public final class DecisionStore {
       + " SELECT rid.event_id, decision.request_id, rid.event_type, rid.user_id, rid.occurred_at, rid.received_at,"
       + " rid.context, true FROM decision JOIN rid USING (decision_id) WHERE rid.event_id IS NOT NULL ORDER BY rid.ord),"
       + " exposure AS ("
-      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)"
-      + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now())"
-      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL)"
+      + " INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at, event_type)"
+      + " SELECT rid.user_id, decision.loop_id, decision.decision_id, coalesce(rid.decided_at, now()),"
+      + " rid.input_params->>'event_type'"
+      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL),"
+      // A selection that counts stores the learner's variant on first assignment; a later one (same key) changes nothing.
+      + " assigned AS (INSERT INTO learner_variants (user_id, loop_id, variant, assigned_at)"
+      + " SELECT rid.user_id, decision.loop_id, rid.output_result->>'variant', coalesce(rid.decided_at, now())"
+      + " FROM decision JOIN rid USING (decision_id) WHERE decision.loop_id IS NOT NULL AND rid.guard_seq IS NOT NULL"
+      + " AND rid.output_result->>'variant' IS NOT NULL ORDER BY rid.ord ON CONFLICT DO NOTHING)"
       + " SELECT decision_id, true AS inserted FROM decision"
       + " UNION ALL SELECT decision_id, false FROM rid WHERE guard_seq IS NOT NULL AND NOT $16"
       + " AND decision_id NOT IN (SELECT decision_id FROM passed)";
@@ -87,14 +103,17 @@ public final class DecisionStore {
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
       + " FROM input)"
       + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
-      + " features_used, latency_ms, success, error_code)"
+      + " features_used, latency_ms, success, error_code, " + REPORT_COLUMNS + ")"
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
       + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
       + " ELSE features_used END,"
-      + " latency_ms, false, error_code FROM rid ORDER BY ord"
+      // A default decision (no error code) is outcome degraded; a failed call has none.
+      + " latency_ms, false, error_code, input_params->>'user_id', input_params->>'event_type',"
+      + " CASE WHEN error_code IS NULL THEN 'degraded' END, NULL FROM rid ORDER BY ord"
       + " ON CONFLICT (decision_id) DO UPDATE SET success = false, error_code = EXCLUDED.error_code,"
       + " output_result = EXCLUDED.output_result, rationale = EXCLUDED.rationale, latency_ms = EXCLUDED.latency_ms,"
+      + " outcome = EXCLUDED.outcome, variant = NULL,"
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)";
 
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"

@@ -40,12 +40,12 @@ final class AdminFixtures {
    */
   static void restoreSeeds(TestService svc) {
     svc.query("CREATE TABLE IF NOT EXISTS admin_test_seed AS SELECT * FROM viral_loops WHERE name IN " + SEEDS);
-    svc.query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, config_changes");
+    svc.query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants, config_changes");
     svc.query("DELETE FROM viral_loops WHERE name NOT IN " + SEEDS);
     svc.query("UPDATE viral_loops v SET display_name = s.display_name, description = s.description, active = false,"
         + " triggers = s.triggers, priority = s.priority, cooldown_seconds = s.cooldown_seconds, expected_k = s.expected_k,"
         + " groups = s.groups, audience = s.audience, targeting = s.targeting,"
-        + " dismiss_cooldown_seconds = s.dismiss_cooldown_seconds, action = s.action, version = 1"
+        + " dismiss_cooldown_seconds = s.dismiss_cooldown_seconds, action = s.action, variants = '[]', version = 1"
         + " FROM admin_test_seed s WHERE v.name = s.name");
     svc.query("DELETE FROM frequency_rules");
     svc.query("INSERT INTO frequency_rules (id, scope, scope_key, max_count, period) VALUES ('global_daily', 'global', NULL, 3, '\"calendar_day\"')");

@@ -83,7 +83,33 @@ class AdminValidationTest {
         loop("loop.action.type", l -> l.put("action", new JsonObject().put("headline", "Hi"))),
         loop("loop.action", l -> l.put("action", new JsonObject().put("type", "show_share_modal").put("body", "x".repeat(9_000)))),
         loop("loop.version", l -> l.put("version", 3)),
+        loop("loop.variants", l -> l.put("variants", new JsonObject())),
+        loop("loop.variants", l -> l.put("variants", manyVariants(17))),
+        loop("loop.variants[1].key", l -> l.put("variants", new JsonArray().add(variant("a", 1)).add(variant("a", 2)))),
+        loop("loop.variants[1].weight", l -> l.put("variants", new JsonArray().add(variant("a", 1)).add(variant("b", 0)))),
+        loop("loop.variants[0].weight", l -> l.put("variants", new JsonArray().add(variant("a", -1)))),
+        loop("loop.variants[0].weight", l -> l.put("variants", new JsonArray().add(variant("a", 1).put("weight", "1")))),
+        loop("loop.variants[0].weight", l -> l.put("variants", new JsonArray().add(variant("a", 1).putNull("weight")))),
+        loop("loop.variants[0].key", l -> l.put("variants", new JsonArray().add(variant("Long Copy", 1)))),
+        loop("loop.variants[0].action", l -> l.put("variants", new JsonArray().add(variant("a", 1).put("action", "modal")))),
+        loop("loop.variants[0].action.type", l -> l.put("variants", new JsonArray().add(variant("a", 1)
+            .put("action", new JsonObject().put("headline", "Hi"))))),
+        loop("loop.variants[0].colour", l -> l.put("variants", new JsonArray().add(variant("a", 1).put("colour", "red")))),
+        loop("loop.variants[0]", l -> l.put("variants", new JsonArray().add("a"))),
         loop("loop", l -> null));
+  }
+
+  static JsonObject variant(String key, double weight) {
+    return new JsonObject().put("key", key).put("weight", weight)
+        .put("action", new JsonObject().put("type", "show_share_modal").put("headline", key));
+  }
+
+  static JsonArray manyVariants(int n) {
+    JsonArray all = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      all.add(variant("v" + i, 1));
+    }
+    return all;
   }
 
   @ParameterizedTest(name = "{0}")

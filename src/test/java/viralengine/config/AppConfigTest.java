@@ -168,4 +168,37 @@ class AppConfigTest {
     assertTrue(AppConfig.keys().contains("circuit_breaker.max_failures"));
     assertEquals("CIRCUIT_BREAKER_MAX_FAILURES", Settings.envName("circuit_breaker.max_failures"));
   }
+
+  @Test
+  void experimentsAndSelectionHaveTheirDefaultsAndAreSetFromTheEnvironment() {
+    AppConfig defaults = AppConfig.from(new JsonObject());
+    assertEquals(new AppConfig.Experiments(5, "viral-engine"), defaults.experiments());
+    assertEquals(new AppConfig.Selection("priority", 5_000, null, 1_000), defaults.selection());
+    AppConfig set = AppConfig.from(new JsonObject().put("EXPERIMENTS_HOLDOUT_PERCENT", "10").put("EXPERIMENTS_SALT", "2027-q1")
+        .put("SELECTION_STRATEGY", "thompson").put("SELECTION_SEED", "42").put("SELECTION_REFRESH_MS", "200")
+        .put("SELECTION_WINDOW", "500"));
+    assertEquals(new AppConfig.Experiments(10, "2027-q1"), set.experiments());
+    assertEquals(new AppConfig.Selection("thompson", 200, 42L, 500), set.selection());
+  }
+
+  @Test
+  void badExperimentAndSelectionValuesNameTheirKey() {
+    JsonObject[] bad = {
+        new JsonObject().put("experiments", new JsonObject().put("holdout_percent", 101)),
+        new JsonObject().put("experiments", new JsonObject().put("holdout_percent", -1)),
+        new JsonObject().put("experiments", new JsonObject().put("salt", "x".repeat(129))),
+        new JsonObject().put("experiments", new JsonObject().put("salt", " ")),
+        new JsonObject().put("selection", new JsonObject().put("strategy", "epsilon_greedy")),
+        new JsonObject().put("selection", new JsonObject().put("refresh_ms", 0)),
+        new JsonObject().put("selection", new JsonObject().put("window", 99)),
+        new JsonObject().put("selection", new JsonObject().put("seed", "abc")),
+        new JsonObject().put("selection", new JsonObject().put("floor", 0.05))};
+    String[] keys = {"experiments.holdout_percent", "experiments.holdout_percent", "experiments.salt", "experiments.salt",
+        "selection.strategy", "selection.refresh_ms", "selection.window", "selection.seed", "selection.floor"};
+    for (int i = 0; i < bad.length; i++) {
+      JsonObject config = bad[i];
+      ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(config), config.encode());
+      assertTrue(e.getMessage().startsWith("config " + keys[i] + ": "), e.getMessage());
+    }
+  }
 }

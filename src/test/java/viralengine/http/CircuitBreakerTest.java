@@ -78,9 +78,12 @@ class CircuitBreakerTest {
     assertEquals("sl-1", first.getString("request_id"));
     assertTrue(((JsonObject) first.getValue("output_result")).getBoolean("degraded"));
     assertEquals("timeout", ((JsonObject) first.getValue("features_used")).getString("fallback"));
+    assertEquals("degraded", first.getString("outcome"), "the default decision's plain outcome column");
+    assertEquals("slow-learner", first.getString("user_id"));
     Row second = decision(timedOutDecision);
     assertFalse(second.getBoolean("success"));
     assertEquals(-32001, second.getInteger("error_code"));
+    assertNull(second.getValue("outcome"), "a failed call decided nothing");
     Row third = svc.query("SELECT * FROM agent_decisions WHERE request_id = 'te-2'").iterator().next();
     assertEquals(-32002, third.getInteger("error_code"));
     assertEquals(4, svc.count("SELECT count(*) FROM agent_decisions"), "one row per answer, no late orchestrator rows");

@@ -67,6 +67,8 @@ public final class ServiceProcess implements AutoCloseable {
     if (testDatabase) {
       builder.environment().put("DATABASE_URL", TestDatabase.get().url());
     }
+    // As in TestService: no holdout unless a test asks for one, so a chosen user id is never held out by chance.
+    builder.environment().put("EXPERIMENTS_HOLDOUT_PERCENT", "0");
     builder.environment().putAll(env);
     return new ServiceProcess(port, builder.start(), log);
   }

@@ -92,8 +92,14 @@ public final class TestService implements AutoCloseable {
         .put("spool", new JsonObject().put("flush_timeout_ms", 1_000));
   }
 
+  /**
+   * The test defaults. The holdout is 0% here, not the production 5%: most tests expect a particular learner to be
+   * shown a loop, and a 5% holdout would turn about one user id in twenty into a holdout. Tests about the holdout
+   * set {@code experiments.holdout_percent} themselves.
+   */
   public static JsonObject baseConfig() {
     return new JsonObject()
+        .put("experiments", new JsonObject().put("holdout_percent", 0))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 2))
         .put("database", new JsonObject().put("url", TestDatabase.get().url()).put("pool_size", 4))
         .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000))
@@ -157,7 +163,7 @@ public final class TestService implements AutoCloseable {
     // one of the two); the reset simply tries again.
     for (int attempt = 1; ; attempt++) {
       try {
-        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
+        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants");
         break;
       } catch (AssertionError deadlock) {
         if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {

@@ -1,0 +1,48 @@
+package viralengine.bandit;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import viralengine.decision.Posteriors;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bandit's one query: for each arm (loop, event type), its last {@code window} counted selections
+ * ({@code loop_exposures}, so dry runs and holdouts never count) and how many of them were followed by an
+ * {@code invite_sent} within 24 h of the selection. Each arm is one index range scan
+ * ({@code loop_exposures_arm_idx}, V5) plus one lookup per selection in {@code loop_outcomes_decision_idx}.
+ */
+final class ArmStore {
+  static final String ARMS = "SELECT a.loop_id, a.event_type, count(s.decision_id) AS trials,"
+      + " count(s.decision_id) FILTER (WHERE s.rewarded) AS successes"
+      + " FROM unnest($1::bigint[], $2::text[]) AS a(loop_id, event_type)"
+      + " LEFT JOIN LATERAL (SELECT e.decision_id, EXISTS (SELECT 1 FROM loop_outcomes o"
+      + " WHERE o.decision_id = e.decision_id AND o.outcome = 'invite_sent'"
+      + " AND o.occurred_at <= e.fired_at + interval '24 hours') AS rewarded"
+      + " FROM loop_exposures e WHERE e.loop_id = a.loop_id AND coalesce(e.event_type, '') = a.event_type"
+      + " ORDER BY e.fired_at DESC LIMIT $3) s ON true"
+      + " GROUP BY a.loop_id, a.event_type";
+
+  private final Pool pool;
+
+  ArmStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<Posteriors> load(List<Posteriors.Arm> arms, int window) {
+    Long[] loops = arms.stream().map(Posteriors.Arm::loopId).toArray(Long[]::new);
+    String[] events = arms.stream().map(Posteriors.Arm::eventType).toArray(String[]::new);
+    return pool.preparedQuery(ARMS).execute(Tuple.of(loops, events, window)).map(rows -> {
+      Map<Posteriors.Arm, Posteriors.Stats> stats = new HashMap<>();
+      for (Row row : rows) {
+        stats.put(new Posteriors.Arm(row.getLong("loop_id"), row.getString("event_type")),
+            new Posteriors.Stats(row.getLong("trials"), row.getLong("successes")));
+      }
+      return new Posteriors(stats);
+    });
+  }
+}
