@@ -20,6 +20,9 @@ import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.outcomes.OutcomeStore;
 import viralengine.outcomes.Outcomes;
+import viralengine.report.LoopReport;
+import viralengine.report.ReportJobs;
+import viralengine.report.ReportStore;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -51,6 +54,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   private Outcomes outcomes;
   private LearnerStore learners;
   private HealthReporter health;
+  private LoopReport report;
+  private ReportJobs reportJobs;
   private int inFlight;
   private long delayedCalls;
 
@@ -76,6 +81,10 @@ public final class OrchestratorVerticle extends VerticleBase {
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode());
+    ReportStore reportStore = new ReportStore(pool, config.report().refreshBatch());
+    report = new LoopReport(reportStore);
+    reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
+    reportJobs.start();
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {
@@ -88,6 +97,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   /** Consumers are unregistered by the undeploy itself; this waits for the calls they already took. */
   @Override
   public Future<?> stop() {
+    if (reportJobs != null) {
+      reportJobs.stop();
+    }
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
     awaitIdle(drained, deadline);
@@ -139,6 +151,9 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.RecordOutcome r) {
       return outcomes.record(r);
+    }
+    if (call instanceof Requests.LoopReport r) {
+      return report.run(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
   }

@@ -143,7 +143,8 @@ public final class TestService implements AutoCloseable {
     // one of the two); the reset simply tries again.
     for (int attempt = 1; ; attempt++) {
       try {
-        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners");
+        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, report_inbox,"
+            + " report_hourly, report_chain, report_learners");
         break;
       } catch (AssertionError deadlock) {
         if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {
