@@ -34,6 +34,7 @@ public final class ServiceMetrics {
   public static final String LOG_BATCH = "viral.decision.log.batch.size";
   public static final String LOG_FLUSH = "viral.decision.log.flush";
   public static final String SPOOL_DEPTH = "viral.spool.depth";
+  public static final String SPOOL_ACTIVE = "viral.spool.active";
   public static final String CACHE = "viral.idempotency.cache";
   public static final String ADMISSION_LIMIT = "viral.admission.limit";
   public static final String IN_FLIGHT = "viral.requests.in.flight";
@@ -183,6 +184,12 @@ public final class ServiceMetrics {
   public void decisionLog(Supplier<Number> pending, Supplier<Number> spoolDepth) {
     Gauge.builder(LOG_PENDING, pending).description("Decisions accepted and not yet durable").register(registry);
     Gauge.builder(SPOOL_DEPTH, spoolDepth).description("Entries waiting in the outage spool").register(registry);
+  }
+
+  /** 1 while decisions go to the outage spool instead of PostgreSQL (what health reports as spool.active). */
+  public void spoolActive(java.util.function.BooleanSupplier active) {
+    Gauge.builder(SPOOL_ACTIVE, () -> active.getAsBoolean() ? 1 : 0)
+        .description("1 while decisions are written to the outage spool instead of PostgreSQL").register(registry);
   }
 
   /** A decision-log flush of {@code rows} rows to PostgreSQL or to the spool. */

@@ -80,6 +80,9 @@ CREATE TABLE report_learners (
   learners  bigint NOT NULL,
   PRIMARY KEY (level, hour, kind, loop_id, grp, prev_hour)
 );
+-- A range that starts where the data starts has few links with prev_hour < H1 (mostly '-infinity'): this index
+-- reads just those, where the primary key would read every hour of the range.
+CREATE INDEX report_learners_prev_idx ON report_learners (level, prev_hour, hour);
 
 -- The hour a decision falls in, the same in every session time zone (date_trunc would use the session's).
 CREATE FUNCTION report_hour(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

@@ -231,6 +231,35 @@ class LoopReportTest {
     assertTrue(report("2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z", null).getJsonArray("rows").isEmpty());
   }
 
+  static void assertInvalid(String field, JsonObject params) {
+    JsonObject response = svc.rpc("loop_report", params);
+    JsonObject error = response.getJsonObject("error");
+    assertNotNull(error, response.encode());
+    assertEquals(-32602, error.getInteger("code"), response.encode());
+    assertEquals(field, error.getJsonObject("data").getString("field"), response.encode());
+  }
+
+  @Test
+  void paramsAreValidatedNamingTheField() {
+    assertInvalid("from", new JsonObject().put("to", TO));
+    assertInvalid("to", new JsonObject().put("from", FROM));
+    assertInvalid("from", new JsonObject().put("from", "yesterday").put("to", TO));
+    assertInvalid("from", new JsonObject().put("from", "2026-11-10T09:30:00").put("to", TO)); // no offset
+    assertInvalid("to", new JsonObject().put("from", FROM).put("to", 1_700_000_000));
+    assertInvalid("to", new JsonObject().put("from", TO).put("to", FROM));
+    assertInvalid("to", new JsonObject().put("from", FROM).put("to", FROM));
+    assertInvalid("to", new JsonObject().put("from", "2025-01-01T00:00:00Z").put("to", "2026-01-03T00:00:00Z"));
+    assertInvalid("from", new JsonObject().put("from", "1999-12-31T00:00:00Z").put("to", TO));
+    assertInvalid("group_by", new JsonObject().put("from", FROM).put("to", TO).put("group_by", "learner"));
+    assertInvalid("limit", new JsonObject().put("from", FROM).put("to", TO).put("limit", 3));
+  }
+
+  @Test
+  void theLongestRangeIsAccepted() {
+    JsonObject result = report("2025-11-10T00:00:00Z", "2026-11-11T00:00:00+00:00", null);
+    assertEquals("2026-11-11T00:00:00Z", result.getString("to"));
+  }
+
   static void assertRate(JsonObject rate, long numerator, long denominator, double value, double low, double high) {
     assertEquals(numerator, rate.getLong("numerator"));
     assertEquals(denominator, rate.getLong("denominator"));
