@@ -50,6 +50,7 @@ public final class ServiceMetrics {
   private final PrometheusMeterRegistry registry;
   private final LiveStats live = new LiveStats();
   private final LoopActivity loopActivity = new LoopActivity(System::currentTimeMillis);
+  private final Timeline timeline = new Timeline(System::currentTimeMillis);
   private final EdgeMetrics edge;
   private final RecentDecisions recent = new RecentDecisions();
   private final List<String> outcomes;
@@ -146,6 +147,7 @@ public final class ServiceMetrics {
     String loopTag = loop == null ? "none" : loop;
     decisions.computeIfAbsent(loopTag + '|' + outcome, key -> Counter.builder(DECISIONS).tag("loop", loopTag)
         .tag("outcome", outcome).description("Decisions by loop and outcome").register(registry)).increment();
+    timeline.record(latencyMs);
     recent.add(new JsonObject().put("time", Instant.now().toString()).put("method", method).put("user_id", userId)
         .put("loop", loop).put("outcome", outcome).put("rationale", rationale).put("latency_ms", latencyMs)
         .put("decision_id", decisionId));
@@ -154,6 +156,11 @@ public final class ServiceMetrics {
   /** A selection refused by the database guard because another instance recorded one first; it was decided again. */
   public void staleSelection() {
     staleSelections.increment();
+  }
+
+  /** Decisions per second and their p99 per minute over the last hour, for the dashboard's charts. */
+  public Timeline timeline() {
+    return timeline;
   }
 
   /** Per-loop selections, caps reached and outcomes over the last hour, for the dashboard. */
