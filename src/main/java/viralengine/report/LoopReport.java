@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * loop_report: the figures per row, each rate with its 95% interval, the K-factor and the lift against the
@@ -119,12 +118,12 @@ public final class LoopReport {
         .put("invite_sent", t.inviteSent())
         .put("joined", t.joined())
         .put("fvm_reached", t.fvmReached())
-        .put("rates", new JsonObject(new TreeMap<>(Map.of(
-            "shown", rate(Intervals.wilson(t.shown(), t.decisions()), t.shown(), t.decisions(), "wilson"),
-            "exposed", rate(Intervals.wilson(r.exposed, r.selected), r.exposed, r.selected, "wilson"),
-            "invite_sent", rate(Intervals.poissonRate(t.inviteSent(), r.exposed), t.inviteSent(), r.exposed, "poisson"),
-            "joined", rate(Intervals.wilson(t.joined(), t.inviteSent()), t.joined(), t.inviteSent(), "wilson"),
-            "fvm_reached", rate(Intervals.wilson(t.fvmReached(), t.joined()), t.fvmReached(), t.joined(), "wilson")))))
+        .put("rates", new JsonObject()
+            .put("shown", rate(Intervals.wilson(t.shown(), t.decisions()), t.shown(), t.decisions(), "wilson"))
+            .put("exposed", rate(Intervals.wilson(r.exposed, r.selected), r.exposed, r.selected, "wilson"))
+            .put("invite_sent", rate(Intervals.poissonRate(t.inviteSent(), r.exposed), t.inviteSent(), r.exposed, "poisson"))
+            .put("joined", rate(Intervals.wilson(t.joined(), t.inviteSent()), t.joined(), t.inviteSent(), "wilson"))
+            .put("fvm_reached", rate(Intervals.wilson(t.fvmReached(), t.joined()), t.fvmReached(), t.joined(), "wilson")))
         .put("k_factor", interval(Intervals.poissonRate(t.joined(), r.exposed), "poisson"))
         .put("joins_per_learner", interval(Intervals.poissonRate(t.joined(), r.selected), "poisson"))
         .put("holdout", new JsonObject()
