@@ -56,6 +56,9 @@ class ChartsBrowserTest {
     try (TestService svc = TestService.start(TestService.relaxedTiming())) {
       svc.resetData();
       assertEquals("text/javascript; charset=utf-8", svc.get("/dashboard/assets/uplot.min.js").getHeader("content-type"));
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> refused = svc.get("/dashboard/loop_report?from=soon");
+      assertEquals(400, refused.statusCode());
+      assertEquals("from", refused.bodyAsJsonObject().getJsonObject("error").getJsonObject("data").getString("field"));
       JsonObject loop = new JsonObject().put("name", "chart_loop").put("display_name", "Chart loop").put("active", true)
           .put("triggers", new JsonArray()).put("action", new JsonObject().put("type", "show_share_modal"));
       JsonObject written = svc.admin("upsert_loop", new JsonObject().put("loop", loop)).getJsonObject("result");
