@@ -8,8 +8,9 @@
 #    (counterfactual loop), 30 % no_eligible_loop (no loop: the report skips them); event types spread over the
 #    three. Outcomes on the selections: 70 % shown; of those 25 % send 1-2 invites; 30 % of inviting decisions
 #    join, half of those reach fvm; 2 % of holdouts join. Deterministic (hashes of the row id), so runs compare.
-# 2. The statement triggers put every reportable row in report_inbox; report_refresh(BATCH) folds it into the
-#    rollups, timed: this is a backfill of everything at once (the service does it every report.refresh_ms).
+# 2. report_rebuild() builds the rollups from scratch in one pass (what the migration does for existing rows), timed;
+#    then INCREMENT (default 100,000) more decisions in the last hour, each with a shown, go through the inbox and
+#    report_refresh(50000), as the service folds new rows every report.refresh_ms, timed.
 # 3. loop_report's two queries (printed by viralengine.report.ReportQueries, so they are the service's own SQL) run
 #    under EXPLAIN (ANALYZE, BUFFERS) for: the last 7 days with edges off the hour (group_by loop), the whole range
 #    (group_by loop), and the last 7 days by variant; each three times, the plans of the last run kept. Then the
@@ -24,7 +25,7 @@ DECISIONS=${DECISIONS:-10000000}
 DAYS=${DAYS:-60}
 LEARNERS=${LEARNERS:-1000000}
 CHUNK=${CHUNK:-1000000}
-BATCH=${BATCH:-1000000}
+INCREMENT=${INCREMENT:-100000}
 END=${END:-2026-11-01T00:00:00Z}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 OUT=${OUT:-target/bench-report}
@@ -74,17 +75,38 @@ FROM agent_decisions d WHERE d.outcome = 'holdout' AND abs(hashint8(d.id * 37)) 
 SQL
   load_s=$(( $(date +%s) - load_start ))
   q -c "ANALYZE"
-  log "loaded in ${load_s}s; folding the inbox into the rollups, $BATCH rows per transaction"
+else
+  load_s=-
+fi
+  log "loaded in ${load_s}s; rebuilding the rollups from scratch (report_rebuild)"
   refresh_start=$(date +%s%3N)
-  while :; do
-    taken=$(q -tA -c "SELECT report_refresh($BATCH)")
-    log "  refresh took $taken inbox rows"
-    ((taken < BATCH)) && break
-  done
+  q -c "SELECT report_rebuild()" >/dev/null
   refresh_ms=$(( $(date +%s%3N) - refresh_start ))
   q -c "VACUUM ANALYZE"
+  # The steady state: INCREMENT more decisions in the last hour (with outcomes), folded in by report_refresh as the
+  # service does every report.refresh_ms, on top of the 10 million.
+  log "rebuilt in ${refresh_ms} ms; $INCREMENT more decisions, then report_refresh"
+  q <<SQL
+INSERT INTO agent_decisions (decision_id, agent_id, method, input_params, loop_id, latency_ms, success, created_at,
+  user_id, event_type, outcome, variant, features_used)
+SELECT gen_random_uuid(), 'orchestrator', 'trigger_event', '{}', 1 + (h % 4), 1.5, true,
+  timestamptz '$END' - interval '1 hour' + g * (interval '1 hour' / $INCREMENT), 'learner-' || (h % $LEARNERS),
+  'practice_completed', 'selected', NULL, '{}'
+FROM generate_series(1, $INCREMENT) AS g, LATERAL (SELECT abs(hashint8(-g)) AS h) AS x;
+INSERT INTO loop_outcomes (outcome_id, decision_id, user_id, loop_id, outcome, occurred_at, input_params)
+SELECT gen_random_uuid(), decision_id, user_id, loop_id, 'shown', created_at, '{}'::jsonb
+FROM agent_decisions WHERE created_at >= timestamptz '$END' - interval '1 hour';
+SQL
+  increment_start=$(date +%s%3N)
+  while :; do
+    taken=$(q -tA -c "SELECT report_refresh(50000)")
+    ((taken < 50000)) && break
+  done
+  increment_ms=$(( $(date +%s%3N) - increment_start ))
+  log "refresh of $INCREMENT decisions and their shown outcomes: ${increment_ms} ms"
+  q -c "VACUUM ANALYZE"
 else
-  load_s=- refresh_ms=-
+  load_s=- refresh_ms=- increment_ms=-
 fi
 
 counts=$(q -tA -F ' ' -c "SELECT (SELECT count(*) FROM agent_decisions), (SELECT count(*) FROM loop_outcomes),
@@ -128,9 +150,10 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "## loop_report over $DECISIONS decisions ($(date -u +%Y-%m-%d), bench/report.sh)"
     echo
     echo "Machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(q -tA -c 'SHOW server_version')."
-    echo "Data: $DECISIONS decisions over $DAYS days to $last, $LEARNERS learners; load ${load_s}s; backfill of the rollups"
-    echo "(report_refresh, $BATCH rows per transaction) ${refresh_ms} ms. Rows: decisions, outcomes, report_hourly,"
-    echo "report_chain, report_learners, report_chain size, agent_decisions size = $counts."
+    echo "Data: $DECISIONS decisions over $DAYS days to $last, $LEARNERS learners; load ${load_s}s; rebuild of the rollups"
+    echo "from scratch (report_rebuild) ${refresh_ms} ms; then $INCREMENT more decisions in the last hour with a shown each,"
+    echo "folded in by report_refresh(50000) in ${increment_ms} ms. Rows: decisions, outcomes, report_hourly, report_chain,"
+    echo "report_learners, report_chain size, agent_decisions size = $counts."
     echo
     echo '```'
     cat "$OUT/times.txt"

@@ -89,29 +89,20 @@ CREATE FUNCTION report_hour(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMU
   SELECT date_bin('1 hour', t, timestamptz '2000-01-01 00:00:00+00')
 $$;
 
--- Folds up to batch_size inbox rows into the rollups; returns how many it took. One refresher at a time (an
--- advisory lock): relinking a chain reads and rewrites the learner's links, which two refreshers must not race on.
-CREATE FUNCTION report_refresh(batch_size integer) RETURNS integer LANGUAGE plpgsql AS $$
-DECLARE
-  taken integer;
+-- The temporary tables one fold works in (per session, emptied at commit).
+CREATE FUNCTION report_work_tables() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7461001);
   PERFORM set_config('client_min_messages', 'warning', true);  -- no "already exists" notices per call
   CREATE TEMP TABLE IF NOT EXISTS report_taken (decision_row bigint, outcome_row bigint) ON COMMIT DELETE ROWS;
   CREATE TEMP TABLE IF NOT EXISTS report_batch (hour timestamptz, loop_id bigint, variant text, event_type text,
     arm text, user_id text, kind text) ON COMMIT DELETE ROWS;
   CREATE TEMP TABLE IF NOT EXISTS report_relink (kind "char", level "char", loop_id bigint, grp text, user_id text)
     ON COMMIT DELETE ROWS;
+END $$;
 
-  WITH gone AS (
-    DELETE FROM report_inbox WHERE id IN (SELECT id FROM report_inbox ORDER BY id LIMIT batch_size)
-    RETURNING decision_row, outcome_row)
-  INSERT INTO report_taken SELECT decision_row, outcome_row FROM gone;
-  GET DIAGNOSTICS taken = ROW_COUNT;
-  IF taken = 0 THEN
-    RETURN 0;
-  END IF;
-
+-- report_taken (row ids) -> report_batch (facts), then the additive figures into report_hourly.
+CREATE FUNCTION report_fold_batch() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO report_batch
   SELECT report_hour(d.created_at), d.loop_id, coalesce(d.variant, ''), coalesce(d.event_type, ''),
          CASE d.outcome WHEN 'selected' THEN 'treatment' ELSE 'holdout' END,
@@ -139,18 +130,42 @@ BEGIN
     decisions = r.decisions + excluded.decisions, shown = r.shown + excluded.shown,
     invite_sent = r.invite_sent + excluded.invite_sent, joined = r.joined + excluded.joined,
     fvm_reached = r.fvm_reached + excluded.fvm_reached;
+END $$;
 
-  -- New links; a held-out learner sees no variant, so holdouts have no variant-level chain.
-  WITH links AS (
-    SELECT DISTINCT CASE WHEN b.kind = 'shown' THEN 'e' WHEN b.arm = 'treatment' THEN 's' ELSE 'h' END::"char" AS kind,
-           lv.level, b.loop_id,
-           CASE lv.level WHEN 'l' THEN '' WHEN 'v' THEN b.variant ELSE b.event_type END AS grp, b.user_id, b.hour
-    FROM report_batch b CROSS JOIN (VALUES ('l'::"char"), ('v'::"char"), ('t'::"char")) AS lv (level)
-    WHERE (b.kind = 'decision' OR (b.kind = 'shown' AND b.arm = 'treatment'))
-      AND NOT (b.arm = 'holdout' AND lv.level = 'v')),
-  added AS (
+-- The chain links of report_batch; a held-out learner sees no variant, so holdouts have no variant-level chain.
+CREATE FUNCTION report_links() RETURNS TABLE (kind "char", level "char", loop_id bigint, grp text, user_id text,
+  hour timestamptz) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  SELECT DISTINCT CASE WHEN b.kind = 'shown' THEN 'e' WHEN b.arm = 'treatment' THEN 's' ELSE 'h' END::"char",
+         lv.level, b.loop_id, CASE lv.level WHEN 'l' THEN '' WHEN 'v' THEN b.variant ELSE b.event_type END,
+         b.user_id, b.hour
+  FROM report_batch b CROSS JOIN (VALUES ('l'::"char"), ('v'::"char"), ('t'::"char")) AS lv (level)
+  WHERE (b.kind = 'decision' OR (b.kind = 'shown' AND b.arm = 'treatment'))
+    AND NOT (b.arm = 'holdout' AND lv.level = 'v');
+END $$;
+
+-- Folds up to batch_size inbox rows into the rollups; returns how many it took. One refresher at a time (an
+-- advisory lock): relinking a chain reads and rewrites the learner's links, which two refreshers must not race on.
+CREATE FUNCTION report_refresh(batch_size integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  taken integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7461001);
+  PERFORM report_work_tables();
+  WITH gone AS (
+    DELETE FROM report_inbox WHERE id IN (SELECT id FROM report_inbox ORDER BY id LIMIT batch_size)
+    RETURNING decision_row, outcome_row)
+  INSERT INTO report_taken SELECT decision_row, outcome_row FROM gone;
+  GET DIAGNOSTICS taken = ROW_COUNT;
+  IF taken = 0 THEN
+    RETURN 0;
+  END IF;
+  PERFORM report_fold_batch();
+
+  WITH added AS (
     INSERT INTO report_chain (kind, level, loop_id, grp, user_id, hour)
-    SELECT kind, level, loop_id, grp, user_id, hour FROM links
+    SELECT * FROM report_links()
     ON CONFLICT DO NOTHING
     RETURNING kind, level, loop_id, grp, user_id)
   INSERT INTO report_relink SELECT DISTINCT kind, level, loop_id, grp, user_id FROM added;
@@ -180,10 +195,31 @@ BEGIN
   RETURN taken;
 END $$;
 
--- Rows that were already there: into the inbox, for the first refresh to fold in.
-INSERT INTO report_inbox (decision_row)
-SELECT id FROM agent_decisions
-WHERE loop_id IS NOT NULL AND outcome IN ('selected', 'holdout') AND (features_used ->> 'dry_run') IS DISTINCT FROM 'true'
-ORDER BY id;
-INSERT INTO report_inbox (outcome_row)
-SELECT id FROM loop_outcomes WHERE outcome IN ('shown', 'invite_sent', 'joined', 'fvm_reached') ORDER BY id;
+-- Rebuilds every rollup from agent_decisions and loop_outcomes in one pass (sorts instead of per-chain relinking):
+-- the backfill of this migration, and of bench/report.sh's 10 million rows. Writes to both tables wait meanwhile
+-- (SHARE lock), so no row is counted twice or missed; the inbox is emptied because everything in it is counted.
+CREATE FUNCTION report_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7461001);
+  LOCK TABLE agent_decisions, loop_outcomes IN SHARE MODE;
+  PERFORM report_work_tables();
+  TRUNCATE report_inbox, report_hourly, report_chain, report_learners;
+  INSERT INTO report_taken (decision_row)
+  SELECT id FROM agent_decisions
+  WHERE loop_id IS NOT NULL AND outcome IN ('selected', 'holdout') AND (features_used ->> 'dry_run') IS DISTINCT FROM 'true';
+  INSERT INTO report_taken (outcome_row)
+  SELECT id FROM loop_outcomes WHERE outcome IN ('shown', 'invite_sent', 'joined', 'fvm_reached');
+  ANALYZE report_taken;
+  PERFORM report_fold_batch();
+  INSERT INTO report_chain (kind, level, loop_id, grp, user_id, hour, prev_hour)
+  SELECT l.kind, l.level, l.loop_id, l.grp, l.user_id, l.hour,
+         coalesce(lag(l.hour) OVER (PARTITION BY l.kind, l.level, l.loop_id, l.grp, l.user_id ORDER BY l.hour),
+                  '-infinity')
+  FROM report_links() l;
+  INSERT INTO report_learners (level, hour, kind, loop_id, grp, prev_hour, learners)
+  SELECT level, hour, kind, loop_id, grp, prev_hour, count(*) FROM report_chain
+  GROUP BY level, hour, kind, loop_id, grp, prev_hour;
+END $$;
+
+-- Rows that were already there.
+SELECT report_rebuild();
