@@ -15,6 +15,7 @@
 #    under EXPLAIN (ANALYZE, BUFFERS) for: the last 7 days with edges off the hour (group_by loop), the whole range
 #    (group_by loop), and the last 7 days by variant; each three times, the plans of the last run kept. Then the
 #    same through the service's JSON-RPC would add only the refresh of an empty inbox and the JSON (not measured).
+# SKIP_LOAD=1 keeps the data of an earlier run; SKIP_ROLLUPS=1 also keeps its rollups (then only step 3 runs).
 # Appends a section to bench/RESULTS.md (RESULTS=/dev/null to skip) and leaves the plans in $OUT (default
 # target/bench-report).
 set -euo pipefail
@@ -78,6 +79,7 @@ SQL
 else
   load_s=-
 fi
+if [ "${SKIP_ROLLUPS:-0}" != 1 ]; then
   log "loaded in ${load_s}s; rebuilding the rollups from scratch (report_rebuild)"
   refresh_start=$(date +%s%3N)
   q -c "SELECT report_rebuild()" >/dev/null
@@ -106,7 +108,7 @@ SQL
   log "refresh of $INCREMENT decisions and their shown outcomes: ${increment_ms} ms"
   q -c "VACUUM ANALYZE"
 else
-  load_s=- refresh_ms=- increment_ms=-
+  refresh_ms=- increment_ms=-
 fi
 
 counts=$(q -tA -F ' ' -c "SELECT (SELECT count(*) FROM agent_decisions), (SELECT count(*) FROM loop_outcomes),
@@ -121,13 +123,14 @@ explain() {
     THEN timestamptz '$from' ELSE (date_trunc('hour', timestamptz '$from' AT TIME ZONE 'UTC') + interval '1 hour') AT TIME ZONE 'UTC' END")
   h2=$(q -tA -c "SELECT date_trunc('hour', timestamptz '$to' AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")
   hlevel=$level; [ "$level" = v ] && hlevel=l
+  d1=$(q -tA -c "SELECT date_bin('1 day', timestamptz '$h1', timestamptz '2000-01-01 00:00:00+00')")
   for which in figures learners; do
     local sql=$FIGURES; [ $which = learners ] && sql=$LEARNER_SQL
     for run in 1 2 3; do
       q -v ON_ERROR_STOP=1 > "$OUT/$name-$which.plan" <<SQL
 SET TIME ZONE 'UTC';
-PREPARE report(timestamptz, timestamptz, timestamptz, timestamptz, text, text) AS $sql;
-EXPLAIN (ANALYZE, BUFFERS) EXECUTE report('$from', '$to', '$h1', '$h2', '$level', '$hlevel');
+PREPARE report(timestamptz, timestamptz, timestamptz, timestamptz, text, text, timestamptz) AS $sql;
+EXPLAIN (ANALYZE, BUFFERS) EXECUTE report('$from', '$to', '$h1', '$h2', '$level', '$hlevel', '$d1');
 SQL
       echo "$name $which run $run: $(grep -o 'Execution Time: .*' "$OUT/$name-$which.plan")"
     done
@@ -138,10 +141,14 @@ last=$(date -u -d "$END" +%Y-%m-%d)
 week_from=$(date -u -d "$END - 7 days + 17 minutes" +%Y-%m-%dT%H:%M:%SZ)
 week_to=$(date -u -d "$END - 23 minutes" +%Y-%m-%dT%H:%M:%SZ)
 all_from=$(date -u -d "$END - $DAYS days" +%Y-%m-%dT%H:%M:%SZ)
+# The same week a day earlier: its last partial hour holds the usual ~7,000 decisions, not the INCREMENT's 100,000.
+before_from=$(date -u -d "$END - 8 days + 17 minutes" +%Y-%m-%dT%H:%M:%SZ)
+before_to=$(date -u -d "$END - 1 day - 23 minutes" +%Y-%m-%dT%H:%M:%SZ)
 {
   explain week "$week_from" "$week_to" l
   explain all "$all_from" "$END" l
   explain week-variant "$week_from" "$week_to" v
+  explain week-before "$before_from" "$before_to" l
 } | tee "$OUT/times.txt"
 
 if [ "$RESULTS" != /dev/null ]; then

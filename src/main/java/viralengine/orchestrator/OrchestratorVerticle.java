@@ -39,6 +39,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 public final class OrchestratorVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
   private static final long DRAIN_POLL_MS = 10;
+  /** loop_report's own connections: one for the periodic refresh and gauges, one for a report at the same time. */
+  static final int REPORT_POOL_SIZE = 2;
 
   private final AppConfig config;
   private final Pool pool;
@@ -56,6 +58,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   private HealthReporter health;
   private LoopReport report;
   private ReportJobs reportJobs;
+  private Pool reportPool;
   private int inFlight;
   private long delayedCalls;
 
@@ -81,7 +84,8 @@ public final class OrchestratorVerticle extends VerticleBase {
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode());
-    ReportStore reportStore = new ReportStore(pool, config.report().refreshBatch());
+    reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
+    ReportStore reportStore = new ReportStore(reportPool, config.report().refreshBatch());
     report = new LoopReport(reportStore);
     reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
     reportJobs.start();
@@ -103,7 +107,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
     awaitIdle(drained, deadline);
-    return drained.future();
+    return drained.future().eventually(() -> reportPool == null ? Future.succeededFuture() : reportPool.close());
   }
 
   private void awaitIdle(Promise<Void> drained, long deadline) {

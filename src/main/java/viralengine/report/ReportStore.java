@@ -65,9 +65,13 @@ public final class ReportStore {
       + " WHERE NOT EXISTS (SELECT 1 FROM report_chain c WHERE c.kind = k.kind::\"char\""
       + " AND c.level = (CASE k.kind WHEN 'h' THEN $6 ELSE $5 END)::\"char\" AND c.loop_id = k.loop_id AND c.grp = k.grp"
       + " AND c.user_id = k.user_id AND c.hour >= $3 AND c.hour < $4) GROUP BY 1, 2, 3),"
-      + " hour_only AS (SELECT kind::text AS kind, loop_id, grp, sum(learners) AS learners FROM report_learners"
-      + " WHERE hour >= $3 AND hour < $4 AND prev_hour < $3"
-      + " AND ((kind <> 'h' AND level = $5::\"char\") OR (kind = 'h' AND level = $6::\"char\")) GROUP BY 1, 2, 3)"
+      + " hour_only AS (SELECT kind::text AS kind, loop_id, grp, sum(learners) AS learners FROM ("
+      // links whose previous hour lies before the day of H1 ($7), by day; those in that day before H1, by hour
+      + " SELECT kind, loop_id, grp, learners, level FROM report_learners_daily"
+      + " WHERE level IN ($5::\"char\", $6::\"char\") AND hour >= $3 AND hour < $4 AND prev_day < $7"
+      + " UNION ALL SELECT kind, loop_id, grp, learners, level FROM report_learners"
+      + " WHERE level IN ($5::\"char\", $6::\"char\") AND prev_hour >= $7 AND prev_hour < $3 AND hour >= $3 AND hour < $4"
+      + " ) links WHERE level = (CASE kind WHEN 'h' THEN $6 ELSE $5 END)::\"char\" GROUP BY 1, 2, 3)"
       + " SELECT kind, loop_id, grp, sum(learners)::bigint AS learners"
       + " FROM (SELECT * FROM edge_only UNION ALL SELECT * FROM hour_only) x GROUP BY 1, 2, 3";
 
@@ -116,7 +120,7 @@ public final class ReportStore {
 
   private static Future<Snapshot> readIn(SqlConnection conn, Tuple params) {
     return conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
-        .compose(v -> conn.preparedQuery(FIGURES).execute(params))
+        .compose(v -> conn.preparedQuery(FIGURES).execute(withoutDay(params)))
         .compose(figureRows -> conn.preparedQuery(LEARNERS).execute(params).compose(learnerRows ->
             conn.query(PENDING).execute().map(pending -> new Snapshot(figures(figureRows), learners(learnerRows),
                 !pending.iterator().next().getBoolean(0)))));
@@ -125,7 +129,8 @@ public final class ReportStore {
   /**
    * $1 from, $2 to, $3 H1 (from rounded up to the hour), $4 H2 (to rounded down), $5 the level of selections and
    * exposures, $6 the level of holdouts (a held-out learner has no variant: the loop's holdout serves its variants).
-   * A range within one hour has no whole hour: H1 = H2 = to, and the first edge is the whole range.
+   * $7 the day of H1 (UTC). A range within one hour has no whole hour: H1 = H2 = to, and the first edge is the whole
+   * range.
    */
   static Tuple params(Instant from, Instant to, String level) {
     Instant h1 = from.truncatedTo(ChronoUnit.HOURS);
@@ -137,7 +142,17 @@ public final class ReportStore {
       h1 = to;
       h2 = to;
     }
-    return Tuple.of(utc(from), utc(to), utc(h1), utc(h2), level, VARIANT.equals(level) ? LOOP : level);
+    return Tuple.of(utc(from), utc(to), utc(h1), utc(h2), level, VARIANT.equals(level) ? LOOP : level,
+        utc(h1.truncatedTo(ChronoUnit.DAYS)));
+  }
+
+  /** FIGURES takes $1-$6: the learners' day parameter ($7) left out. */
+  private static Tuple withoutDay(Tuple params) {
+    Tuple six = Tuple.tuple();
+    for (int i = 0; i < 6; i++) {
+      six.addValue(params.getValue(i));
+    }
+    return six;
   }
 
   private static OffsetDateTime utc(Instant instant) {

@@ -84,9 +84,29 @@ CREATE TABLE report_learners (
 -- reads just those, where the primary key would read every hour of the range.
 CREATE INDEX report_learners_prev_idx ON report_learners (level, prev_hour, hour);
 
+-- The same counts with prev_hour cut to its day: a range's hours have links to almost every earlier hour (a million
+-- learners return at scattered times), so summing report_learners over a week reads ~half a million rows. Here a
+-- week reads hours x earlier days. Links with prev_day < the day of H1 come from this table; those whose prev_hour
+-- lies in H1's own day, before H1, from report_learners through report_learners_prev_idx (a day of prev_hours).
+CREATE TABLE report_learners_daily (
+  level    "char" NOT NULL,
+  hour     timestamptz NOT NULL,
+  kind     "char" NOT NULL,
+  loop_id  bigint NOT NULL,
+  grp      text NOT NULL,
+  prev_day timestamptz NOT NULL,
+  learners bigint NOT NULL,
+  PRIMARY KEY (level, hour, kind, loop_id, grp, prev_day)
+);
+
 -- The hour a decision falls in, the same in every session time zone (date_trunc would use the session's).
 CREATE FUNCTION report_hour(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT date_bin('1 hour', t, timestamptz '2000-01-01 00:00:00+00')
+$$;
+
+-- The UTC day of a prev_hour; '-infinity' (no previous hour) stays itself.
+CREATE FUNCTION report_day(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN isfinite(t) THEN date_bin('1 day', t, timestamptz '2000-01-01 00:00:00+00') ELSE t END
 $$;
 
 -- The temporary tables one fold works in (per session, emptied at commit).
@@ -98,6 +118,8 @@ BEGIN
     arm text, user_id text, kind text) ON COMMIT DELETE ROWS;
   CREATE TEMP TABLE IF NOT EXISTS report_relink (kind "char", level "char", loop_id bigint, grp text, user_id text)
     ON COMMIT DELETE ROWS;
+  CREATE TEMP TABLE IF NOT EXISTS report_deltas (level "char", hour timestamptz, kind "char", loop_id bigint, grp text,
+    prev_hour timestamptz, learners bigint) ON COMMIT DELETE ROWS;
 END $$;
 
 -- report_taken (row ids) -> report_batch (facts), then the additive figures into report_hourly.
@@ -145,6 +167,18 @@ BEGIN
     AND NOT (b.arm = 'holdout' AND lv.level = 'v');
 END $$;
 
+-- Adds report_deltas to both link counts.
+CREATE FUNCTION report_add_learners() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO report_learners AS r (level, hour, kind, loop_id, grp, prev_hour, learners)
+  SELECT level, hour, kind, loop_id, grp, prev_hour, learners FROM report_deltas
+  ON CONFLICT (level, hour, kind, loop_id, grp, prev_hour) DO UPDATE SET learners = r.learners + excluded.learners;
+  INSERT INTO report_learners_daily AS r (level, hour, kind, loop_id, grp, prev_day, learners)
+  SELECT level, hour, kind, loop_id, grp, report_day(prev_hour), sum(learners) FROM report_deltas
+  GROUP BY level, hour, kind, loop_id, grp, report_day(prev_hour)
+  ON CONFLICT (level, hour, kind, loop_id, grp, prev_day) DO UPDATE SET learners = r.learners + excluded.learners;
+END $$;
+
 -- Folds up to batch_size inbox rows into the rollups; returns how many it took. One refresher at a time (an
 -- advisory lock): relinking a chain reads and rewrites the learner's links, which two refreshers must not race on.
 CREATE FUNCTION report_refresh(batch_size integer) RETURNS integer LANGUAGE plpgsql AS $$
@@ -187,11 +221,10 @@ BEGIN
     SELECT kind, level, loop_id, grp, hour, prev_hour, -1 AS n FROM changed WHERE prev_hour IS NOT NULL
     UNION ALL
     SELECT kind, level, loop_id, grp, hour, new_prev, 1 FROM changed)
-  INSERT INTO report_learners AS r (level, hour, kind, loop_id, grp, prev_hour, learners)
+  INSERT INTO report_deltas
   SELECT level, hour, kind, loop_id, grp, prev_hour, sum(n) FROM deltas
-  GROUP BY level, hour, kind, loop_id, grp, prev_hour
-  ON CONFLICT (level, hour, kind, loop_id, grp, prev_hour) DO UPDATE SET learners = r.learners + excluded.learners;
-
+  GROUP BY level, hour, kind, loop_id, grp, prev_hour;
+  PERFORM report_add_learners();
   RETURN taken;
 END $$;
 
@@ -203,7 +236,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(7461001);
   LOCK TABLE agent_decisions, loop_outcomes IN SHARE MODE;
   PERFORM report_work_tables();
-  TRUNCATE report_inbox, report_hourly, report_chain, report_learners;
+  TRUNCATE report_inbox, report_hourly, report_chain, report_learners, report_learners_daily;
   INSERT INTO report_taken (decision_row)
   SELECT id FROM agent_decisions
   WHERE loop_id IS NOT NULL AND outcome IN ('selected', 'holdout') AND (features_used ->> 'dry_run') IS DISTINCT FROM 'true';
@@ -216,9 +249,10 @@ BEGIN
          coalesce(lag(l.hour) OVER (PARTITION BY l.kind, l.level, l.loop_id, l.grp, l.user_id ORDER BY l.hour),
                   '-infinity')
   FROM report_links() l;
-  INSERT INTO report_learners (level, hour, kind, loop_id, grp, prev_hour, learners)
+  INSERT INTO report_deltas
   SELECT level, hour, kind, loop_id, grp, prev_hour, count(*) FROM report_chain
   GROUP BY level, hour, kind, loop_id, grp, prev_hour;
+  PERFORM report_add_learners();
 END $$;
 
 -- Rows that were already there.

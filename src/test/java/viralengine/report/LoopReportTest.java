@@ -243,7 +243,8 @@ class LoopReportTest {
   static String rollups() {
     return svc.query("SELECT (SELECT string_agg(h::text, ';' ORDER BY h::text) FROM report_hourly h)"
         + " || '|' || (SELECT string_agg(c::text, ';' ORDER BY c::text) FROM report_chain c)"
-        + " || '|' || (SELECT string_agg(l::text, ';' ORDER BY l::text) FROM report_learners l WHERE learners <> 0)")
+        + " || '|' || (SELECT string_agg(l::text, ';' ORDER BY l::text) FROM report_learners l WHERE learners <> 0)"
+        + " || '|' || (SELECT string_agg(d::text, ';' ORDER BY d::text) FROM report_learners_daily d WHERE learners <> 0)")
         .iterator().next().getString(0);
   }
 

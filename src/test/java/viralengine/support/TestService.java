@@ -144,7 +144,7 @@ public final class TestService implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, report_inbox,"
-            + " report_hourly, report_chain, report_learners");
+            + " report_hourly, report_chain, report_learners, report_learners_daily");
         break;
       } catch (AssertionError deadlock) {
         if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {
