@@ -84,6 +84,7 @@ public final class Service {
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
         config.drainTimeoutMs()), lastError, metrics);
+    metrics.spoolActive(log::spooling);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);

@@ -31,7 +31,8 @@ public record AppConfig(
     List<String> deployVerticles,
     Cluster cluster,
     Experiments experiments,
-    Selection selection) {
+    Selection selection,
+    Report report) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -106,6 +107,15 @@ public record AppConfig(
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
   static final int MAX_SALT_LENGTH = 128;
 
+  /**
+   * loop_report's rollups and the gauges over them: the inbox is folded in every {@code refreshMs}, at most
+   * {@code refreshBatch} rows per transaction; {@code viral_k_factor} and {@code viral_holdout_lift} are computed
+   * every {@code gaugeIntervalMs} over the last {@code gaugeWindowDays} days; {@code kAlertThreshold} is published as
+   * {@code viral_k_factor_alert_threshold} for the alert rule to compare with.
+   */
+  public record Report(long refreshMs, int refreshBatch, long gaugeIntervalMs, int gaugeWindowDays,
+      double kAlertThreshold) {}
+
   public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
 
   /** Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows. */
@@ -157,7 +167,9 @@ public record AppConfig(
       Map.entry("deploy", Set.of("verticles")),
       Map.entry("cluster", Cluster.KEYS),
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
-      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")));
+      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
+      Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
+          "k_alert_threshold")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -166,7 +178,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection);
+        security, connections, deployVerticles, cluster, experiments, selection, report);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -233,7 +245,13 @@ public record AppConfig(
         s.strings("deploy.verticles", List.of(), 64, true, CLASS_NAME, "a fully qualified class name such as com.example.MyVerticle"),
         Cluster.from(s),
         experiments(s),
-        selection(s));
+        selection(s),
+        new Report(
+            s.number("report.refresh_ms", 5_000, 100, 3_600_000),
+            s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
+            s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
+            s.integer("report.gauge_window_days", 7, 1, 366),
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100)));
   }
 
   private static Experiments experiments(Settings s) {

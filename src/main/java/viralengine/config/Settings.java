@@ -88,6 +88,29 @@ final class Settings {
     return value;
   }
 
+  /** A finite number within [min, max], such as a threshold. */
+  double decimal(String key, double def, double min, double max, String... envAliases) {
+    Object v = raw(key, envAliases);
+    double value;
+    if (v == null) {
+      value = def;
+    } else if (v instanceof Number n) {
+      value = n.doubleValue();
+    } else if (v instanceof String s) {
+      try {
+        value = Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key, "must be a number, got '" + s + "'");
+      }
+    } else {
+      throw new ConfigException(key, "must be a number, got '" + v + "'");
+    }
+    if (!(value >= min && value <= max)) {
+      throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+
   int integer(String key, int def, int min, int max, String... envAliases) {
     return (int) number(key, def, min, max, envAliases);
   }

@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import viralengine.admin.AdminApi;
 import io.vertx.ext.web.RoutingContext;
 import viralengine.metrics.ServiceMetrics;
+import viralengine.orchestrator.Requests;
+import viralengine.rpc.RpcException;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +27,11 @@ final class DashboardRoutes {
   static final int MAX_SUBSCRIBERS = 32;
   static final int RECENT_CHANGES = 10;
   static final String PAGE = "dashboard/index.html";
-  private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+  /** uPlot, served from its webjar in this JAR: the charts need no remote asset. */
+  static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
+  static final String UPLOT_JS = "/dashboard/assets/uplot.min.js";
+  static final String UPLOT_CSS = "/dashboard/assets/uplot.min.css";
+  private static final String CSP = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
       + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
   private final Vertx vertx;
@@ -49,6 +55,50 @@ final class DashboardRoutes {
         .putHeader("Content-Security-Policy", CSP)
         .sendFile(PAGE);
   }
+
+  /** uPlot's script and style sheet: two fixed files, never a path taken from the request. */
+  void uplotScript(RoutingContext ctx) {
+    asset(ctx, "text/javascript; charset=utf-8", UPLOT + "uPlot.iife.min.js");
+  }
+
+  void uplotStyle(RoutingContext ctx) {
+    asset(ctx, "text/css; charset=utf-8", UPLOT + "uPlot.min.css");
+  }
+
+  private static void asset(RoutingContext ctx, String type, String file) {
+    ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, type)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "max-age=86400")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .sendFile(file);
+  }
+
+  /**
+   * The dashboard's loop_report panel: {@code GET /dashboard/loop_report?from=&to=&group_by=}, for a token with
+   * scope observe; the same validation and answer as the JSON-RPC method (which needs decide).
+   */
+  void loopReport(RoutingContext ctx) {
+    JsonObject params = new JsonObject();
+    for (String name : List.of("from", "to", "group_by")) {
+      String value = ctx.request().getParam(name);
+      if (value != null) {
+        params.put(name, value);
+      }
+    }
+    try {
+      Requests.parse(Requests.LOOP_REPORT, params, REPORT_LIMITS, Instant.now());
+    } catch (RpcException e) {
+      Responses.rpcError(ctx, 400, e);
+      return;
+    }
+    orchestrator.call(Requests.LOOP_REPORT, params)
+        .onSuccess(report -> Responses.json(ctx, 200, report))
+        .onFailure(err -> Responses.rpcError(ctx, 503, err instanceof RpcException rpc ? rpc
+            : new RpcException(viralengine.rpc.ErrorCodes.INTERNAL_ERROR, "Internal error")));
+  }
+
+  /** loop_report has no context param: these bounds are never used, but parse takes them. */
+  private static final Requests.Limits REPORT_LIMITS = new Requests.Limits(2, 1);
 
   void events(RoutingContext ctx) {
     if (subscribers.size() >= MAX_SUBSCRIBERS) {
@@ -136,6 +186,7 @@ final class DashboardRoutes {
         .put("time", Instant.now().toString())
         .put("health", health)
         .put("decisions", metrics.recent().newestFirst())
-        .put("loops", metrics.loopActivity().lastHour());
+        .put("loops", metrics.loopActivity().lastHour())
+        .put("timeline", metrics.timeline().lastHour().put("outcomes", metrics.loopActivity().outcomesPerMinute()));
   }
 }

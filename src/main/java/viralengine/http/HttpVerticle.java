@@ -98,6 +98,9 @@ public final class HttpVerticle extends VerticleBase {
     dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
     router.get("/dashboard").handler(dashboard::page);
     router.get("/dashboard/events").handler(dashboard::events);
+    router.get(DashboardRoutes.UPLOT_JS).handler(dashboard::uplotScript);
+    router.get(DashboardRoutes.UPLOT_CSS).handler(dashboard::uplotStyle);
+    router.get("/dashboard/loop_report").handler(dashboard::loopReport);
     router.get("/mcp/:agent/health").handler(this::requireAgent).handler(ctx -> agentHealth(ctx, orchestrator));
     // Agent admin: loops and frequency rules as data (viralengine.admin), on routes of its own.
     AdminAgent adminAgent = new AdminAgent(vertx);

@@ -44,6 +44,32 @@ public final class LoopActivity {
     slot.counts.computeIfAbsent(loop, l -> new HashMap<>()).merge(kind, 1L, Long::sum);
   }
 
+  /** Kinds that are not outcomes: the charts draw only what happened after a decision. */
+  private static final java.util.Set<String> NOT_OUTCOMES = java.util.Set.of(SELECTED, CAP_REACHED);
+
+  /**
+   * Outcomes per loop per minute over the last hour, for the dashboard's chart: {@code {loop: [count per minute]}},
+   * oldest minute first, ending with the current one (the minutes of {@link Timeline#lastHour}).
+   */
+  public synchronized JsonObject outcomesPerMinute() {
+    long now = clockMillis.getAsLong() / 60_000;
+    Map<String, long[]> series = new TreeMap<>();
+    for (Slot slot : slots) {
+      if (slot.minute > now - MINUTES && slot.minute <= now) {
+        int index = (int) (slot.minute - (now - MINUTES + 1));
+        slot.counts.forEach((loop, kinds) -> kinds.forEach((kind, n) -> {
+          if (!NOT_OUTCOMES.contains(kind)) {
+            series.computeIfAbsent(loop, l -> new long[MINUTES])[index] += n;
+          }
+        }));
+      }
+    }
+    JsonObject json = new JsonObject();
+    series.forEach((loop, counts) -> json.put(loop, new io.vertx.core.json.JsonArray(
+        java.util.Arrays.stream(counts).boxed().toList())));
+    return json;
+  }
+
   /** {@code {loop: {kind: count}}} over the last hour, loops and kinds sorted by name. */
   public synchronized JsonObject lastHour() {
     long now = clockMillis.getAsLong() / 60_000;

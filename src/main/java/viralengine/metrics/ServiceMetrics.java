@@ -34,6 +34,7 @@ public final class ServiceMetrics {
   public static final String LOG_BATCH = "viral.decision.log.batch.size";
   public static final String LOG_FLUSH = "viral.decision.log.flush";
   public static final String SPOOL_DEPTH = "viral.spool.depth";
+  public static final String SPOOL_ACTIVE = "viral.spool.active";
   public static final String CACHE = "viral.idempotency.cache";
   public static final String ADMISSION_LIMIT = "viral.admission.limit";
   public static final String IN_FLIGHT = "viral.requests.in.flight";
@@ -49,6 +50,7 @@ public final class ServiceMetrics {
   private final PrometheusMeterRegistry registry;
   private final LiveStats live = new LiveStats();
   private final LoopActivity loopActivity = new LoopActivity(System::currentTimeMillis);
+  private final Timeline timeline = new Timeline(System::currentTimeMillis);
   private final EdgeMetrics edge;
   private final RecentDecisions recent = new RecentDecisions();
   private final List<String> outcomes;
@@ -145,6 +147,7 @@ public final class ServiceMetrics {
     String loopTag = loop == null ? "none" : loop;
     decisions.computeIfAbsent(loopTag + '|' + outcome, key -> Counter.builder(DECISIONS).tag("loop", loopTag)
         .tag("outcome", outcome).description("Decisions by loop and outcome").register(registry)).increment();
+    timeline.record(latencyMs);
     recent.add(new JsonObject().put("time", Instant.now().toString()).put("method", method).put("user_id", userId)
         .put("loop", loop).put("outcome", outcome).put("rationale", rationale).put("latency_ms", latencyMs)
         .put("decision_id", decisionId));
@@ -153,6 +156,11 @@ public final class ServiceMetrics {
   /** A selection refused by the database guard because another instance recorded one first; it was decided again. */
   public void staleSelection() {
     staleSelections.increment();
+  }
+
+  /** Decisions per second and their p99 per minute over the last hour, for the dashboard's charts. */
+  public Timeline timeline() {
+    return timeline;
   }
 
   /** Per-loop selections, caps reached and outcomes over the last hour, for the dashboard. */
@@ -183,6 +191,12 @@ public final class ServiceMetrics {
   public void decisionLog(Supplier<Number> pending, Supplier<Number> spoolDepth) {
     Gauge.builder(LOG_PENDING, pending).description("Decisions accepted and not yet durable").register(registry);
     Gauge.builder(SPOOL_DEPTH, spoolDepth).description("Entries waiting in the outage spool").register(registry);
+  }
+
+  /** 1 while decisions go to the outage spool instead of PostgreSQL (what health reports as spool.active). */
+  public void spoolActive(java.util.function.BooleanSupplier active) {
+    Gauge.builder(SPOOL_ACTIVE, () -> active.getAsBoolean() ? 1 : 0)
+        .description("1 while decisions are written to the outage spool instead of PostgreSQL").register(registry);
   }
 
   /** A decision-log flush of {@code rows} rows to PostgreSQL or to the spool. */

@@ -74,7 +74,7 @@ public final class ApiSchema {
   private ApiSchema(Requests.Limits limits) {
     this.limits = limits;
     this.methods = List.of(triggerEvent(), selectLoop(), health(), upsertLearner(), getLearner(), recordOutcome(),
-        explainDecision());
+        explainDecision(), loopReport());
   }
 
   /** The API as configured: the {@code context} bounds in the descriptions are the running ones. */
@@ -461,6 +461,43 @@ public final class ApiSchema {
         "Answers the decision as logged: the params, the result the caller received, every loop's reason code and"
             + " detail, the config version it was made with, whether it was a dry run, and the outcomes recorded.",
         params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.NOT_FOUND, ErrorCodes.OVERLOADED),
+        List.of(), true, true);
+  }
+
+  private static Method loopReport() {
+    JsonObject instant = new JsonObject().put("type", "string").put("format", "date-time").put("maxLength", 64);
+    JsonObject params = objectSchema(new JsonArray().add("from").add("to"),
+        "from", instant.copy().put("description", "Start of the range (inclusive): decisions made at or after it."
+            + " ISO-8601 with an offset, such as 2026-11-01T00:00:00Z."),
+        "to", instant.copy().put("description", "End of the range (exclusive), after from and at most "
+            + Requests.MAX_REPORT_RANGE.toDays() + " days after it."),
+        "group_by", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.GROUP_BYS))
+            .put("description", "One row per loop (the default), per loop and variant, or per loop and event type."));
+    JsonObject interval = new JsonObject().put("type", "object").put("description", "A figure with its 95% interval:"
+        + " value, low, high (null when undefined) and the method (wilson, poisson or wald).");
+    JsonObject result = resultSchema(new JsonArray().add("from").add("to").add("group_by").add("complete").add("rows"),
+        "from", new JsonObject().put("type", "string").put("format", "date-time"),
+        "to", new JsonObject().put("type", "string").put("format", "date-time"),
+        "group_by", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.GROUP_BYS)),
+        "complete", new JsonObject().put("type", "boolean").put("description", "False when rows recorded before the"
+            + " report were still waiting to be folded into the rollups (a backlog); ask again shortly."),
+        "rows", new JsonObject().put("type", "array").put("description", "One object per loop (and variant or event"
+            + " type): selections, learners_selected, learners_exposed, shown, invite_sent, joined, fvm_reached; rates"
+            + " {shown, exposed, invite_sent, joined, fvm_reached} each with numerator, denominator and interval;"
+            + " k_factor, joins_per_learner and lift with intervals; holdout {decisions, learners, joined,"
+            + " joins_per_learner}.").put("items", new JsonObject().put("type", "object")
+            .put("required", new JsonArray().add("loop").add("selections").add("learners_exposed").add("shown")
+                .add("invite_sent").add("joined").add("fvm_reached").add("rates").add("k_factor").add("lift"))
+            .put("properties", new JsonObject().put("k_factor", interval).put("lift", interval))));
+    return new Method(Requests.LOOP_REPORT, Requests.LOOP_REPORT, "Report on the loops",
+        "Selections, exposures, invites, joins, K-factor and lift against the holdout, with 95% intervals",
+        "Counts the decisions made in [from, to) that selected a loop or held the learner out, and the outcomes"
+            + " recorded for them: selections, distinct learners selected and exposed (with a shown), shown,"
+            + " invite_sent, joined, fvm_reached; each rate with a 95% interval; the K-factor (invites per exposed"
+            + " learner times joins per invite) and the lift in joins per learner against the holdout (held-out"
+            + " decisions whose counterfactual is the row's loop). Read-only; answers from hourly rollups in well under"
+            + " a second over millions of decisions. See docs/measure-and-learn.md.",
+        params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.OVERLOADED),
         List.of(), true, true);
   }
 

@@ -32,6 +32,8 @@ public final class OrchestratorApi {
   public static final String RECORD_OUTCOME = "orchestrator.record_outcome";
   /** Params {@code {decision_id}}. */
   public static final String EXPLAIN_DECISION = "orchestrator.explain_decision";
+  /** Params {@code {from, to, group_by?}}; read-only (docs/measure-and-learn.md). */
+  public static final String LOOP_REPORT = "orchestrator.loop_report";
   /** Any body; replies with the health body of {@code GET /mcp/orchestrator/health}. */
   public static final String HEALTH = "orchestrator.health";
 

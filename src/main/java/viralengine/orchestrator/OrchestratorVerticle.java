@@ -25,6 +25,9 @@ import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.outcomes.OutcomeStore;
 import viralengine.outcomes.Outcomes;
+import viralengine.report.LoopReport;
+import viralengine.report.ReportJobs;
+import viralengine.report.ReportStore;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,6 +47,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 public final class OrchestratorVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
   private static final long DRAIN_POLL_MS = 10;
+  /** loop_report's own connections: one for the periodic refresh and gauges, one for a report at the same time. */
+  static final int REPORT_POOL_SIZE = 2;
 
   private final AppConfig config;
   private final Pool pool;
@@ -65,6 +70,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   private Outcomes outcomes;
   private LearnerStore learners;
   private HealthReporter health;
+  private LoopReport report;
+  private ReportJobs reportJobs;
+  private Pool reportPool;
   private int inFlight;
   private long delayedCalls;
 
@@ -101,6 +109,11 @@ public final class OrchestratorVerticle extends VerticleBase {
         experiment(config), posteriors);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
+    reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
+    ReportStore reportStore = new ReportStore(reportPool, config.report().refreshBatch());
+    report = new LoopReport(reportStore);
+    reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
+    reportJobs.start();
     LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {
@@ -120,10 +133,13 @@ public final class OrchestratorVerticle extends VerticleBase {
   /** Consumers are unregistered by the undeploy itself; this waits for the calls they already took. */
   @Override
   public Future<?> stop() {
+    if (reportJobs != null) {
+      reportJobs.stop();
+    }
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
     awaitIdle(drained, deadline);
-    return drained.future();
+    return drained.future().eventually(() -> reportPool == null ? Future.succeededFuture() : reportPool.close());
   }
 
   private void awaitIdle(Promise<Void> drained, long deadline) {
@@ -179,6 +195,9 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.RecordOutcome r) {
       return outcomes.record(r);
+    }
+    if (call instanceof Requests.LoopReport r) {
+      return report.run(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
   }

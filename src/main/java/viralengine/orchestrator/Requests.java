@@ -24,9 +24,10 @@ public final class Requests {
   public static final String GET_LEARNER = "get_learner";
   public static final String RECORD_OUTCOME = "record_outcome";
   public static final String EXPLAIN_DECISION = "explain_decision";
+  public static final String LOOP_REPORT = "loop_report";
   /** Every method of agent orchestrator that takes params, in the order the API lists them. */
   public static final List<String> METHODS = List.of(TRIGGER_EVENT, SELECT_LOOP, UPSERT_LEARNER, GET_LEARNER,
-      RECORD_OUTCOME, EXPLAIN_DECISION);
+      RECORD_OUTCOME, EXPLAIN_DECISION, LOOP_REPORT);
   public static final List<String> PERSONAS = List.of("student", "parent", "tutor");
   public static final List<String> CONSENTS = List.of("granted", "denied", "unknown");
   public static final List<String> OUTCOMES = List.of("shown", "dismissed", "clicked", "shared", "invite_sent",
@@ -43,6 +44,11 @@ public final class Requests {
   private static final Set<String> SELECT_FIELDS = Set.of("user_id", "event_type", "context", "request_id", "dry_run");
   private static final Set<String> LEARNER_FIELDS = Set.of("user_id", "timezone", "birth_year", "persona",
       "parental_consent", "growth_opt_out", "attributes");
+  private static final Set<String> REPORT_FIELDS = Set.of("from", "to", "group_by");
+  /** loop_report's row dimensions: one row per loop, per (loop, variant) or per (loop, event type). */
+  public static final List<String> GROUP_BYS = List.of("loop", "variant", "event_type");
+  /** The longest range a report may span: it bounds the rollup rows one report reads. */
+  public static final java.time.Duration MAX_REPORT_RANGE = java.time.Duration.ofDays(366);
   private static final Set<String> OUTCOME_FIELDS = Set.of("decision_id", "outcome", "occurred_at", "request_id",
       "referred_user_id", "context");
 
@@ -51,7 +57,8 @@ public final class Requests {
 
   /** Common shape: what idempotency and the decision log need from either method. */
   /** Any parsed call of agent orchestrator. */
-  public sealed interface Parsed permits Request, UpsertLearner, GetLearner, RecordOutcome, ExplainDecision {
+  public sealed interface Parsed permits Request, UpsertLearner, GetLearner, RecordOutcome, ExplainDecision,
+      LoopReport {
     JsonObject params();
   }
 
@@ -97,6 +104,9 @@ public final class Requests {
 
   public record ExplainDecision(UUID decisionId, JsonObject params) implements Parsed {}
 
+  /** Decisions made in [from, to), one row per {@code groupBy} key (docs/measure-and-learn.md). */
+  public record LoopReport(Instant from, Instant to, String groupBy, JsonObject params) implements Parsed {}
+
   private Requests() {}
 
   /** Parses the params of {@code method}, or fails with -32601 for a method the orchestrator lacks. */
@@ -108,6 +118,7 @@ public final class Requests {
       case GET_LEARNER -> getLearner(params);
       case RECORD_OUTCOME -> recordOutcome(params, limits, now);
       case EXPLAIN_DECISION -> explainDecision(params);
+      case LOOP_REPORT -> loopReport(params);
       default -> throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + method,
           new JsonObject().put("methods", new JsonArray(new java.util.ArrayList<>(METHODS)).add(HEALTH)));
     };
@@ -171,6 +182,42 @@ public final class Requests {
   static ExplainDecision explainDecision(JsonObject params) {
     rejectUnknown(params, Set.of("decision_id"));
     return new ExplainDecision(Params.requiredUuid(params, "decision_id"), params);
+  }
+
+  static LoopReport loopReport(JsonObject params) {
+    rejectUnknown(params, REPORT_FIELDS);
+    Instant from = instant(params, "from");
+    Instant to = instant(params, "to");
+    if (!from.isBefore(to)) {
+      throw RpcException.invalidParams("to", "must be after from");
+    }
+    if (java.time.Duration.between(from, to).compareTo(MAX_REPORT_RANGE) > 0) {
+      throw RpcException.invalidParams("to", "must be at most " + MAX_REPORT_RANGE.toDays() + " days after from");
+    }
+    String groupBy = Params.optionalOneOf(params, "group_by", GROUP_BYS);
+    return new LoopReport(from, to, groupBy == null ? "loop" : groupBy, params);
+  }
+
+  /** A required ISO-8601 instant with an offset, within years 2000 to 2999 (a sane bound for decision times). */
+  private static Instant instant(JsonObject params, String field) {
+    Object value = params.getValue(field);
+    if (value == null) {
+      throw RpcException.invalidParams(field, "is required");
+    }
+    String example = "an ISO-8601 instant with an offset, such as 2026-11-25T00:00:00Z";
+    if (!(value instanceof String text) || text.length() > 64) {
+      throw RpcException.invalidParams(field, "must be " + example);
+    }
+    try {
+      Instant instant = OffsetDateTime.parse(text).toInstant();
+      int year = instant.atZone(ZoneOffset.UTC).getYear();
+      if (year < 2000 || year > 2999) {
+        throw RpcException.invalidParams(field, "must lie in the years 2000 to 2999");
+      }
+      return instant;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw RpcException.invalidParams(field, "must be " + example);
+    }
   }
 
   private static ZoneId timezone(JsonObject params) {

@@ -19,8 +19,16 @@ public final class Database {
   static final int CONNECT_TIMEOUT_MS = 2_000;
 
   public static Pool pool(Vertx vertx, AppConfig.Database config) {
+    return pool(vertx, config, config.poolSize(), "viral-engine");
+  }
+
+  /**
+   * A pool of its own for work off the hot path (loop_report's rollups and gauges): a slow report or a refresh
+   * waiting on PostgreSQL never takes a connection the decision log needs.
+   */
+  public static Pool pool(Vertx vertx, AppConfig.Database config, int size, String name) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.poolSize()).setName("viral-engine").setShared(false)
+        .with(new PoolOptions().setMaxSize(size).setName(name).setShared(false)
             .setConnectionTimeout(CONNECT_TIMEOUT_MS).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
         .with(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpKeepAlive(true))
         .connectingTo(config.connectOptions())

@@ -42,7 +42,8 @@ class GrafanaDashboardTest {
       "viral_decision_log_pending", "viral_decision_log_batch_size_bucket", "viral_decision_log_batch_size_sum",
       "viral_decision_log_batch_size_count", "viral_decision_log_flush_seconds_bucket", "viral_spool_depth",
       "viral_idempotency_cache_total", "process_uptime_seconds", "vertx_http_server_requests_total",
-      "vertx_http_server_active_connections", "vertx_pool_in_use", "vertx_eventbus_handlers");
+      "vertx_http_server_active_connections", "vertx_pool_in_use", "vertx_eventbus_handlers",
+      "viral_k_factor", "viral_k_factor_alert_threshold", "viral_holdout_lift", "viral_spool_active");
   /** Labels Prometheus adds when it scrapes; they are never in the exposition itself. */
   static final Set<String> TARGET_LABELS = Set.of("job", "instance");
   static final Set<String> PROMQL_WORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without", "on",
@@ -55,7 +56,8 @@ class GrafanaDashboardTest {
   @BeforeAll
   static void scrapeAfterRealTraffic() throws IOException {
     dashboard = new JsonObject(Files.readString(DASHBOARD));
-    try (TestService svc = TestService.start()) {
+    try (TestService svc = TestService.start(new JsonObject().put("report", new JsonObject().put("gauge_interval_ms", 1_000)))) {
+      seedReport(svc);
       assertNotNull(svc.rpc("trigger_event", new JsonObject().put("event_type", "practice_completed").put("user_id", "graf-1")
           .put("request_id", "graf-req-1")).getJsonObject("result"));
       assertNotNull(svc.rpc("trigger_event", new JsonObject().put("event_type", "practice_completed").put("user_id", "graf-1")
@@ -68,6 +70,32 @@ class GrafanaDashboardTest {
       Files.createDirectories(Path.of("target"));
       Files.writeString(Path.of("target", "metrics-scrape.txt"), text, StandardCharsets.UTF_8);
       scraped = parseScrape(text);
+      svc.resetData();
+    }
+  }
+
+  /**
+   * A selection with an invite and a join, and a holdout, an hour ago (SQL, as the report's own tests do), then waits
+   * until the gauge job has published viral_k_factor and viral_holdout_lift for that loop.
+   */
+  static void seedReport(TestService svc) {
+    svc.resetData();
+    long loop = svc.query("SELECT id FROM viral_loops WHERE name = 'buddy_challenge'").iterator().next().getLong(0);
+    java.time.OffsetDateTime hourAgo = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(1);
+    for (String outcome : List.of("selected", "holdout")) {
+      java.util.UUID id = java.util.UUID.randomUUID();
+      svc.query("INSERT INTO agent_decisions (decision_id, agent_id, method, input_params, loop_id, latency_ms, success,"
+          + " created_at, user_id, event_type, outcome) VALUES ($1, 'orchestrator', 'select_loop', '{}', $2, 1, true, $3,"
+          + " $4, 'practice_completed', $5)", id, loop, hourAgo, "graf-" + outcome, outcome);
+      for (String kind : outcome.equals("selected") ? List.of("shown", "invite_sent", "joined") : List.<String>of()) {
+        svc.query("INSERT INTO loop_outcomes (outcome_id, decision_id, user_id, loop_id, outcome, occurred_at, input_params)"
+            + " VALUES ($1, $2, $3, $4, $5, now(), '{}')", java.util.UUID.randomUUID(), id, "graf-selected", loop, kind);
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!svc.get("/metrics").bodyAsString().contains("viral_holdout_lift{loop=\"buddy_challenge\"}")) {
+      assertTrue(System.nanoTime() < deadline, "the gauge job never published the K-factor and lift");
+      TestService.await(svc.vertx.timer(100));
     }
   }
 

@@ -141,7 +141,7 @@ class OpenRpcDocumentTest {
   void everyMethodIsDocumentedWithParamsResultErrorsAndExamples() {
     List<String> names = document.getJsonArray("methods").stream().map(m -> ((JsonObject) m).getString("name")).toList();
     assertEquals(List.of("trigger_event", "select_loop", "health", "upsert_learner", "get_learner", "record_outcome",
-        "explain_decision", "rpc.discover"), names);
+        "explain_decision", "loop_report", "rpc.discover"), names);
     for (String name : List.of("trigger_event", "select_loop", "health")) {
       JsonObject method = method(name);
       assertFalse(method.getString("description").isBlank(), name);

@@ -163,7 +163,8 @@ public final class TestService implements AutoCloseable {
     // one of the two); the reset simply tries again.
     for (int attempt = 1; ; attempt++) {
       try {
-        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants");
+        query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants, report_inbox,"
+            + " report_hourly, report_chain, report_learners, report_learners_daily");
         break;
       } catch (AssertionError deadlock) {
         if (attempt == 5 || !String.valueOf(deadlock.getMessage()).contains("40P01")) {

@@ -1,0 +1,162 @@
+package viralengine.report;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import viralengine.orchestrator.Requests;
+
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * loop_report: the figures per row, each rate with its 95% interval, the K-factor and the lift against the
+ * holdout. The exact semantics of every figure are in docs/measure-and-learn.md ("Report").
+ */
+public final class LoopReport {
+  private final ReportStore store;
+
+  public LoopReport(ReportStore store) {
+    this.store = store;
+  }
+
+  public Future<JsonObject> run(Requests.LoopReport request) {
+    return store.read(request.from(), request.to(), level(request.groupBy()))
+        .map(snapshot -> new JsonObject()
+            .put("from", request.from().toString())
+            .put("to", request.to().toString())
+            .put("group_by", request.groupBy())
+            .put("complete", snapshot.complete())
+            .put("rows", rows(snapshot, request.groupBy())));
+  }
+
+  static String level(String groupBy) {
+    return switch (groupBy) {
+      case "variant" -> ReportStore.VARIANT;
+      case "event_type" -> ReportStore.EVENT_TYPE;
+      default -> ReportStore.LOOP;
+    };
+  }
+
+  /** What one row adds up: the treatment's figures and learners, and its holdout's. */
+  private static final class Row {
+    String loop;
+    long loopId;
+    String group;
+    ReportStore.Figures treatment;
+    long selected;
+    long exposed;
+    boolean hasTreatment;
+  }
+
+  private record Key(long loopId, String group) {}
+
+  /** Rows sorted by loop name, then group; a loop with holdouts only gets a row of its own. */
+  static JsonArray rows(ReportStore.Snapshot snapshot, String groupBy) {
+    boolean byVariant = "variant".equals(groupBy);
+    Map<Key, Row> rows = new HashMap<>();
+    Map<Key, ReportStore.Figures> holdouts = new HashMap<>();
+    Map<Key, Long> heldOut = new HashMap<>();
+    Map<Long, String> names = new HashMap<>();
+    for (ReportStore.Figures f : snapshot.figures()) {
+      names.put(f.loopId(), f.loop());
+      Key key = new Key(f.loopId(), f.group());
+      if ("holdout".equals(f.arm())) {
+        holdouts.put(key, f);
+      } else {
+        Row row = rows.computeIfAbsent(key, k -> newRow(k, f.loop()));
+        row.treatment = f;
+        row.hasTreatment = true;
+      }
+    }
+    for (ReportStore.Learners l : snapshot.learners()) {
+      Key key = new Key(l.loopId(), l.group());
+      switch (l.kind()) {
+        case "h" -> heldOut.put(key, l.learners());
+        case "s" -> rows.computeIfAbsent(key, k -> newRow(k, names.get(k.loopId()))).selected = l.learners();
+        default -> rows.computeIfAbsent(key, k -> newRow(k, names.get(k.loopId()))).exposed = l.learners();
+      }
+    }
+    for (Key key : holdouts.keySet()) {
+      boolean loopHasRows = rows.values().stream().anyMatch(r -> r.loopId == key.loopId() && r.hasTreatment);
+      if (!loopHasRows) {
+        rows.computeIfAbsent(key, k -> newRow(k, names.get(k.loopId())));
+      }
+    }
+    JsonArray out = new JsonArray();
+    rows.values().stream()
+        .sorted(Comparator.comparing((Row r) -> r.loop == null ? "" : r.loop).thenComparing(r -> r.group))
+        .forEach(r -> {
+          Key holdoutKey = new Key(r.loopId, byVariant ? "" : r.group);
+          out.add(row(r, groupBy, holdouts.get(holdoutKey), heldOut.getOrDefault(holdoutKey, 0L)));
+        });
+    return out;
+  }
+
+  private static Row newRow(Key key, String loop) {
+    Row row = new Row();
+    row.loopId = key.loopId();
+    row.group = key.group();
+    row.loop = loop;
+    return row;
+  }
+
+  private static JsonObject row(Row r, String groupBy, ReportStore.Figures holdout, long heldOutLearners) {
+    ReportStore.Figures t = r.treatment == null
+        ? new ReportStore.Figures(r.loopId, r.loop, r.group, "treatment", 0, 0, 0, 0, 0) : r.treatment;
+    long holdoutJoined = holdout == null ? 0 : holdout.joined();
+    JsonObject row = new JsonObject().put("loop", r.loop);
+    if (!"loop".equals(groupBy)) {
+      row.put(groupBy, r.group.isEmpty() ? null : r.group);
+    }
+    return row
+        .put("selections", t.decisions())
+        .put("learners_selected", r.selected)
+        .put("learners_exposed", r.exposed)
+        .put("shown", t.shown())
+        .put("invite_sent", t.inviteSent())
+        .put("joined", t.joined())
+        .put("fvm_reached", t.fvmReached())
+        .put("rates", new JsonObject()
+            .put("shown", rate(Intervals.wilson(t.shown(), t.decisions()), t.shown(), t.decisions(), "wilson"))
+            .put("exposed", rate(Intervals.wilson(r.exposed, r.selected), r.exposed, r.selected, "wilson"))
+            .put("invite_sent", rate(Intervals.poissonRate(t.inviteSent(), r.exposed), t.inviteSent(), r.exposed, "poisson"))
+            .put("joined", rate(Intervals.wilson(t.joined(), t.inviteSent()), t.joined(), t.inviteSent(), "wilson"))
+            .put("fvm_reached", rate(Intervals.wilson(t.fvmReached(), t.joined()), t.fvmReached(), t.joined(), "wilson")))
+        .put("k_factor", interval(Intervals.poissonRate(t.joined(), r.exposed), "poisson"))
+        .put("joins_per_learner", interval(Intervals.poissonRate(t.joined(), r.selected), "poisson"))
+        .put("holdout", new JsonObject()
+            .put("decisions", holdout == null ? 0 : holdout.decisions())
+            .put("learners", heldOutLearners)
+            .put("joined", holdoutJoined)
+            .put("joins_per_learner", interval(Intervals.poissonRate(holdoutJoined, heldOutLearners), "poisson")))
+        .put("lift", interval(Intervals.rateDifference(t.joined(), r.selected, holdoutJoined, heldOutLearners), "wald"));
+  }
+
+  /** A rate: numerator over denominator, with its interval (nulls when it is undefined). */
+  private static JsonObject rate(Intervals.Interval interval, long numerator, long denominator, String method) {
+    return interval(interval, method).put("numerator", numerator).put("denominator", denominator);
+  }
+
+  private static JsonObject interval(Intervals.Interval interval, String method) {
+    JsonObject json = new JsonObject();
+    if (interval == null) {
+      return json.putNull("value").putNull("low").putNull("high").put("method", method);
+    }
+    return json.put("value", interval.value()).put("low", interval.low()).put("high", interval.high())
+        .put("method", method);
+  }
+
+  /** The figures the gauges publish, per loop: K-factor and lift (null when undefined). */
+  public record LoopGauges(String loop, Double kFactor, Double lift) {}
+
+  /** The K-factor and lift of every loop over [from, to). */
+  public Future<List<LoopGauges>> gauges(java.time.Instant from, java.time.Instant to) {
+    return store.read(from, to, ReportStore.LOOP).map(snapshot -> rows(snapshot, "loop").stream()
+        .map(o -> (JsonObject) o)
+        .map(row -> new LoopGauges(row.getString("loop"), row.getJsonObject("k_factor").getDouble("value"),
+            row.getJsonObject("lift").getDouble("value")))
+        .toList());
+  }
+}
