@@ -64,7 +64,7 @@ class ClusterFailoverIT {
     }
     String orphan = ClusterProcesses.learnerOwnedBy(ring.get(2), ring, "kill-orphan");
     AtomicBoolean stop = new AtomicBoolean();
-    CompletableFuture<Integer> load = load("k9", survivors, orphan, stop);
+    CompletableFuture<Integer> load = load("cluster-k9", survivors, orphan, stop);
     Thread.sleep(1_500);
     victim.process.destroyForcibly();
     long killed = System.nanoTime();
@@ -77,8 +77,8 @@ class ClusterFailoverIT {
     System.out.printf("kill -9: the orphaned learner was decided again after %d ms; both survivors' rings settled after %d ms%n",
         takeoverMs, ringMs);
     assertTrue(takeoverMs < 5_000, "the survivors decide the dead node's learners within 5 s: " + takeoverMs);
-    checkAnswered("k9", sent);
-    checkRetries("k9", survivors);
+    checkAnswered("cluster-k9", sent);
+    checkRetries("cluster-k9", survivors);
   }
 
   @Test
@@ -89,7 +89,7 @@ class ClusterFailoverIT {
     List<String> ring = List.of(ClusterProcesses.nodeId(alive), ClusterProcesses.nodeId(frozen));
     String orphan = ClusterProcesses.learnerOwnedBy(ring.get(1), ring, "frozen-orphan");
     AtomicBoolean stop = new AtomicBoolean();
-    CompletableFuture<Integer> load = load("st", List.of(alive), orphan, stop);
+    CompletableFuture<Integer> load = load("cluster-st", List.of(alive), orphan, stop);
     Thread.sleep(1_000);
     signal("STOP", frozen);
     long frozenAt = System.nanoTime();
@@ -104,8 +104,8 @@ class ClusterFailoverIT {
           removedMs, HEARTBEAT_SECONDS, takeoverMs);
       assertTrue(removedMs <= (HEARTBEAT_SECONDS + 3) * 1_000L, "removed within the heartbeat timeout: " + removedMs);
       assertEquals(1, ClusterProcesses.cluster(alive).getInteger("member_count"));
-      checkAnswered("st", sent);
-      checkRetries("st", List.of(alive));
+      checkAnswered("cluster-st", sent);
+      checkRetries("cluster-st", List.of(alive));
     } finally {
       frozen.process.destroyForcibly(); // SIGKILL ends a stopped process too
     }
@@ -124,7 +124,7 @@ class ClusterFailoverIT {
   }
 
   /**
-   * IN_FLIGHT trigger_event calls at a time, over {@code nodes} in turn, for 20 learners and {@code orphan};
+   * IN_FLIGHT trigger_event calls at a time (the prefix must be this class's own: other ITs share the run's database), over {@code nodes} in turn, for 20 learners and {@code orphan};
    * request ids {@code prefix-<n>}. Every answer (result or error) is kept; completes with the count sent.
    */
   static CompletableFuture<Integer> load(String prefix, List<ServiceProcess> nodes, String orphan, AtomicBoolean stop) {
@@ -162,7 +162,7 @@ class ClusterFailoverIT {
     Set<String> answered = answers.entrySet().stream().filter(e -> e.getKey().startsWith(prefix + "-"))
         .filter(e -> e.getValue().containsKey("result"))
         .map(e -> e.getValue().getJsonObject("result").getString("decision_id")).collect(Collectors.toSet());
-    assertTrue(answered.size() > 30, "the load ran: " + answered.size() + " answered of " + sent);
+    assertTrue(answered.size() > 30, "the load ran: " + answered.size() + " answered of " + sent + "; e.g. " + answers.values().stream().findFirst().orElse(null));
     String ids = answered.stream().map(id -> "'" + id + "'").collect(Collectors.joining(","));
     assertEquals(answered.size(), rows("SELECT count(*) FROM agent_decisions WHERE decision_id::text IN (" + ids + ")"),
         "every answered decision is recorded");
