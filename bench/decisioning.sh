@@ -4,10 +4,10 @@
 # postgres@127.0.0.1:5432, allowed to CREATE DATABASE), wrk (Debian's, built with LuaJIT) and pgbench; installs them
 # with apt-get when missing and builds the JAR when missing. Shared pieces are in bench/lib.sh.
 #
-#  1. seed     the service migrates the schema; then SQL seeds LEARNERS profiles (time zones from a list that
-#              includes America/Los_Angeles, birth years, personas, consent, 2 % opted out, attributes), 1-5 past
-#              loop_exposures per learner over the last 10 days (the four loops' ids, fired_at spread out,
-#              selection_seq = that count) and a dismissal for every tenth learner.
+#  1. seed     the service migrates the schema; then SQL (seed_learners in bench/lib.sh) seeds LEARNERS profiles (time
+#              zones from a list that includes America/Los_Angeles, birth years, personas, consent, 2 % opted out,
+#              attributes), 1-5 past loop_exposures per learner over the last 10 days (the four loops' ids, fired_at
+#              spread out, selection_seq = that count) and a dismissal for every tenth learner.
 #  2. warm-up  WARMUP with no loop active (a ninth at 2 connections, then CONNS), then WARMUP with all four
 #              active: both paths are compiled before anything is measured.
 #  3. REPS x, interleaved:
@@ -22,7 +22,8 @@
 #       JVM  utime+stime of the service's pid (/proc/PID/stat) / decisions logged;
 #       PG   PostgreSQL processes / decisions logged, two ways: "db" = the backends of this database plus the
 #            background processes (checkpointer, walwriter, ...), sampled every 0.2 s so a backend that exits is
-#            still counted (other databases on the server, e.g. other engineers' test runs, are left out);
+#            still counted (other databases on the server, e.g. other engineers' test runs, are left out;
+#            pg_sampler_start/stop in bench/lib.sh);
 #            "all" = every postgres process, plus the postmaster's reaped children (cutime+cstime).
 #  4. guard    the service stopped: pgbench (PG_CLIENTS clients, PG_SECONDS per run, PG_ROUNDS interleaved rounds)
 #              of DecisionStore.INSERT_DECISIONS itself (read from the JAR with javap) with 64-row batches of
@@ -94,58 +95,19 @@ JAVAP="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/javap"
 install_missing wrk:wrk pgbench:postgresql-client
 ensure_jar
 [ -x "$JAVAP" ] || { echo "no javap beside $JAVA (a JDK is needed, to read DecisionStore's SQL from the JAR)" >&2; exit 1; }
-bench_setup bench_dec_
-SAMPLER=""
-trap 'pg_sampler_kill; bench_cleanup' EXIT
+bench_setup bench_dec_ # its exit trap also stops a PostgreSQL CPU sampler left running
 
-# --- PostgreSQL CPU accounting --------------------------------------------------------------------------------------
-# pids of this database's backends (autovacuum workers included) and of the server's background processes, by process
-# title ("postgres: 15/main: postgres bench_dec_1234abcd 127.0.0.1(5678) idle"): cheap enough to look up every sample
-pg_pids() {
-  pgrep -f -- "^postgres: .*( $DB( |\$)|: (checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher) *\$)" \
-    | tr '\n' ' '
-}
-pg_tick_sample() { # $1 pids, $2 label: "label pid ticks" per live pid
-  awk -v list="$1" -v s="$2" 'BEGIN {n = split(list, p, " "); for (i = 1; i <= n; i++) {f = "/proc/" p[i] "/stat"
-    if ((getline line < f) > 0) {split(line, a, " "); print s, p[i], a[14] + a[15]}; close(f)}}'
-}
-# Samples every 0.2 s; pg_sampler_stop prints the ticks used since the start: per process, its last sample minus the
-# start's, or minus 0 for a process that started later (a backend that exits loses at most its last 0.2 s).
-pg_sampler_start() {
-  PG_SAMPLES="$WORK/pg-samples.txt"
-  pg_tick_sample "$(pg_pids)" 0 >"$PG_SAMPLES"
-  ( i=1
-    while :; do pg_tick_sample "$(pg_pids)" "$i"; i=$(( i + 1 )); sleep 0.2; done ) >>"$PG_SAMPLES" 2>/dev/null &
-  SAMPLER=$!
-}
-pg_sampler_kill() { if [ -n "$SAMPLER" ]; then kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""; fi; }
-pg_sampler_stop() {
-  pg_sampler_kill
-  pg_tick_sample "$(pg_pids)" end >>"$PG_SAMPLES"
-  awk '$1 == "0" {base[$2] = $3} {last[$2] = $3} END {for (p in last) s += last[p] - base[p]; print s + 0}' "$PG_SAMPLES"
-}
+# --- PostgreSQL CPU accounting (the "db" way, pg_sampler_start/stop, is in bench/lib.sh) -------------------------------
 # every postgres process, live or reaped: the live ones' ticks plus the postmaster's children's (cutime + cstime)
 ticks_pg_all() {
   local pm; pm=$(pgrep -o -u postgres -x postgres 2>/dev/null || pgrep -o -x postgres)
   echo $(( $(ticks_pg) + $(awk '{print $16 + $17}' "/proc/$pm/stat") ))
 }
-us() { awk -v t="$1" -v n="$2" -v k="$CLK_TCK" 'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / k / n; else print "-"}'; } # ticks per n, in us
-pct() { awk -v t="$1" -v k="$CLK_TCK" -v e="$2" 'BEGIN {printf "%.0f", t / k / (e / 1000) * 100}'; } # ticks over ms, as % of a core
 
 # --- the service ------------------------------------------------------------------------------------------------------
-health() { curl -s --max-time 5 "$BASE/mcp/orchestrator/health"; }
 stale_total() { curl -s --max-time 5 "$BASE/metrics" | awk '/^viral_selections_stale_total/ {s += $2} END {printf "%d", s + 0}'; }
-# loops ACTIVE(true|false): all four loops on or off (cooldowns short enough that selections happen); waits until the
-# service has reloaded them
-loops() {
-  local want=0; [ "$1" = true ] && want=4
-  sql "UPDATE viral_loops SET active = $1, cooldown_seconds = $COOLDOWN_SECONDS" >/dev/null
-  for _ in $(seq 1 300); do
-    grep -q "\"active_loops\":$want[,}]" <<<"$(health)" && return 0
-    sleep 0.1
-  done
-  echo "the service did not report active_loops=$want within 30 s: $(health)" >&2; exit 1
-}
+# health, and loops ACTIVE COOLDOWN (all four loops on or off, cooldowns short enough that selections happen; waits
+# until the service has reloaded them), are in bench/lib.sh
 wrk_closed() { # $1 seconds or duration, $2 connections, $3 request_id prefix, $4 learners
   $GEN_PIN wrk -t"$THREADS" -c"$2" -d"$1" --latency -s "$LUA" "$BASE" -- "$3" "$4"
 }
@@ -193,47 +155,16 @@ col() { tail -n 1 "$ROWS" | cut -f"$1"; } # a column of the last run
 
 # --- 1. start, migrate, seed ------------------------------------------------------------------------------------------
 start_service "$JAVA" dec "$SERVICE_ENV ORCHESTRATOR_LOOPS_REFRESH_MS=1000" "$JAVA_OPTS"
-log "service ready after $(wait_ready) ms (JVM pid $PID, database $DB, load $(load))"
-log "seeding $LEARNERS learners, their exposure history and dismissals"
-t0=$(now_ms)
-psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<SQL
-SELECT setseed(0.42);
--- 1-5 selections per learner over the last 10 days, of the four loops
-INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)
-SELECT 'learner-' || g, v.ids[1 + floor(random() * 4)::int], gen_random_uuid(), now() - random() * interval '10 days'
-FROM generate_series(1, $LEARNERS) g
-CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM viral_loops) v
-CROSS JOIN LATERAL generate_series(1, 1 + ((hashint4(g)::bigint + 2147483648) % 5)::int) k;
-INSERT INTO learners (user_id, timezone, birth_year, persona, parental_consent, growth_opt_out, attributes, selection_seq)
-SELECT 'learner-' || g,
-  (ARRAY['UTC', 'America/Los_Angeles', 'America/New_York', 'Europe/London', 'Europe/Berlin', 'Asia/Kolkata',
-         'Asia/Tokyo', 'Australia/Sydney'])[1 + g % 8],
-  CASE WHEN g % 10 < 7 THEN 2008 + g % 11 ELSE 1960 + g % 40 END,
-  CASE WHEN g % 10 < 7 THEN 'student' WHEN g % 10 < 9 THEN 'parent' ELSE 'tutor' END,
-  (ARRAY['granted', 'denied', 'unknown'])[1 + g % 3],
-  g % 50 = 0,
-  jsonb_build_object('cohort_size', g % 40, 'school', 'school-' || g % 500),
-  1 + ((hashint4(g)::bigint + 2147483648) % 5)
-FROM generate_series(1, $LEARNERS) g;
-INSERT INTO loop_outcomes (outcome_id, decision_id, user_id, loop_id, outcome, occurred_at, input_params)
-SELECT gen_random_uuid(), gen_random_uuid(), 'learner-' || g, v.ids[1 + floor(random() * 4)::int], 'dismissed',
-  now() - random() * interval '10 days', '{}'
-FROM generate_series(1, $LEARNERS) g CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM viral_loops) v
-WHERE g % 10 = 3;
-VACUUM ANALYZE learners;
-VACUUM ANALYZE loop_exposures;
-VACUUM ANALYZE loop_outcomes;
-CHECKPOINT;
-SQL
-SEEDED="$(sql "SELECT count(*) FROM learners") learners, $(sql "SELECT count(*) FROM loop_exposures") past exposures, $(sql "SELECT count(*) FROM loop_outcomes") dismissals"
-log "seeded in $(( $(now_ms) - t0 )) ms: $SEEDED"
+ready_ms=$(wait_ready) # an assignment, so that set -e stops the script when the service does not come up
+log "service ready after $ready_ms ms (JVM pid $PID, database $DB, load $(load))"
+seed_learners "$LEARNERS"
 
 # --- 2. warm-up, 3. the reps --------------------------------------------------------------------------------------------
-loops false; warm_up P1
-loops true; warm_up P2
+loops false "$COOLDOWN_SECONDS"; warm_up P1
+loops true "$COOLDOWN_SECONDS"; warm_up P2
 for rep in $(seq 1 "$REPS"); do
   for phase in P1 P2; do
-    if [ "$phase" = P1 ]; then loops false; else loops true; fi
+    if [ "$phase" = P1 ]; then loops false "$COOLDOWN_SECONDS"; else loops true "$COOLDOWN_SECONDS"; fi
     log "rep $rep $phase: closed loop, $CONNS connections, $DURATION (load $(load))"
     measure "$phase" "$rep" 0 "$LEARNERS"
     rate=$(awk -v r="$(col 6)" -v h="$HALF" 'BEGIN {printf "%.0f", r * h}')
@@ -243,7 +174,7 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 if [ "$HOT_LEARNERS" -gt 0 ]; then
-  loops true
+  loops true "$COOLDOWN_SECONDS"
   log "P2, $HOT_LEARNERS learners only: closed loop, $CONNS connections, $DURATION"
   measure P2hot 1 0 "$HOT_LEARNERS"
 fi

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts that source this
-# Shared by bench/run.sh, bench/decision-log.sh and bench/decisioning.sh (sourced, not run): tools, the JAR, a throwaway
-# database, starting and stopping JVMs, waiting for readiness and for the decision log to settle, CPU pinning, CPU
-# accounting from /proc.
+# Shared by the bench/ scripts (sourced, not run): tools, the JAR, a throwaway database, starting and stopping JVMs,
+# waiting for readiness and for the decision log to settle, CPU pinning, CPU accounting from /proc (per process, and
+# per database with a sampler), switching the seeded loops on and off, seeding learners (decisioning.sh, cost.sh).
 #
 # Sourcing defines functions only (and CLK_TCK, and GEN_PIN/SVC_PIN, empty until bench_setup), so a script can source it first
 # and still tell which of its variables the caller set (env_prefix). It sets JAR before ensure_jar/start_service, calls bench_setup once (database, work
@@ -49,13 +49,15 @@ ensure_jar() {
 }
 
 # CPU accounting from /proc (CLK_TCK ticks per second): ticks of one pid, of all live postgres processes, and of the
-# whole machine; RSS fields; the 1-minute load average.
+# whole machine; RSS fields; the 1-minute load average; us and pct turn ticks into us per unit and % of a core.
 CLK_TCK=$(getconf CLK_TCK)
 ticks_pid() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 ticks_pg() { local t=0 p; for p in $(pgrep -u postgres postgres 2>/dev/null || pgrep postgres); do t=$(( t + $(ticks_pid "$p") )); done; echo "$t"; }
 ticks_all() { awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; } # total idle
 rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 load() { cut -d' ' -f1 /proc/loadavg; }
+us() { awk -v t="$1" -v n="$2" -v k="$CLK_TCK" 'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / k / n; else print "-"}'; } # ticks per n, in us
+pct() { awk -v t="$1" -v k="$CLK_TCK" -v e="$2" 'BEGIN {printf "%.0f", t / k / (e / 1000) * 100}'; } # ticks over ms, as % of a core
 
 GEN_PIN=""; SVC_PIN=""
 # Checks the CPU lists and sets GEN_PIN / SVC_PIN (a "taskset -c LIST" prefix, or empty). taskset execs its
@@ -86,6 +88,7 @@ bench_setup() {
   BASE="http://127.0.0.1:$PORT"
 }
 bench_cleanup() {
+  pg_sampler_kill
   if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
   psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
@@ -142,4 +145,88 @@ host_facts() {
   REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   DIRTY=""
   if git status --porcelain --untracked-files=no 2>/dev/null | grep -q .; then DIRTY=" + uncommitted changes"; fi
+}
+
+# --- PostgreSQL CPU of one database (after bench_setup: DB, WORK) ------------------------------------------------------
+# pids of this database's backends (autovacuum workers included) and of the server's background processes, by process
+# title ("postgres: 15/main: postgres bench_dec_1234abcd 127.0.0.1(5678) idle"): cheap enough to look up every sample.
+# Other databases on the server (e.g. other engineers' test runs) are left out.
+pg_pids() {
+  pgrep -f -- "^postgres: .*( $DB( |\$)|: (checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher) *\$)" \
+    | tr '\n' ' '
+}
+pg_tick_sample() { # $1 pids, $2 label: "label pid ticks" per live pid
+  awk -v list="$1" -v s="$2" 'BEGIN {n = split(list, p, " "); for (i = 1; i <= n; i++) {f = "/proc/" p[i] "/stat"
+    if ((getline line < f) > 0) {split(line, a, " "); print s, p[i], a[14] + a[15]}; close(f)}}'
+}
+# Samples every 0.2 s in the background (SAMPLER = its pid); pg_sampler_stop prints the ticks used since the start: per
+# process, its last sample minus the start's, or minus 0 for a process that started later (a backend that exits loses
+# at most its last 0.2 s). bench_cleanup kills a sampler still running.
+pg_sampler_start() {
+  PG_SAMPLES="$WORK/pg-samples.txt"
+  pg_tick_sample "$(pg_pids)" 0 >"$PG_SAMPLES"
+  ( i=1
+    while :; do pg_tick_sample "$(pg_pids)" "$i"; i=$(( i + 1 )); sleep 0.2; done ) >>"$PG_SAMPLES" 2>/dev/null &
+  SAMPLER=$!
+}
+pg_sampler_kill() { if [ -n "${SAMPLER:-}" ]; then kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""; fi; }
+pg_sampler_stop() {
+  pg_sampler_kill
+  pg_tick_sample "$(pg_pids)" end >>"$PG_SAMPLES"
+  awk '$1 == "0" {base[$2] = $3} {last[$2] = $3} END {for (p in last) s += last[p] - base[p]; print s + 0}' "$PG_SAMPLES"
+}
+
+# --- the service's loops and learners (after bench_setup and start_service: DB, BASE) ------------------------------------
+health() { curl -s --max-time 5 "$BASE/mcp/orchestrator/health"; }
+# loops ACTIVE [COOLDOWN_SECONDS]: all four seeded loops on (true) or off (false), with every loop's cooldown_seconds set
+# to COOLDOWN_SECONDS when given (else as seeded); waits until the service reports the new active_loops (start it
+# with ORCHESTRATOR_LOOPS_REFRESH_MS=1000 or so: it reloads the loops at that interval)
+loops() {
+  local want=0 set="active = $1"; [ "$1" = true ] && want=4
+  [ -z "${2:-}" ] || set+=", cooldown_seconds = $2"
+  sql "UPDATE viral_loops SET $set" >/dev/null
+  for _ in $(seq 1 300); do
+    grep -q "\"active_loops\":${want}[,}]" <<<"$(health)" && return 0
+    sleep 0.1
+  done
+  echo "the service did not report active_loops=$want within 30 s: $(health)" >&2; exit 1
+}
+# seed_learners N: after the service migrated the schema, N learner profiles learner-1 .. learner-N (time zones from a
+# list that includes America/Los_Angeles, birth years, personas, consent, 2 % opted out, attributes), 1-5 past
+# loop_exposures each over the last 10 days (the four loops' ids, fired_at spread out, selection_seq = that count) and
+# a dismissal for every tenth learner; repeatable (setseed). Sets SEEDED (what is in the tables, for the report).
+seed_learners() {
+  local t0; t0=$(now_ms)
+  log "seeding $1 learners, their exposure history and dismissals"
+  psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SELECT setseed(0.42);
+-- 1-5 selections per learner over the last 10 days, of the four loops
+INSERT INTO loop_exposures (user_id, loop_id, decision_id, fired_at)
+SELECT 'learner-' || g, v.ids[1 + floor(random() * 4)::int], gen_random_uuid(), now() - random() * interval '10 days'
+FROM generate_series(1, $1) g
+CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM viral_loops) v
+CROSS JOIN LATERAL generate_series(1, 1 + ((hashint4(g)::bigint + 2147483648) % 5)::int) k;
+INSERT INTO learners (user_id, timezone, birth_year, persona, parental_consent, growth_opt_out, attributes, selection_seq)
+SELECT 'learner-' || g,
+  (ARRAY['UTC', 'America/Los_Angeles', 'America/New_York', 'Europe/London', 'Europe/Berlin', 'Asia/Kolkata',
+         'Asia/Tokyo', 'Australia/Sydney'])[1 + g % 8],
+  CASE WHEN g % 10 < 7 THEN 2008 + g % 11 ELSE 1960 + g % 40 END,
+  CASE WHEN g % 10 < 7 THEN 'student' WHEN g % 10 < 9 THEN 'parent' ELSE 'tutor' END,
+  (ARRAY['granted', 'denied', 'unknown'])[1 + g % 3],
+  g % 50 = 0,
+  jsonb_build_object('cohort_size', g % 40, 'school', 'school-' || g % 500),
+  1 + ((hashint4(g)::bigint + 2147483648) % 5)
+FROM generate_series(1, $1) g;
+INSERT INTO loop_outcomes (outcome_id, decision_id, user_id, loop_id, outcome, occurred_at, input_params)
+SELECT gen_random_uuid(), gen_random_uuid(), 'learner-' || g, v.ids[1 + floor(random() * 4)::int], 'dismissed',
+  now() - random() * interval '10 days', '{}'
+FROM generate_series(1, $1) g CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM viral_loops) v
+WHERE g % 10 = 3;
+VACUUM ANALYZE learners;
+VACUUM ANALYZE loop_exposures;
+VACUUM ANALYZE loop_outcomes;
+CHECKPOINT;
+SQL
+  SEEDED="$(sql "SELECT count(*) FROM learners") learners, $(sql "SELECT count(*) FROM loop_exposures") past exposures, $(sql "SELECT count(*) FROM loop_outcomes") dismissals"
+  log "seeded in $(( $(now_ms) - t0 )) ms: $SEEDED"
 }

@@ -23,7 +23,13 @@
 #            time, so the generator can send at most SHED_CLIENTS / answer time (512 / 85 ms = 6,000 req/s): the
 #            report's "sent at" rate (from h2load's log) shows when answers were slower than that and the load fell
 #            short. SHED_PROTO=h2c for the former h2c load (SHED_CLIENTS default 16, SHED_STREAMS=1000 streams each).
-# Prints and appends a dated section to bench/RESULTS.md (RESULTS=/dev/null to skip).
+#   cost     (COST=1, the default; COST=0 skips it) issue 13: bench/cost.sh, on its own throwaway database, with its
+#            own service and BareRoute JVMs (the first JDK of JDKS): JVM and PostgreSQL CPU us per decision for P1 (no
+#            loop active) and P2 (the four seeded loops active), each against the bare route's JVM us per request
+#            (total / bare), as throughput against the bare route's (A/B), and PostgreSQL's against a pgbench floor
+#            of DecisionStore.INSERT_DECISIONS for the same rows. See bench/cost.sh for what it measures and how.
+# Prints and appends a dated section to bench/RESULTS.md (RESULTS=/dev/null to skip); the cost phase's table is printed
+# with the others, and bench/cost.sh appends its own section "Issue 13: CPU per decision" just before this one.
 #
 # Warm-up: WARMUP (default 45s) is the load a JVM gets after each start before anything is measured, once per
 # start: for the service a ninth of it at 2 connections (a cold JIT at once at 32 connections passes the 150 ms SLA
@@ -31,8 +37,8 @@
 # of it at 32. 45 s because on this 2-core box C2 is still busy 30 s into load (-XX:+PrintCompilation: ~2,000
 # compilations in 10-20 s, ~200 per 10 s at 20-40 s, settling after ~50 s counting the start; a C2 thread at 32 %
 # CPU at 12 s), and a measurement that shares 2 cores with the compiler measures the compiler.
-# Expected run time with the defaults: about 18 minutes (per JDK ~8 min: startup 0.5, A 0.75 warm-up + 3 measuring,
-# sweep 1, B 0.75 + 1.5; then C 1 and shedding 1.5). ONLY=shedding: about 1.5 minutes.
+# Expected run time with the defaults: about 28 minutes (per JDK ~8 min: startup 0.5, A 0.75 warm-up + 3 measuring,
+# sweep 1, B 0.75 + 1.5; then C 1, shedding 1.5 and cost ~10). ONLY=shedding: about 1.5 minutes; ONLY=cost: about 10.
 #
 # Environment (all optional): JDKS, JAR (target/viral-engine.jar), JAVA_OPTS (-Xmx96m -XX:+UseSerialGC: peak RSS
 # stays under 256 MB), REPS (3), DURATION (10s), WARMUP (45s, see above), THREADS (2, wrk and pgbench threads),
@@ -40,19 +46,30 @@
 # PG_CLIENTS (32), SERVICE_ENV (env for the service in A and the sweep; default keeps the outage machinery out of the
 # measurement: SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MAX_FAILURES=10000, because with the
 # service defaults the breaker opens under the first load on a 2-core box and A measures fallbacks; SERVICE_ENV="" for defaults), SHEDDING (1),
-# ONLY=shedding (just the shedding demo; needs SHED_CAPACITY = A's select_loop req/s), SHED_FACTOR (2), SHED_SECONDS (15),
+# ONLY=shedding (just the shedding demo; needs SHED_CAPACITY = A's select_loop req/s), ONLY=cost (just the cost
+# phase, bench/cost.sh), SHED_FACTOR (2), SHED_SECONDS (15),
 # SHED_PROTO (h1 | h2c), SHED_CLIENTS (512 for h1, 16 for h2c), SHED_STREAMS (h2c only, 1000),
 # SHED_ENV (service env for the shedding demo; default empty = service defaults),
 # GEN_CPUS (taskset CPU list for every load generator process: wrk, h2load, pgbench; default empty = no pinning),
 # SVC_CPUS (taskset CPU list for the service JVM and the BareRoute JVM; default empty = no pinning; e.g.
 # GEN_CPUS=0 SVC_CPUS=1 keeps generator and JVM off each other's core, PostgreSQL still floats),
-# PGHOST, PGPORT, PGUSER, RESULTS (bench/RESULTS.md).
+# PGHOST, PGPORT, PGUSER, RESULTS (bench/RESULTS.md),
+# COST (1; 0 = no cost phase), COST_<NAME> (NAME=value for bench/cost.sh only, e.g. COST_LEARNERS=5000 COST_DURATION=5s
+# COST_PG_SECONDS=5). bench/cost.sh gets JAVA = the first of JDKS, and this script's JAR, JAVA_OPTS, THREADS, RESULTS
+# (and GEN_CPUS, SVC_CPUS, PGHOST, PGPORT, PGUSER, BENCH_PORT, KEEP_WORK); REPS, DURATION, WARMUP and SERVICE_ENV only
+# when set by the caller (else its own defaults: 3, 20s, 45s, bench/decisioning.sh's service env); never CONNS or
+# PG_CLIENTS (a list, and 32 clients for C: for bench/cost.sh use COST_CONNS, COST_PG_CLIENTS). Variables only
+# bench/cost.sh reads (LEARNERS, PG_SECONDS, ...) reach it from the environment as they are.
 # A benchmark, not a test: CI does not run it.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+CALLER_COST_VARS=$(compgen -e COST_ || true) # the caller's COST_<NAME> settings for bench/cost.sh (exported: from the environment)
+# shellcheck disable=SC2086 # names, no spaces
 COMMAND="$(env_prefix JDKS JAR JAVA_OPTS REPS DURATION WARMUP THREADS CONNS RATE_STEPS STEP_SECONDS SWEEP_CLIENTS PG_CLIENTS \
-  SERVICE_ENV SHEDDING SHED_FACTOR SHED_SECONDS SHED_PROTO SHED_CLIENTS SHED_STREAMS SHED_ENV SHED_CAPACITY GEN_CPUS SVC_CPUS ONLY)$0${*:+ $*}"
+  SERVICE_ENV SHEDDING SHED_FACTOR SHED_SECONDS SHED_PROTO SHED_CLIENTS SHED_STREAMS SHED_ENV SHED_CAPACITY GEN_CPUS SVC_CPUS ONLY \
+  COST $CALLER_COST_VARS)$0${*:+ $*}"
+CALLER_FOR_COST=$(env_prefix REPS DURATION WARMUP SERVICE_ENV) # passed on to bench/cost.sh when set (see above)
 cd "$(dirname "$0")/.."
 
 JDKS=${JDKS:-/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64}
@@ -78,9 +95,28 @@ case $SHED_PROTO in
   *) echo "SHED_PROTO must be h1 or h2c, not '$SHED_PROTO'" >&2; exit 1 ;;
 esac
 SHED_ENV=${SHED_ENV-}
+COST=${COST:-1}
+ONLY=${ONLY:-}
+[[ $COST =~ ^[01]$ ]] || { echo "COST must be 1 (run the cost phase, bench/cost.sh) or 0, not '$COST'" >&2; exit 1; }
+case $ONLY in "" | shedding | cost) ;; *) echo "ONLY must be empty, shedding or cost, not '$ONLY'" >&2; exit 1 ;; esac
 RESULTS=${RESULTS:-bench/RESULTS.md}
 LUA=bench/rpc.lua
 NCPU=$(nproc)
+
+# The cost phase: bench/cost.sh with this script's settings (see the header), its stdout (the tables) to $1.
+run_cost() {
+  local java args=() v
+  java="$(awk '{print $1}' <<<"$JDKS")/bin/java"; [ -x "$java" ] || java=java
+  args=("JAVA=$java" "JAR=$JAR" "JAVA_OPTS=$JAVA_OPTS" "THREADS=$THREADS" "RESULTS=$RESULTS")
+  eval "args+=($CALLER_FOR_COST)" # env_prefix's VAR='value' words, quoted as given
+  for v in $CALLER_COST_VARS; do args+=("${v#COST_}=${!v}"); done
+  log "cost phase: bench/cost.sh with ${args[*]}"
+  env -u CONNS -u PG_CLIENTS -u REPS -u DURATION -u WARMUP -u SERVICE_ENV "${args[@]}" bench/cost.sh >"$1"
+}
+if [ "$ONLY" = cost ]; then
+  run_cost /dev/stdout
+  exit 0
+fi
 
 install_missing wrk:wrk h2load:nghttp2-client pidstat:sysstat pgbench:postgresql-client
 ensure_jar viralengine/bench/BareRoute.class
@@ -202,7 +238,6 @@ printf '%s' '{"jsonrpc":"2.0","id":1,"method":"select_loop","params":{"user_id":
 SUMMARY="$WORK/summary.md"; : >"$SUMMARY"
 SWEEPS="$WORK/sweeps.md"; : >"$SWEEPS"
 declare -A STARTUP IDLE_RSS PEAK_RSS JDKNAME BEST_A
-ONLY=${ONLY:-}
 [ "$ONLY" = shedding ] && { SHEDDING=1; RUN_JDKS=""; } || RUN_JDKS=$JDKS
 for jdk in $RUN_JDKS; do
   JAVA="$jdk/bin/java"; [ -x "$JAVA" ] || JAVA=java
@@ -328,6 +363,13 @@ if [ "$SHEDDING" = 1 ]; then
   cp "$logf.out" "$WORK/shed-h2load.txt"
 fi
 
+# cost: bench/cost.sh (issue 13), on its own database and JVMs; it appends its own section to RESULTS. A failure is
+# reported and this script's results are still printed and appended; then it exits with 1.
+COST_TABLE="$WORK/cost.md"; : >"$COST_TABLE"; COST_RC=0
+if [ "$COST" = 1 ] && [ "$ONLY" != shedding ]; then
+  run_cost "$COST_TABLE" || { COST_RC=$?; log "the cost phase (bench/cost.sh) failed with exit status $COST_RC: no CPU per decision in this run"; }
+fi
+
 if [ "$ONLY" = shedding ]; then
   # shellcheck disable=SC2016 # the backquotes are markdown
   [ "$RESULTS" = /dev/null ] || printf '\n### Shedding demo (%s, `%s`)\n\n%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$COMMAND" \
@@ -375,6 +417,7 @@ PGTABLE="$WORK/pg.md"
 } >"$PGTABLE"
 cat "$TABLE" "$RATIOS" "$PGTABLE" "$SWEEPS"
 echo "$SHED"
+if [ -s "$COST_TABLE" ]; then echo; echo "Issue 13, CPU per decision (bench/cost.sh):"; echo; cat "$COST_TABLE"; fi
 
 if [ "$RESULTS" != /dev/null ]; then
   host_facts
@@ -401,8 +444,10 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "the client starts staggered K every P ms over one request interval so the clients' timers do not fire together;"
     echo "achieved = (requests - 1) / (last start - first start) from h2load's per-request log):"; echo; cat "$SWEEPS"
     [ -n "$SHED" ] && { echo "Shedding ($SHED_DESC, limits.max_concurrent_requests default 100 per instance): $SHED"; echo; }
+    [ -s "$COST_TABLE" ] && { echo "CPU per decision against the bare route and pgbench (the cost phase, bench/cost.sh, this invocation): the section \"Issue 13: CPU per decision\" just above."; echo; }
     echo "<details><summary>Every run (jdk, target, conns, rep, req/s, results/s, p50, p99, p99.9, ok, degraded, rpc errors, non-200, socket errors, JVM %, postgres %, busy %, load)</summary>"
     echo; echo '```'; cat "$ROWS" "$PGROWS"; echo '```'; echo; echo "</details>"
   } >>"$RESULTS"
   log "appended to $RESULTS"
 fi
+exit "$COST_RC"
