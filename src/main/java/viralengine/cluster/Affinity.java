@@ -55,6 +55,11 @@ public final class Affinity {
   }
 
   /** Counts a call that a peer forwarded here. */
+  /** Advanced by every change of ownership: a node that kept learners' state may no longer own them. */
+  public long ringVersion() {
+    return node.ringVersion();
+  }
+
   public void servedForPeer() {
     node.stats().servedForPeer();
   }

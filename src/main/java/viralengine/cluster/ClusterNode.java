@@ -140,6 +140,11 @@ public final class ClusterNode {
     return view.ring();
   }
 
+  /** Advanced by every change of the owner ring. */
+  public long ringVersion() {
+    return view.version();
+  }
+
   /** The owner of {@code userId}'s decisions, or null while no node is ready. */
   public String ownerOf(String userId) {
     return view.ring().owner(userId);

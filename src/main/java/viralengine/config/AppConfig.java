@@ -89,7 +89,9 @@ public record AppConfig(
       long testSlowCalls,
       long loopsRefreshMs,
       int idempotencyCacheSize,
-      long idempotencyTtlMs) {}
+      long idempotencyTtlMs,
+      int learnerCacheSize,
+      long learnerCacheTtlMs) {}
 
   /**
    * Measure and learn: the share of learners held out of every loop, and the salt of every sticky hash (the
@@ -153,7 +155,7 @@ public record AppConfig(
           "request_body_timeout_ms", "idle_timeout_ms", "max_connections")),
       Map.entry("database", Set.of("url", "pool_size", "embedded_dir")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
-          "idempotency_cache_size", "idempotency_ttl_ms")),
+          "idempotency_cache_size", "idempotency_ttl_ms", "learner_cache_size", "learner_cache_ttl_ms")),
       Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
       Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
@@ -210,7 +212,9 @@ public record AppConfig(
             s.number("orchestrator.test_slow_calls", 0, 0, Long.MAX_VALUE),
             s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
-            s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000)),
+            s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000),
+            s.integer("orchestrator.learner_cache_size", 100_000, 0, 10_000_000),
+            s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
         new Breaker(
             s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
             s.number("circuit_breaker.failure_window_ms", 60_000, 1_000, 86_400_000),

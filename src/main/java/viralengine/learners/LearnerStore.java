@@ -20,10 +20,15 @@ import java.util.Map;
 public final class LearnerStore {
   private static final String COLUMNS = "timezone, birth_year, persona, parental_consent, growth_opt_out, attributes";
 
-  /** Fields given as null keep their stored value; a new learner starts from the defaults. */
+  /**
+   * Fields given as null keep their stored value; a new learner starts from the defaults. The write advances
+   * selection_seq (a new row starts at 1, past the 0 of a learner never seen), so that a selection decided on the
+   * profile as it was before fails its guard and is decided again (RecentLearners).
+   */
   private static final String UPSERT = "INSERT INTO learners (user_id, timezone, birth_year, persona, parental_consent,"
-      + " growth_opt_out, attributes) VALUES ($1, coalesce($2, 'UTC'), $3, $4, coalesce($5, 'unknown'), coalesce($6, false),"
-      + " coalesce($7, '{}'::jsonb)) ON CONFLICT (user_id) DO UPDATE SET"
+      + " growth_opt_out, attributes, selection_seq) VALUES ($1, coalesce($2, 'UTC'), $3, $4, coalesce($5, 'unknown'),"
+      + " coalesce($6, false), coalesce($7, '{}'::jsonb), 1) ON CONFLICT (user_id) DO UPDATE SET"
+      + " selection_seq = learners.selection_seq + 1,"
       + " timezone = coalesce($2, learners.timezone), birth_year = coalesce($3, learners.birth_year),"
       + " persona = coalesce($4, learners.persona), parental_consent = coalesce($5, learners.parental_consent),"
       + " growth_opt_out = coalesce($6, learners.growth_opt_out), attributes = coalesce($7, learners.attributes),"
@@ -36,16 +41,17 @@ public final class LearnerStore {
    * and the last dismissal of each loop.
    */
   private static final String STATE = "SELECT l.timezone, l.birth_year, l.persona, l.parental_consent, l.growth_opt_out,"
-      + " l.attributes, coalesce(l.selection_seq, 0) AS seq,"
-      + " ARRAY(SELECT e.loop_id FROM loop_exposures e WHERE e.user_id = $1 AND e.fired_at >= $2 ORDER BY e.fired_at) AS sel_loops,"
-      + " ARRAY(SELECT e.fired_at FROM loop_exposures e WHERE e.user_id = $1 AND e.fired_at >= $2 ORDER BY e.fired_at) AS sel_at,"
-      + " ARRAY(SELECT o.loop_id FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
-      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_loops,"
-      + " ARRAY(SELECT max(o.occurred_at) FROM loop_outcomes o WHERE o.user_id = $1 AND o.outcome = 'dismissed'"
-      + " AND o.loop_id IS NOT NULL GROUP BY o.loop_id ORDER BY o.loop_id) AS dis_at,"
-      + " ARRAY(SELECT v.loop_id FROM learner_variants v WHERE v.user_id = $1 ORDER BY v.loop_id) AS var_loops,"
-      + " ARRAY(SELECT v.variant FROM learner_variants v WHERE v.user_id = $1 ORDER BY v.loop_id) AS var_keys"
-      + " FROM (SELECT $1::text AS user_id) u LEFT JOIN learners l ON l.user_id = u.user_id";
+      + " l.attributes, coalesce(l.selection_seq, 0) AS seq, s.sel_loops, s.sel_at, d.dis_loops, d.dis_at, v.var_loops,"
+      + " v.var_keys FROM (SELECT $1::text AS user_id) u LEFT JOIN learners l ON l.user_id = u.user_id"
+      // One index scan per table, each giving both arrays of its pairs.
+      + " CROSS JOIN LATERAL (SELECT array_agg(e.loop_id ORDER BY e.fired_at) AS sel_loops,"
+      + " array_agg(e.fired_at ORDER BY e.fired_at) AS sel_at FROM loop_exposures e"
+      + " WHERE e.user_id = $1 AND e.fired_at >= $2) s"
+      + " CROSS JOIN LATERAL (SELECT array_agg(x.loop_id ORDER BY x.loop_id) AS dis_loops,"
+      + " array_agg(x.at ORDER BY x.loop_id) AS dis_at FROM (SELECT o.loop_id, max(o.occurred_at) AS at FROM loop_outcomes o"
+      + " WHERE o.user_id = $1 AND o.outcome = 'dismissed' AND o.loop_id IS NOT NULL GROUP BY o.loop_id) x) d"
+      + " CROSS JOIN LATERAL (SELECT array_agg(w.loop_id ORDER BY w.loop_id) AS var_loops,"
+      + " array_agg(w.variant ORDER BY w.loop_id) AS var_keys FROM learner_variants w WHERE w.user_id = $1) v";
 
   /** The learner's stored variant of each loop, by loop name, for get_learner. */
   private static final String VARIANTS = "SELECT l.name, v.variant FROM learner_variants v JOIN viral_loops l"
@@ -102,6 +108,9 @@ public final class LearnerStore {
   private static Map<Long, String> variants(Row row) {
     Long[] loops = row.getArrayOfLongs("var_loops");
     String[] keys = row.getArrayOfStrings("var_keys");
+    if (loops == null) {
+      return Map.of();
+    }
     Map<Long, String> variants = new HashMap<>();
     for (int i = 0; i < loops.length; i++) {
       variants.put(loops[i], keys[i]);
@@ -110,19 +119,24 @@ public final class LearnerStore {
   }
 
   private static History history(Row row) {
-    Long[] loops = row.getArrayOfLongs("sel_loops");
+    // array_agg over no rows is null, not an empty array.
+    Long[] loops = orEmpty(row.getArrayOfLongs("sel_loops"));
     OffsetDateTime[] at = row.getArrayOfOffsetDateTimes("sel_at");
     List<History.Selection> selections = new ArrayList<>(loops.length);
     for (int i = 0; i < loops.length; i++) {
       selections.add(new History.Selection(loops[i], at[i].toInstant()));
     }
-    Long[] dismissedLoops = row.getArrayOfLongs("dis_loops");
+    Long[] dismissedLoops = orEmpty(row.getArrayOfLongs("dis_loops"));
     OffsetDateTime[] dismissedAt = row.getArrayOfOffsetDateTimes("dis_at");
     Map<Long, Instant> dismissed = new HashMap<>();
     for (int i = 0; i < dismissedLoops.length; i++) {
       dismissed.put(dismissedLoops[i], dismissedAt[i].toInstant());
     }
     return new History(List.copyOf(selections), Map.copyOf(dismissed));
+  }
+
+  private static Long[] orEmpty(Long[] ids) {
+    return ids == null ? new Long[0] : ids;
   }
 
   private static Learner learner(String userId, Row row) {

@@ -36,6 +36,7 @@ public final class ServiceMetrics {
   public static final String SPOOL_DEPTH = "viral.spool.depth";
   public static final String SPOOL_ACTIVE = "viral.spool.active";
   public static final String CACHE = "viral.idempotency.cache";
+  public static final String LEARNER_CACHE = "viral.learner.cache";
   public static final String ADMISSION_LIMIT = "viral.admission.limit";
   public static final String IN_FLIGHT = "viral.requests.in.flight";
   public static final String FALLBACKS_NOT_RECORDED = "viral.fallbacks.not.recorded";
@@ -61,6 +62,8 @@ public final class ServiceMetrics {
   private final Counter cacheHits;
   private final Counter staleSelections;
   private final Counter cacheMisses;
+  private final Counter learnerHits;
+  private final Counter learnerMisses;
   private final Counter fallbacksNotRecorded;
   private final DistributionSummary batchSizes;
   private final Timer flushToPostgres;
@@ -78,6 +81,12 @@ public final class ServiceMetrics {
     this.staleSelections = Counter.builder("viral.selections.stale")
         .description("Selections refused by the per-learner database guard and decided again").register(registry);
     this.cacheMisses = Counter.builder(CACHE).tag("result", "miss").description("Idempotency cache look-ups").register(registry);
+    this.learnerHits = Counter.builder(LEARNER_CACHE).tag("result", "hit")
+        .description("Decisions that found their learner's state in memory (hit) or read it from PostgreSQL (miss)")
+        .register(registry);
+    this.learnerMisses = Counter.builder(LEARNER_CACHE).tag("result", "miss")
+        .description("Decisions that found their learner's state in memory (hit) or read it from PostgreSQL (miss)")
+        .register(registry);
     this.batchSizes = DistributionSummary.builder(LOG_BATCH).description("Rows per decision-log flush")
         .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
     this.flushToPostgres = flushTimer("postgres");
@@ -170,6 +179,10 @@ public final class ServiceMetrics {
 
   public void cache(boolean hit) {
     (hit ? cacheHits : cacheMisses).increment();
+  }
+
+  public void learnerCache(boolean hit) {
+    (hit ? learnerHits : learnerMisses).increment();
   }
 
   /** Gauges for the breaker's state (1 for the current one) and a counter of transitions into each state. */

@@ -13,6 +13,7 @@ import viralengine.decision.History;
 import viralengine.decision.Situation;
 import viralengine.learners.Learner;
 import viralengine.learners.LearnerStore;
+import viralengine.learners.RecentLearners;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.store.StaleSelection;
@@ -47,6 +48,8 @@ final class Orchestrator {
   static final int MAX_ATTEMPTS = 3;
   private final DecisionLog log;
   private final LearnerStore learners;
+  /** Learner state kept between decisions; PostgreSQL's guard catches an entry another process made stale. */
+  private final RecentLearners recent;
   private final EventRouter router = new EventRouter();
   private final IdempotencyCache cache;
   private final Supplier<Catalog> catalog;
@@ -58,8 +61,10 @@ final class Orchestrator {
   /** The last call in line for each learner with calls in flight: one learner's decisions run one at a time. */
   private final Map<String, Future<?>> queues = new HashMap<>();
 
-  Orchestrator(DecisionLog log, LearnerStore learners, IdempotencyCache cache, Supplier<Catalog> catalog, Clock clock,
-      ServiceMetrics metrics, Experiment experiment, Supplier<Posteriors> posteriors) {
+  Orchestrator(DecisionLog log, LearnerStore learners, RecentLearners recent, IdempotencyCache cache,
+      Supplier<Catalog> catalog, Clock clock, ServiceMetrics metrics, Experiment experiment,
+      Supplier<Posteriors> posteriors) {
+    this.recent = recent;
     this.experiment = experiment;
     this.posteriors = posteriors;
     this.log = log;
@@ -92,6 +97,15 @@ final class Orchestrator {
     return cache.size();
   }
 
+  /** The learner's profile, a dismissal or their owner changed: the next decision reads them again. */
+  void forget(String userId) {
+    recent.forget(userId);
+  }
+
+  void forgetAll() {
+    recent.clear();
+  }
+
   /**
    * Runs {@code work} after the learner's earlier calls have finished. With the history read after the last
    * selection is durable, decisions in this process never race; the database guard covers other processes.
@@ -114,6 +128,7 @@ final class Orchestrator {
             + "selection for this learner during each of " + MAX_ATTEMPTS + " attempts; no loop was selected"));
       }
       metrics.staleSelection();
+      recent.forget(request.userId());
       return decideAndRecord(request, call, attempt + 1);
     });
   }
@@ -123,7 +138,7 @@ final class Orchestrator {
     Instant now = clock.instant();
     // With no loop active, nothing about the learner can change the answer: Phase 1's shape, no read.
     Future<LearnerStore.State> state = snapshot.loops().stream().anyMatch(Loop::active)
-        ? learners.state(request.userId(), Decider.historySince(snapshot, now))
+        ? known(request.userId(), Decider.historySince(snapshot, now), now)
         : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0, Map.of()));
     return state.map(known -> {
       Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
@@ -131,6 +146,17 @@ final class Orchestrator {
       return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
           : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
     });
+  }
+
+  /** The learner as kept from their last decision, or as read now (and then kept). */
+  private Future<LearnerStore.State> known(String userId, Instant since, Instant now) {
+    LearnerStore.State kept = recent.get(userId, since, now);
+    metrics.learnerCache(kept != null);
+    if (kept != null) {
+      return Future.succeededFuture(kept);
+    }
+    long readAt = recent.generation();
+    return learners.state(userId, since).onSuccess(read -> recent.put(userId, read, since, now, readAt));
   }
 
   private Decision triggerDecision(Requests.TriggerEvent event, Evaluation eval, LearnerStore.State known, Call call,
@@ -202,7 +228,8 @@ final class Orchestrator {
       return Future.failedFuture(new RpcException(ErrorCodes.TIMEOUT,
           "Deadline passed before the decision was recorded; nothing was recorded"));
     }
-    return log.record(decision.record()).compose(inserted -> {
+    return log.record(decision.record()).onComplete(done -> remember(decision.record(), done.succeeded()
+        && done.result())).compose(inserted -> {
       if (inserted) {
         if (request.requestId() != null) {
           cache.putResult(request.requestId(), request.method(), request.params(), decision.result());
@@ -212,6 +239,19 @@ final class Orchestrator {
       }
       return replayStored(request);
     });
+  }
+
+  /**
+   * Keeps the learner's state in step with what was recorded: a durable selection that counts is added to it; a
+   * write that failed or found its ids taken leaves the database's state unknown here, so the learner is read again.
+   */
+  private void remember(DecisionRecord row, boolean inserted) {
+    if (!inserted) {
+      recent.forget(row.userId());
+    } else if (row.guarded()) {
+      recent.selected(row.userId(), row.guardSeq(), row.loopId(), row.decidedAt().toInstant(),
+          row.outputResult().getString("variant"));
+    }
   }
 
   private void published(Requests.Request request, Decision decision) {

@@ -37,6 +37,17 @@ public final class OrchestratorApi {
   /** Any body; replies with the health body of {@code GET /mcp/orchestrator/health}. */
   public static final String HEALTH = "orchestrator.health";
 
+  /**
+   * Published (cluster-wide in cluster mode) with a learner's user_id when their profile or a dismissal was
+   * written: every node forgets what it kept of that learner. Internal; not a method.
+   */
+  public static final String LEARNER_CHANGED = "orchestrator.internal.learner_changed";
+  /**
+   * Any body; this node forgets every learner it kept, then replies. For whoever edits or empties the learner tables
+   * behind the service's back (tests, an operator's script on a co-deployed verticle).
+   */
+  public static final String LEARNERS_RESET = "orchestrator.internal.learners_reset";
+
   /** Optional header: the decision id (a UUID) to record this call under. One is generated when absent. */
   public static final String HEADER_DECISION_ID = "decision-id";
   /**

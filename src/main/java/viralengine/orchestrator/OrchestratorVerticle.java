@@ -21,6 +21,7 @@ import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.learners.Learner;
 import viralengine.learners.LearnerStore;
+import viralengine.learners.RecentLearners;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.outcomes.OutcomeStore;
@@ -75,6 +76,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   private Pool reportPool;
   private int inFlight;
   private long delayedCalls;
+  /** The owner ring this node's kept learner state was built under; -1 before the first decision. */
+  private long ringVersion = -1;
 
   public OrchestratorVerticle(AppConfig config, Pool pool, DecisionLog log, Supplier<String> breakerState,
       LastError lastError, ServiceMetrics metrics, Clock clock, Supplier<Catalog> catalog, Supplier<Posteriors> posteriors) {
@@ -103,8 +106,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
     learners = new LearnerStore(pool);
-    outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity());
+    outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged);
     orchestrator = new Orchestrator(log, learners,
+        new RecentLearners(settings.learnerCacheSize(), java.time.Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
         experiment(config), posteriors);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
@@ -125,6 +129,12 @@ public final class OrchestratorVerticle extends VerticleBase {
         }).completion());
       }
     }
+    registered.add(vertx.eventBus().<String>consumer(OrchestratorApi.LEARNER_CHANGED,
+        message -> orchestrator.forget(message.body())).completion());
+    registered.add(vertx.eventBus().localConsumer(OrchestratorApi.LEARNERS_RESET, message -> {
+      orchestrator.forgetAll();
+      message.reply(null);
+    }).completion());
     // Local: in a cluster, each node's HTTP edge and verticles ask their own node (which forwards as needed).
     registered.add(vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion());
     return Future.join(registered);
@@ -166,6 +176,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   private void onCall(Message<Object> message, String method) {
+    forgetOnOwnershipChange();
     Call call = Call.from(message.headers());
     inFlight++;
     delayForTests()
@@ -173,6 +184,17 @@ public final class OrchestratorVerticle extends VerticleBase {
         .onComplete(done -> inFlight--)
         .onSuccess(message::reply)
         .onFailure(err -> fail(message, method, call, err));
+  }
+
+  /**
+   * When ownership moves, a learner this node owned again may have been decided elsewhere meanwhile: what was kept is
+   * forgotten and rebuilt from PostgreSQL (the guard would catch a stale selection; this spares the retry).
+   */
+  private void forgetOnOwnershipChange() {
+    if (affinity != null && affinity.ringVersion() != ringVersion) {
+      ringVersion = affinity.ringVersion();
+      orchestrator.forgetAll();
+    }
   }
 
   private Requests.Parsed parse(String method, Object body) {
@@ -188,7 +210,8 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     if (call instanceof Requests.UpsertLearner u) {
       return learners.upsert(new LearnerStore.Upsert(u.userId(), u.timezone(), u.birthYear(), u.persona(),
-          u.parentalConsent(), u.growthOptOut(), u.attributes())).compose(this::profile);
+          u.parentalConsent(), u.growthOptOut(), u.attributes())).onComplete(done -> learnerChanged(u.userId()))
+          .compose(this::profile);
     }
     if (call instanceof Requests.GetLearner g) {
       return learners.get(g.userId()).compose(this::profile);
@@ -200,6 +223,15 @@ public final class OrchestratorVerticle extends VerticleBase {
       return report.run(r);
     }
     return outcomes.explain((Requests.ExplainDecision) call);
+  }
+
+  /**
+   * This node forgets the learner at once (the caller's next decision must see the change); the other nodes, when
+   * there are any, hear it on the event bus. Called on a failed write too: it may have committed.
+   */
+  private void learnerChanged(String userId) {
+    orchestrator.forget(userId);
+    vertx.eventBus().publish(OrchestratorApi.LEARNER_CHANGED, userId);
   }
 
   /**

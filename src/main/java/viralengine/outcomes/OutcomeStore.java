@@ -26,7 +26,10 @@ public final class OutcomeStore {
       + " referred_user_id, context, input_params, variant)"
       + " SELECT $2, $3, d.decision_id, d.user_id, d.loop_id, $4, $5, $6, $7, $8, d.variant FROM d"
       + " WHERE d.success AND d.decided IN ('selected', 'holdout') AND NOT d.dry_run"
-      + " ON CONFLICT DO NOTHING RETURNING outcome_id)"
+      + " ON CONFLICT DO NOTHING RETURNING outcome_id),"
+      // A dismissal starts a cooldown: it advances the learner's guard, so a selection decided without it is redone.
+      + " bump AS (UPDATE learners SET selection_seq = selection_seq + 1 WHERE $4 = 'dismissed'"
+      + " AND user_id = (SELECT user_id FROM d) AND EXISTS (SELECT 1 FROM ins))"
       + " SELECT d.*, (SELECT outcome_id FROM ins) AS inserted FROM d";
 
   private static final String BY_REQUEST_ID = "SELECT outcome_id, decision_id, outcome, occurred_at, input_params"

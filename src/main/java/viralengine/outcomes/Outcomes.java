@@ -12,20 +12,25 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** record_outcome and explain_decision: what happened after a decision, and why it was made. */
 public final class Outcomes {
   /** Outcomes belong to decisions that showed a loop, or held the learner out (what lift is measured against). */
   static final Set<String> RECORDABLE = Set.of("selected", "holdout");
+  static final String DISMISSED = "dismissed";
 
   private final OutcomeStore store;
   private final Clock clock;
   private final LoopActivity activity;
+  /** Told the learner's id when a dismissal is recorded: it starts a cooldown, so what was kept of them is stale. */
+  private final Consumer<String> dismissed;
 
-  public Outcomes(OutcomeStore store, Clock clock, LoopActivity activity) {
+  public Outcomes(OutcomeStore store, Clock clock, LoopActivity activity, Consumer<String> dismissed) {
     this.store = store;
     this.clock = clock;
     this.activity = activity;
+    this.dismissed = dismissed;
   }
 
   public Future<JsonObject> record(Requests.RecordOutcome r) {
@@ -38,6 +43,9 @@ public final class Outcomes {
       String shown = OutcomeStore.HOLDOUT.equals(recorded.decided()) ? null : recorded.loop();
       if (recorded.inserted()) {
         activity.record(shown == null ? "none" : shown, r.outcome());
+        if (DISMISSED.equals(r.outcome())) {
+          dismissed.accept(recorded.userId());
+        }
         return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, shown));
       }
       return replay(r, shown);

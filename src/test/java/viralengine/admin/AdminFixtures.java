@@ -41,6 +41,7 @@ final class AdminFixtures {
   static void restoreSeeds(TestService svc) {
     svc.query("CREATE TABLE IF NOT EXISTS admin_test_seed AS SELECT * FROM viral_loops WHERE name IN " + SEEDS);
     svc.query("TRUNCATE viral_events, agent_decisions, loop_exposures, loop_outcomes, learners, learner_variants, config_changes");
+    svc.forgetLearners();
     svc.query("DELETE FROM viral_loops WHERE name NOT IN " + SEEDS);
     svc.query("UPDATE viral_loops v SET display_name = s.display_name, description = s.description, active = false,"
         + " triggers = s.triggers, priority = s.priority, cooldown_seconds = s.cooldown_seconds, expected_k = s.expected_k,"

@@ -175,6 +175,12 @@ public final class TestService implements AutoCloseable {
     query("UPDATE viral_loops SET active = false");
     // A hand edit sends no NOTIFY: reload now, so the next decision sees the loops inactive.
     await(service.catalog().reload());
+    forgetLearners();
+  }
+
+  /** A hand edit of the learner tables is not heard by the orchestrator: it forgets what it kept of them. */
+  public void forgetLearners() {
+    await(vertx.eventBus().request(viralengine.orchestrator.OrchestratorApi.LEARNERS_RESET, null));
   }
 
   @Override

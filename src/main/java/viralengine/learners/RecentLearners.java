@@ -1,0 +1,108 @@
+package viralengine.learners;
+
+import viralengine.decision.History;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What decisions read about recently seen learners, so that a learner's next decision needs no database read.
+ * Bounded (least recently used goes first) and short-lived. Used on the orchestrator's event loop only.
+ *
+ * <p>PostgreSQL stays the source of truth. Everything that changes a learner's state there advances
+ * {@code learners.selection_seq}: a selection that counts, a profile write, a dismissal. A selection decided on an
+ * entry that another process made stale therefore fails its guard, and the orchestrator forgets the entry and
+ * decides again from a fresh read. A decision that selects nothing has no guard: on an entry another process made
+ * stale, it can miss a loop for at most {@code ttl}. This process forgets a learner at once when it writes the
+ * profile or a dismissal itself, or hears that another node did.
+ */
+public final class RecentLearners {
+  private record Entry(LearnerStore.State state, Instant since, Instant loadedAt) {}
+
+  private final int capacity;
+  private final Duration ttl;
+  private final Map<String, Entry> entries;
+  /** Advanced by every forget: a read that began before one must not be kept, it may predate the change. */
+  private long generation;
+
+  public RecentLearners(int capacity, Duration ttl) {
+    this.capacity = capacity;
+    this.ttl = ttl;
+    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        return size() > RecentLearners.this.capacity;
+      }
+    };
+  }
+
+  /** The kept state, when it holds every selection since {@code since} and is younger than the ttl; else null. */
+  public LearnerStore.State get(String userId, Instant since, Instant now) {
+    Entry entry = entries.get(userId);
+    if (entry == null) {
+      return null;
+    }
+    if (entry.since().isAfter(since) || !entry.loadedAt().plus(ttl).isAfter(now)) {
+      entries.remove(userId);
+      return null;
+    }
+    return entry.state();
+  }
+
+  /** Taken before a read; {@link #put} keeps the read only if nothing was forgotten since. */
+  public long generation() {
+    return generation;
+  }
+
+  /** Keeps a state read from PostgreSQL with the selections since {@code since}. */
+  public void put(String userId, LearnerStore.State state, Instant since, Instant now, long readAt) {
+    if (capacity > 0 && readAt == generation) {
+      entries.put(userId, new Entry(state, since, now));
+    }
+  }
+
+  /**
+   * A selection that counts is durable: the kept state gains it, with the guard sequence it advanced and the variant
+   * it assigned. The entry's age is kept: the ttl bounds how long it goes unchecked against the database.
+   */
+  public void selected(String userId, long guardSeq, long loopId, Instant at, String variant) {
+    Entry entry = entries.get(userId);
+    if (entry == null) {
+      return;
+    }
+    LearnerStore.State state = entry.state();
+    if (state.selectionSeq() != guardSeq) {
+      entries.remove(userId);
+      return;
+    }
+    List<History.Selection> selections = new ArrayList<>(state.history().selections());
+    selections.add(new History.Selection(loopId, at));
+    Map<Long, String> variants = state.variants();
+    if (variant != null && !variants.containsKey(loopId)) {
+      variants = new HashMap<>(variants);
+      variants.put(loopId, variant);
+    }
+    History history = new History(List.copyOf(selections), state.history().lastDismissed());
+    entries.put(userId, new Entry(new LearnerStore.State(state.learner(), history, guardSeq + 1, Map.copyOf(variants)),
+        entry.since(), entry.loadedAt()));
+  }
+
+  public void forget(String userId) {
+    generation++;
+    entries.remove(userId);
+  }
+
+  public void clear() {
+    generation++;
+    entries.clear();
+  }
+
+  public int size() {
+    return entries.size();
+  }
+}
