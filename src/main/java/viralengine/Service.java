@@ -82,7 +82,8 @@ public final class Service {
     this.breaker = Breakers.orchestrator(vertx, config, metrics, pressure);
     this.log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
-        Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), config.database().poolSize(),
+        Path.of(config.spool().dir()), config.spool().flushTimeoutMs(),
+        Math.min(config.decisionLog().maxConcurrentFlushes(), config.database().poolSize()),
         config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());

@@ -121,7 +121,12 @@ public record AppConfig(
   public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
 
   /** Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows. */
-  public record DecisionLogSettings(int maxBatch, long maxDelayMs, int queueCapacity) {}
+  /**
+   * @param maxConcurrentFlushes group commits in flight at once. Few, so that under load rows gather into bigger
+   *     batches (the per-statement and per-commit cost is most of PostgreSQL's cost per row) and the pool keeps
+   *     connections free for the learner reads.
+   */
+  public record DecisionLogSettings(int maxBatch, long maxDelayMs, int queueCapacity, int maxConcurrentFlushes) {}
 
   /** Where decisions go while PostgreSQL is unreachable or slower than {@code flushTimeoutMs}. */
   public record SpoolSettings(String dir, long flushTimeoutMs) {}
@@ -160,7 +165,7 @@ public record AppConfig(
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
       Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
           "max_context_depth", "max_json_depth", "max_string_length", "shed_delay_ms")),
-      Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity")),
+      Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity", "max_concurrent_flushes")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
       Map.entry("log", Set.of("level")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
@@ -213,7 +218,7 @@ public record AppConfig(
             s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000),
-            s.integer("orchestrator.learner_cache_size", 100_000, 0, 10_000_000),
+            s.integer("orchestrator.learner_cache_size", 20_000, 0, 10_000_000),
             s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
         new Breaker(
             s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
@@ -233,7 +238,8 @@ public record AppConfig(
         new DecisionLogSettings(
             s.integer("decision_log.max_batch", 64, 1, 10_000),
             s.number("decision_log.max_delay_ms", 2, 0, 10_000),
-            s.integer("decision_log.queue_capacity", 10_000, 1, 10_000_000)),
+            s.integer("decision_log.queue_capacity", 10_000, 1, 10_000_000),
+            s.integer("decision_log.max_concurrent_flushes", 2, 1, 256)),
         new SpoolSettings(
             s.string("spool.dir", "spool"),
             s.number("spool.flush_timeout_ms", 100, 1, 600_000)),

@@ -22,6 +22,7 @@ import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.Throttle;
 import viralengine.store.FallbackRecord;
 
+import viralengine.store.Ids;
 import java.util.Map;
 import java.util.UUID;
 
@@ -78,7 +79,7 @@ final class OrchestratorClient {
           .map(Message::body)
           .recover(err -> Future.failedFuture(toRpc(err)));
     }
-    UUID decisionId = UUID.randomUUID();
+    UUID decisionId = Ids.next();
     long start = System.nanoTime();
     DeliveryOptions options = new DeliveryOptions()
         .setSendTimeout(timeoutMs + 50)

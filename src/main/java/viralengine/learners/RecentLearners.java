@@ -22,17 +22,18 @@ import java.util.Map;
  * profile or a dismissal itself, or hears that another node did.
  */
 public final class RecentLearners {
-  private record Entry(LearnerStore.State state, Instant since, Instant loadedAt) {}
+  /** Times as epoch milliseconds: two Instants would add a fifth to an entry's size. */
+  private record Entry(LearnerStore.State state, long sinceMs, long loadedAtMs) {}
 
   private final int capacity;
-  private final Duration ttl;
+  private final long ttlMs;
   private final Map<String, Entry> entries;
   /** Advanced by every forget: a read that began before one must not be kept, it may predate the change. */
   private long generation;
 
   public RecentLearners(int capacity, Duration ttl) {
     this.capacity = capacity;
-    this.ttl = ttl;
+    this.ttlMs = ttl.toMillis();
     this.entries = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
@@ -47,7 +48,7 @@ public final class RecentLearners {
     if (entry == null) {
       return null;
     }
-    if (entry.since().isAfter(since) || !entry.loadedAt().plus(ttl).isAfter(now)) {
+    if (entry.sinceMs() > since.toEpochMilli() || entry.loadedAtMs() + ttlMs <= now.toEpochMilli()) {
       entries.remove(userId);
       return null;
     }
@@ -62,7 +63,7 @@ public final class RecentLearners {
   /** Keeps a state read from PostgreSQL with the selections since {@code since}. */
   public void put(String userId, LearnerStore.State state, Instant since, Instant now, long readAt) {
     if (capacity > 0 && readAt == generation) {
-      entries.put(userId, new Entry(state, since, now));
+      entries.put(userId, new Entry(state, since.toEpochMilli(), now.toEpochMilli()));
     }
   }
 
@@ -89,7 +90,7 @@ public final class RecentLearners {
     }
     History history = new History(List.copyOf(selections), state.history().lastDismissed());
     entries.put(userId, new Entry(new LearnerStore.State(state.learner(), history, guardSeq + 1, Map.copyOf(variants)),
-        entry.since(), entry.loadedAt()));
+        entry.sinceMs(), entry.loadedAtMs()));
   }
 
   public void forget(String userId) {

@@ -2,6 +2,7 @@ package viralengine.orchestrator;
 
 import io.vertx.core.MultiMap;
 
+import viralengine.store.Ids;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
@@ -24,7 +25,7 @@ record Call(UUID decisionId, long deadlineMillis, long startNanos, OffsetDateTim
         // fall through: a fresh id is always safe
       }
     }
-    return UUID.randomUUID();
+    return Ids.next();
   }
 
   private static long deadline(String header) {

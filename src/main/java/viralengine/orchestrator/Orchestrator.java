@@ -27,6 +27,7 @@ import viralengine.decisionlog.DecisionLog;
 import viralengine.store.EventRecord;
 import viralengine.store.StoredOutcome;
 
+import viralengine.store.Ids;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -163,7 +164,7 @@ final class Orchestrator {
       Instant now) {
     EventHandler handler = router.route(event.eventType());
     String handled = handler.handle(event);
-    UUID eventId = UUID.randomUUID();
+    UUID eventId = Ids.next();
     JsonObject result = decisionResult(call, eval, false);
     JsonObject ordered = new JsonObject()
         .put("decision_id", result.getString("decision_id"))

@@ -7,6 +7,7 @@ import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 
+import viralengine.store.Ids;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,7 +38,7 @@ public final class Outcomes {
     OffsetDateTime occurred = r.occurredAt() != null ? r.occurredAt() : OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     OutcomeStore.NewOutcome outcome = new OutcomeStore.NewOutcome(r.decisionId(), r.outcome(), occurred, r.requestId(),
         r.referredUserId(), r.context(), r.params());
-    return store.record(outcome, UUID.randomUUID()).compose(recorded -> {
+    return store.record(outcome, Ids.next()).compose(recorded -> {
       refuse(r.decisionId(), recorded);
       // A holdout's row keeps its counterfactual loop (what lift compares with), but the learner was shown no loop.
       String shown = OutcomeStore.HOLDOUT.equals(recorded.decided()) ? null : recorded.loop();

@@ -198,4 +198,18 @@ class DecisionStoreTest {
     assertNull(row(second).getString("request_id"), "the second answer for race-9 is kept without the id");
     assertEquals("race-9", ((JsonObject) row(second).getValue("features_used")).getString("request_id"));
   }
+
+  /** V7: a decision without a loop writes no loop_id index entry, and a loop's decisions are still found by index. */
+  @Test
+  void aLoopsDecisionsAreFoundThroughThePartialLoopIndex() {
+    String definition = svc.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'agent_decisions_loop_id_idx'")
+        .iterator().next().getString(0);
+    assertTrue(definition.endsWith("WHERE (loop_id IS NOT NULL)"), definition);
+    StringBuilder plan = new StringBuilder();
+    await(svc.sql.withConnection(conn -> conn.query("SET enable_seqscan = off").execute()
+        .compose(v -> conn.preparedQuery("EXPLAIN SELECT decision_id FROM agent_decisions WHERE loop_id = $1")
+            .execute(io.vertx.sqlclient.Tuple.of(1L)))))
+        .forEach(line -> plan.append(line.getString(0)).append('\n'));
+    assertTrue(plan.toString().contains("agent_decisions_loop_id_idx"), plan.toString());
+  }
 }
