@@ -64,15 +64,7 @@ COMMAND="$(env_prefix JAVA JAR JAVA_OPTS LEARNERS REPS DURATION WARMUP CONNS THR
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$(dirname "$0")/.."
 
-JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}; [ -x "$JAVA" ] || JAVA=java
-JAR=${JAR:-target/viral-engine.jar}
-JAVA_OPTS=${JAVA_OPTS:--Xmx96m -XX:+UseSerialGC}
-LEARNERS=${LEARNERS:-100000}
-REPS=${REPS:-3}
-DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-45s}
-CONNS=${CONNS:-32}
-THREADS=${THREADS:-2}
+decision_bench_defaults
 OPEN_CONNS=${OPEN_CONNS:-128}
 HALF=${HALF:-0.5}
 COOLDOWN_SECONDS=${COOLDOWN_SECONDS:-3600}

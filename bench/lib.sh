@@ -230,3 +230,18 @@ SQL
   SEEDED="$(sql "SELECT count(*) FROM learners") learners, $(sql "SELECT count(*) FROM loop_exposures") past exposures, $(sql "SELECT count(*) FROM loop_outcomes") dismissals"
   log "seeded in $(( $(now_ms) - t0 )) ms: $SEEDED"
 }
+
+# decision_bench_defaults: the defaults bench/decisioning.sh and bench/cost.sh share (JDK 17, the JAR, the JVM flags of
+# bench/run.sh, 100k learners, 3 reps of 20 s after a 45 s warm-up, 32 connections, 2 wrk threads); a variable the
+# caller set is kept.
+decision_bench_defaults() {
+  JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}; [ -x "$JAVA" ] || JAVA=java
+  JAR=${JAR:-target/viral-engine.jar}
+  JAVA_OPTS=${JAVA_OPTS:--Xmx96m -XX:+UseSerialGC}
+  LEARNERS=${LEARNERS:-100000}
+  REPS=${REPS:-3}
+  DURATION=${DURATION:-20s}
+  WARMUP=${WARMUP:-45s}
+  CONNS=${CONNS:-32}
+  THREADS=${THREADS:-2}
+}
