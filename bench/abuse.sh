@@ -22,7 +22,8 @@ bench_setup abuse_
 TOKEN_A="bench-a-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 TOKEN_B="bench-b-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 start_service java abuse "ORCHESTRATOR_API_TOKENS=a:decide:$TOKEN_A,b:decide+observe:$TOKEN_B" ""
-log "ready in $(wait_ready) ms"
+ready_ms=$(wait_ready) # an assignment, so that set -e stops the script when the service does not come up
+log "ready in $ready_ms ms"
 LUA=bench/rpc.lua
 load_avg() { cut -d" " -f1 /proc/loadavg; }
 auth_b=(-H "Authorization: Bearer $TOKEN_B")
