@@ -127,6 +127,36 @@ class ClusterAffinityTest {
     }
   }
 
+  /**
+   * The owner keeps its learners' state; a profile written through the other node reaches it as a published
+   * forget. A dry run has no guard, so only the forget can make the owner see the opt-out before the ttl (60 s).
+   */
+  @Test
+  void aProfileWrittenThroughTheOtherNodeIsSeenByTheOwnersNextDecision() {
+    String user = ClusterFixture.userOwnedBy(b, "profile-via-a");
+    JsonObject dryRun = new JsonObject().put("user_id", user).put("event_type", "practice_completed").put("dry_run", true);
+    try {
+      a.query("UPDATE viral_loops SET active = true, triggers = '{}', targeting = '{}', cooldown_seconds = 0,"
+          + " audience = '{\"requires_parental_consent\": false}' WHERE name = 'buddy_challenge'");
+      await(a.service.catalog().reload());
+      await(b.service.catalog().reload());
+      assertEquals("selected", await(client(a).request("orchestrator.select_loop", dryRun)).getString("outcome"),
+          "decided, and kept, by the owner B");
+      await(client(a).request("orchestrator.upsert_learner", new JsonObject().put("user_id", user)
+          .put("growth_opt_out", true)));
+      String outcome = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!"opted_out".equals(outcome) && System.nanoTime() < deadline) {
+        outcome = await(client(a).request("orchestrator.select_loop", dryRun)).getString("outcome");
+      }
+      assertEquals("opted_out", outcome, "B forgot the learner when A wrote the profile");
+    } finally {
+      a.query("UPDATE viral_loops SET active = false");
+      await(a.service.catalog().reload());
+      await(b.service.catalog().reload());
+    }
+  }
+
   @Test
   void nonDecisionCallsAreServedWhereTheyArriveAndHealthIsTheLocalNodes() {
     JsonObject health = await(client(b).request("orchestrator.health", new JsonObject()));
