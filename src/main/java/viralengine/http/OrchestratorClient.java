@@ -21,8 +21,8 @@ import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.Throttle;
 import viralengine.store.FallbackRecord;
-
 import viralengine.store.Ids;
+
 import java.util.Map;
 import java.util.UUID;
 

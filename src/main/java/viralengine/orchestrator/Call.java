@@ -1,8 +1,8 @@
 package viralengine.orchestrator;
 
 import io.vertx.core.MultiMap;
-
 import viralengine.store.Ids;
+
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;

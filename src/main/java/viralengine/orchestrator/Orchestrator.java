@@ -26,8 +26,8 @@ import viralengine.store.DecisionRecord;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.store.EventRecord;
 import viralengine.store.StoredOutcome;
-
 import viralengine.store.Ids;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;

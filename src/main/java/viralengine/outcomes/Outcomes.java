@@ -6,8 +6,8 @@ import viralengine.metrics.LoopActivity;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
-
 import viralengine.store.Ids;
+
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
