@@ -19,8 +19,9 @@ import java.util.UUID;
  * whole group costs one plan, one round trip and one commit.
  *
  * <p>Two writers may target the same {@code decision_id}: the orchestrator, and the HTTP side when it
- * answered in the orchestrator's place. The orchestrator never overwrites; the fallback always does,
- * keeping a result that landed late under {@code features_used.late_result}. So whichever commits last,
+ * answered in the orchestrator's place. The orchestrator never overwrites; the fallback overwrites the
+ * orchestrator's row, keeping a result that landed late under {@code features_used.late_result}, and a fallback
+ * replayed over itself changes nothing. So whichever commits last,
  * the row says what the caller was told. Neither statement can fail on a duplicate, so one row never
  * sinks a batch.
  */
@@ -114,7 +115,10 @@ public final class DecisionStore {
       + " ON CONFLICT (decision_id) DO UPDATE SET success = false, error_code = EXCLUDED.error_code,"
       + " output_result = EXCLUDED.output_result, rationale = EXCLUDED.rationale, latency_ms = EXCLUDED.latency_ms,"
       + " outcome = EXCLUDED.outcome, variant = NULL,"
-      + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)";
+      + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)"
+      // Only over the orchestrator's row: a fallback replayed over itself (its flush timed out after it committed,
+      // so it was spooled as well) leaves the row as first written.
+      + " WHERE agent_decisions.success";
 
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"
       + " output_result, error_code FROM agent_decisions WHERE request_id = $1";

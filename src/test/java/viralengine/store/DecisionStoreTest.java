@@ -81,6 +81,21 @@ class DecisionStoreTest {
     assertFalse(row(id).getBoolean("success"));
   }
 
+  /**
+   * A fallback batch whose flush timed out after it had committed is spooled too, and replayed over itself at the
+   * next start: the row stays as first written. (DurabilityIT's kill -9 run caught a replayed fallback naming its own
+   * answer as a "late result", with no orchestrator result behind it.)
+   */
+  @Test
+  void aFallbackWrittenTwiceStaysAsFirstWritten() {
+    UUID id = UUID.randomUUID();
+    fallback(id, "race-twice");
+    fallback(id, "race-twice");
+    JsonObject features = (JsonObject) row(id).getValue("features_used");
+    assertFalse(features.containsKey("late_result"), features.encode());
+    assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1", id));
+  }
+
   @Test
   void aFallbackForARequestIdHeldByAnEarlierDecisionIsStillLogged() {
     UUID first = UUID.randomUUID();
