@@ -108,11 +108,8 @@ public final class LearnerStore {
   }
 
   private static Map<Long, String> variants(Row row) {
-    Long[] loops = row.getArrayOfLongs("var_loops");
+    Long[] loops = orEmpty(row.getArrayOfLongs("var_loops"));
     String[] keys = row.getArrayOfStrings("var_keys");
-    if (loops == null) {
-      return Map.of();
-    }
     Map<Long, String> variants = new HashMap<>();
     for (int i = 0; i < loops.length; i++) {
       variants.put(loops[i], keys[i]);
@@ -121,7 +118,6 @@ public final class LearnerStore {
   }
 
   private static History history(Row row) {
-    // array_agg over no rows is null, not an empty array.
     Long[] loops = orEmpty(row.getArrayOfLongs("sel_loops"));
     OffsetDateTime[] at = row.getArrayOfOffsetDateTimes("sel_at");
     List<History.Selection> selections = new ArrayList<>(loops.length);
@@ -137,6 +133,7 @@ public final class LearnerStore {
     return new History(List.copyOf(selections), Map.copyOf(dismissed));
   }
 
+  /** array_agg over no rows is null, not an empty array (the paired array is then null too, and never read). */
   private static Long[] orEmpty(Long[] ids) {
     return ids == null ? new Long[0] : ids;
   }

@@ -77,16 +77,13 @@ public final class ServiceMetrics {
     this.outcomes = outcomeTags();
     this.edge = new EdgeMetrics(registry);
     this.requestTimers = new AtomicReferenceArray<>(METHODS.size() * outcomes.size());
-    this.cacheHits = Counter.builder(CACHE).tag("result", "hit").description("Idempotency cache look-ups").register(registry);
+    this.cacheHits = lookups(registry, CACHE, "hit", "Idempotency cache look-ups");
     this.staleSelections = Counter.builder("viral.selections.stale")
         .description("Selections refused by the per-learner database guard and decided again").register(registry);
-    this.cacheMisses = Counter.builder(CACHE).tag("result", "miss").description("Idempotency cache look-ups").register(registry);
-    this.learnerHits = Counter.builder(LEARNER_CACHE).tag("result", "hit")
-        .description("Decisions that found their learner's state in memory (hit) or read it from PostgreSQL (miss)")
-        .register(registry);
-    this.learnerMisses = Counter.builder(LEARNER_CACHE).tag("result", "miss")
-        .description("Decisions that found their learner's state in memory (hit) or read it from PostgreSQL (miss)")
-        .register(registry);
+    this.cacheMisses = lookups(registry, CACHE, "miss", "Idempotency cache look-ups");
+    String learnerLookups = "Decisions that found their learner's state in memory (hit) or read it from PostgreSQL (miss)";
+    this.learnerHits = lookups(registry, LEARNER_CACHE, "hit", learnerLookups);
+    this.learnerMisses = lookups(registry, LEARNER_CACHE, "miss", learnerLookups);
     this.batchSizes = DistributionSummary.builder(LOG_BATCH).description("Rows per decision-log flush")
         .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(registry);
     this.flushToPostgres = flushTimer("postgres");
@@ -179,6 +176,11 @@ public final class ServiceMetrics {
 
   public void cache(boolean hit) {
     (hit ? cacheHits : cacheMisses).increment();
+  }
+
+  /** One result (hit or miss) of an in-memory cache's look-ups. */
+  private static Counter lookups(PrometheusMeterRegistry registry, String name, String result, String description) {
+    return Counter.builder(name).tag("result", result).description(description).register(registry);
   }
 
   public void learnerCache(boolean hit) {

@@ -31,6 +31,7 @@ import viralengine.report.ReportJobs;
 import viralengine.report.ReportStore;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +109,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged);
     orchestrator = new Orchestrator(log, learners,
-        new RecentLearners(settings.learnerCacheSize(), java.time.Duration.ofMillis(settings.learnerCacheTtlMs())),
+        new RecentLearners(settings.learnerCacheSize(), Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
         experiment(config), posteriors);
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
