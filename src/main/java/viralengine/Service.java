@@ -84,7 +84,7 @@ public final class Service {
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(),
         Math.min(config.decisionLog().maxConcurrentFlushes(), config.database().poolSize()),
-        config.drainTimeoutMs()), lastError, metrics);
+        config.decisionLog().overlapAfterMs(), config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;

@@ -120,13 +120,18 @@ public record AppConfig(
 
   public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
 
-  /** Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows. */
   /**
+   * Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows.
+   *
    * @param maxConcurrentFlushes group commits in flight at once. Few, so that under load rows gather into bigger
    *     batches (the per-statement and per-commit cost is most of PostgreSQL's cost per row) and the pool keeps
    *     connections free for the learner reads.
+   * @param overlapAfterMs a flush starts beside one in flight only for a full batch, or once that one has been out this
+   *     long: while PostgreSQL keeps up, rows gather behind one flush; a flush held up (a guarded row waiting on a
+   *     lock) does not hold up the rows behind it for longer than this
    */
-  public record DecisionLogSettings(int maxBatch, long maxDelayMs, int queueCapacity, int maxConcurrentFlushes) {}
+  public record DecisionLogSettings(int maxBatch, long maxDelayMs, int queueCapacity, int maxConcurrentFlushes,
+      long overlapAfterMs) {}
 
   /** Where decisions go while PostgreSQL is unreachable or slower than {@code flushTimeoutMs}. */
   public record SpoolSettings(String dir, long flushTimeoutMs) {}
@@ -165,7 +170,8 @@ public record AppConfig(
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
       Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
           "max_context_depth", "max_json_depth", "max_string_length", "shed_delay_ms")),
-      Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity", "max_concurrent_flushes")),
+      Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity", "max_concurrent_flushes",
+          "overlap_after_ms")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
       Map.entry("log", Set.of("level")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
@@ -239,7 +245,8 @@ public record AppConfig(
             s.integer("decision_log.max_batch", 64, 1, 10_000),
             s.number("decision_log.max_delay_ms", 2, 0, 10_000),
             s.integer("decision_log.queue_capacity", 10_000, 1, 10_000_000),
-            s.integer("decision_log.max_concurrent_flushes", 2, 1, 256)),
+            s.integer("decision_log.max_concurrent_flushes", 2, 1, 256),
+            s.number("decision_log.overlap_after_ms", 10, 0, 60_000)),
         new SpoolSettings(
             s.string("spool.dir", "spool"),
             s.number("spool.flush_timeout_ms", 100, 1, 600_000)),

@@ -59,8 +59,9 @@ public final class DecisionLog extends VerticleBase {
   static final long HUNG_AFTER_NS = TimeUnit.SECONDS.toNanos(1);
   private static final Throttle SLOW_FLUSH = new Throttle();
 
+  /** @param overlapAfterMs see {@link #laneOpen}; 0 starts flushes side by side at once, up to maxConcurrentFlushes */
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
-      int maxConcurrentFlushes, long drainTimeoutMs) {}
+      int maxConcurrentFlushes, long overlapAfterMs, long drainTimeoutMs) {}
 
   /** What a spool write reports back: which rows it took, and the depth after it. */
   private record Appended(List<Boolean> added, long depth) {}
@@ -228,7 +229,7 @@ public final class DecisionLog extends VerticleBase {
     // everything waiting into one durable write, instead of queueing many small ones behind each other.
     int maxFlushes = spooling ? 1 : settings.maxConcurrentFlushes();
     int maxRows = spooling ? Math.max(REPLAY_BATCH, settings.maxBatch()) : settings.maxBatch();
-    while (queued() > 0 && flushesInFlight < maxFlushes) {
+    while (queued() > 0 && flushesInFlight < maxFlushes && laneOpen(maxRows)) {
       List<Pending> batch = new ArrayList<>(Math.min(queued(), maxRows));
       while (!decisions.isEmpty() && batch.size() < maxRows) {
         batch.add(decisions.poll());
@@ -244,6 +245,26 @@ public final class DecisionLog extends VerticleBase {
         }
       });
     }
+    if (queued() > 0 && flushesInFlight > 0 && flushesInFlight < maxFlushes && flushTimer < 0) {
+      flushTimer = vertx.setTimer(Math.max(1, settings.overlapAfterMs() - oldestFlushAgeMs()), id -> {
+        flushTimer = -1;
+        flushNow();
+      });
+    }
+  }
+
+  /**
+   * Whether a flush may start beside those in flight: for a full batch, or once the oldest write to PostgreSQL has
+   * been out {@code overlapAfterMs}. While PostgreSQL keeps up, rows gather behind the one flush in flight and go in
+   * one bigger group commit (fewer commits per row is most of what PostgreSQL saves); a flush held up (a guarded
+   * selection waiting on a learner's row lock, a slow disk) opens a second lane for the rows behind it.
+   */
+  private boolean laneOpen(int maxRows) {
+    return flushesInFlight == 0 || queued() >= maxRows || oldestFlushAgeMs() >= settings.overlapAfterMs();
+  }
+
+  private long oldestFlushAgeMs() {
+    return outstanding.isEmpty() ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outstanding.getFirst());
   }
 
   private Future<Void> write(List<Pending> batch) {

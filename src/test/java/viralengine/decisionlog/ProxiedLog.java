@@ -52,7 +52,7 @@ final class ProxiedLog implements AutoCloseable {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(proxy.url()))
         .using(svc.vertx).build();
     DecisionLog.Settings settings = new DecisionLog.Settings(maxBatch, 0, queueCapacity, Path.of(TestService.newSpoolDir()),
-        flushTimeoutMs, 1, drainTimeoutMs);
+        flushTimeoutMs, 1, 0, drainTimeoutMs);
     LastError lastError = new LastError();
     DecisionLog log = deploy(svc, pool, settings, lastError);
     awaitDirect(svc, log);

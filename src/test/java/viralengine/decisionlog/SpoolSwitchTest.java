@@ -173,7 +173,7 @@ class SpoolSwitchTest {
   void untilTheSchemaIsReadyRowsWaitInTheSpoolAndLookupsConsultTheSpoolThenPostgres() {
     DecisionRecord inPostgres = SlowFlushTest.decision("stored");
     assertTrue(await(log.record(inPostgres)));
-    DecisionLog.Settings fresh = new DecisionLog.Settings(64, 0, 1_000, Path.of(TestService.newSpoolDir()), 20_000, 1, 5_000);
+    DecisionLog.Settings fresh = new DecisionLog.Settings(64, 0, 1_000, Path.of(TestService.newSpoolDir()), 20_000, 1, 0, 5_000);
     DecisionLog waiting = new DecisionLog(new DecisionStore(db.pool), fresh, new LastError(),
         new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     await(svc.vertx.deployVerticle(waiting));
