@@ -224,7 +224,7 @@ public record AppConfig(
             s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000),
-            s.integer("orchestrator.learner_cache_size", 20_000, 0, 10_000_000),
+            s.integer("orchestrator.learner_cache_size", 50_000, 0, 10_000_000),
             s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
         new Breaker(
             s.integer("circuit_breaker.max_failures", 5, 1, 10_000),

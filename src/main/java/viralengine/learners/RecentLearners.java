@@ -1,13 +1,8 @@
 package viralengine.learners;
 
-import viralengine.decision.History;
-
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,8 +17,8 @@ import java.util.Map;
  * profile or a dismissal itself, or hears that another node did.
  */
 public final class RecentLearners {
-  /** Times as epoch milliseconds: two Instants would add a fifth to an entry's size. */
-  private record Entry(LearnerStore.State state, long sinceMs, long loadedAtMs) {}
+  /** Times as epoch milliseconds: two Instants would add to an entry's size. */
+  private record Entry(PackedState state, long sinceMs, long loadedAtMs) {}
 
   private final int capacity;
   private final long ttlMs;
@@ -52,7 +47,7 @@ public final class RecentLearners {
       entries.remove(userId);
       return null;
     }
-    return entry.state();
+    return entry.state().unpack();
   }
 
   /** Taken before a read; {@link #put} keeps the read only if nothing was forgotten since. */
@@ -63,7 +58,7 @@ public final class RecentLearners {
   /** Keeps a state read from PostgreSQL with the selections since {@code since}. */
   public void put(String userId, LearnerStore.State state, Instant since, Instant now, long readAt) {
     if (capacity > 0 && readAt == generation) {
-      entries.put(userId, new Entry(state, since.toEpochMilli(), now.toEpochMilli()));
+      entries.put(userId, new Entry(PackedState.pack(state), since.toEpochMilli(), now.toEpochMilli()));
     }
   }
 
@@ -76,21 +71,11 @@ public final class RecentLearners {
     if (entry == null) {
       return;
     }
-    LearnerStore.State state = entry.state();
-    if (state.selectionSeq() != guardSeq) {
+    if (entry.state().seq() != guardSeq) {
       entries.remove(userId);
       return;
     }
-    List<History.Selection> selections = new ArrayList<>(state.history().selections());
-    selections.add(new History.Selection(loopId, at));
-    Map<Long, String> variants = state.variants();
-    if (variant != null && !variants.containsKey(loopId)) {
-      variants = new HashMap<>(variants);
-      variants.put(loopId, variant);
-    }
-    History history = new History(List.copyOf(selections), state.history().lastDismissed());
-    entries.put(userId, new Entry(new LearnerStore.State(state.learner(), history, guardSeq + 1, Map.copyOf(variants)),
-        entry.sinceMs(), entry.loadedAtMs()));
+    entries.put(userId, new Entry(entry.state().selected(loopId, at, variant), entry.sinceMs(), entry.loadedAtMs()));
   }
 
   public void forget(String userId) {
