@@ -91,5 +91,18 @@ class ReportGaugesTest {
     }
     assertEquals(0.25, value(body, "viral_k_factor_alert_threshold"));
     assertEquals(0.0, value(body, "viral_spool_active"));
+
+    // Half an hour on, the window is still the whole hours up to 12:00: a decision in the current hour does not count.
+    CLOCK.set(NOW.plus(Duration.ofMinutes(30)));
+    decision(loop, "g8", Duration.ofMinutes(-20), "selected", "shown", "joined", "joined");
+    // Then one in a whole hour of the window, written after it: K is 2/5 without g8, 4/6 with it.
+    decision(loop, "g9", Duration.ofMinutes(90), "selected", "shown");
+    body = metrics();
+    while (value(body, k) != 0.4 && Math.abs(value(body, k) - 4.0 / 6) > 1e-9) {
+      assertTrue(System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(20), "the gauge never counted g9");
+      TestService.await(svc.vertx.timer(100));
+      body = metrics();
+    }
+    assertEquals(0.4, value(body, k), "g8, in the current hour, is left to the next hour's gauges");
   }
 }
