@@ -51,6 +51,7 @@ public final class Service {
   private final Clock clock;
   private final AppConfig config;
   private final Pool pool;
+  private final Pool logPool;
   private final CircuitBreaker breaker;
   private final LastError lastError = new LastError();
   /** Raised by admission sheds; keeps overload from opening the circuit. */
@@ -80,10 +81,14 @@ public final class Service {
     this.metrics = new ServiceMetrics(registry);
     this.pool = Database.pool(vertx, config.database());
     this.breaker = Breakers.orchestrator(vertx, config, metrics, pressure);
-    this.log = new DecisionLog(new DecisionStore(pool), new DecisionLog.Settings(
+    // The decision log's own connections, two per flush (its decisions and fallbacks go side by side): a burst of
+    // reads never holds up a group commit, and since only the log's context uses them, they live on its event loop
+    // and a flush's answer comes back without a hop between threads.
+    int flushes = config.decisionLog().maxConcurrentFlushes();
+    this.logPool = Database.pool(vertx, config.database(), 2 * flushes, "viral-engine-log");
+    this.log = new DecisionLog(new DecisionStore(logPool), new DecisionLog.Settings(
         config.decisionLog().maxBatch(), config.decisionLog().maxDelayMs(), config.decisionLog().queueCapacity(),
-        Path.of(config.spool().dir()), config.spool().flushTimeoutMs(),
-        Math.min(config.decisionLog().maxConcurrentFlushes(), config.database().poolSize()),
+        Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), flushes,
         config.decisionLog().overlapAfterMs(), config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
@@ -209,7 +214,7 @@ public final class Service {
         })
         .eventually(() -> {
           breaker.close();
-          return pool.close();
+          return logPool.close().eventually(pool::close);
         })
         .onComplete(done -> LOG.info("Drained; decisions not yet durable: {}, spool depth: {}", log.pendingWrites(), log.spoolDepth()))
         .eventually(() -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {

@@ -124,8 +124,8 @@ public record AppConfig(
    * Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows.
    *
    * @param maxConcurrentFlushes group commits in flight at once. Few, so that under load rows gather into bigger
-   *     batches (the per-statement and per-commit cost is most of PostgreSQL's cost per row) and the pool keeps
-   *     connections free for the learner reads.
+   *     batches (the per-statement and per-commit cost is most of PostgreSQL's cost per row). The decision log has
+   *     two connections per flush of its own.
    * @param overlapAfterMs a flush starts beside one in flight only for a full batch, or once that one has been out this
    *     long: while PostgreSQL keeps up, rows gather behind one flush; a flush held up (a guarded row waiting on a
    *     lock) does not hold up the rows behind it for longer than this
@@ -224,7 +224,7 @@ public record AppConfig(
             s.number("orchestrator.loops_refresh_ms", 30_000, 100, 86_400_000),
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000),
-            s.integer("orchestrator.learner_cache_size", 50_000, 0, 10_000_000),
+            s.integer("orchestrator.learner_cache_size", 30_000, 0, 10_000_000),
             s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
         new Breaker(
             s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
