@@ -50,7 +50,10 @@ class QueueFullTest {
     proxy = PgProxy.start(proxyVertx);
     svc = TestService.start(new JsonObject()
         .put("database", new JsonObject().put("url", proxy.url()).put("pool_size", 1))
-        .put("decision_log", new JsonObject().put("queue_capacity", CAPACITY).put("max_batch", 2).put("max_delay_ms", 0))
+        // One flush at a time, on the log's connection opened at warm-up: a second flush would open a connection,
+        // which a hanging PostgreSQL never completes (an outage: the rows would go to the spool).
+        .put("decision_log", new JsonObject().put("queue_capacity", CAPACITY).put("max_batch", 2).put("max_delay_ms", 0)
+            .put("max_concurrent_flushes", 1))
         .put("spool", new JsonObject().put("flush_timeout_ms", 20_000))
         .put("orchestrator", new JsonObject().put("timeout_ms", 20_000))
         .put("circuit_breaker", new JsonObject().put("max_failures", 100)));
