@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A learner's state as {@link RecentLearners} keeps it, in about 400 bytes instead of the 1 KB of the
- * {@link LearnerStore.State} it is read back into (bench/RESULTS.md, issue 13): selections and dismissals as pairs of
- * longs in one array each (loop id, epoch microseconds: PostgreSQL's precision) instead of a list of records that each
- * hold an Instant, and the profile's attributes in an immutable map instead of a LinkedHashMap. So the same heap keeps
- * two and a half times as many learners, and more decisions need no read.
+ * A learner's state as {@link RecentLearners} keeps it, in about 460 bytes instead of the 1 KB of the
+ * {@link LearnerStore.State} it is read back into (class histograms in bench/RESULTS.md, issue 13): selections and
+ * dismissals as pairs of longs in one array each (loop id, epoch microseconds: PostgreSQL's precision) instead of a
+ * list of records that each hold an Instant, and the profile's attributes in an immutable map instead of a
+ * LinkedHashMap. So the same heap keeps over twice as many learners, and more decisions need no read.
  */
 record PackedState(Learner learner, long seq, long[] selections, long[] dismissals, Map<Long, String> variants) {
   /** Shared by the learners with no dismissal (most of them); never written to. */
