@@ -12,8 +12,20 @@ import java.util.Map;
  * Used from one event loop only, so it needs no locking.
  */
 final class IdempotencyCache {
-  /** An answer: a result, or the error the caller got. */
-  record Answer(String method, JsonObject params, JsonObject result, RpcException error, long storedAtNanos) {}
+  /**
+   * An answer: a result, or the error the caller got. Params and result are kept encoded and decoded only on a hit:
+   * as JSON trees they were most of what a young collection copied and what filled the old generation (at thousands
+   * of decisions a second an entry lives a second or two, long enough to be promoted, then dies there).
+   */
+  record Answer(String method, String encodedParams, String encodedResult, RpcException error, long storedAtNanos) {
+    JsonObject params() {
+      return new JsonObject(encodedParams);
+    }
+
+    JsonObject result() {
+      return encodedResult == null ? null : new JsonObject(encodedResult);
+    }
+  }
 
   private final int capacity;
   private final long ttlNanos;
@@ -40,16 +52,14 @@ final class IdempotencyCache {
   }
 
   void putResult(String requestId, String method, JsonObject params, JsonObject result) {
-    put(requestId, new Answer(method, params, result, null, System.nanoTime()));
+    if (capacity > 0) {
+      entries.put(requestId, new Answer(method, params.encode(), result.encode(), null, System.nanoTime()));
+    }
   }
 
   void putError(String requestId, String method, JsonObject params, RpcException error) {
-    put(requestId, new Answer(method, params, null, error, System.nanoTime()));
-  }
-
-  private void put(String requestId, Answer entry) {
     if (capacity > 0) {
-      entries.put(requestId, entry);
+      entries.put(requestId, new Answer(method, params.encode(), null, error, System.nanoTime()));
     }
   }
 
