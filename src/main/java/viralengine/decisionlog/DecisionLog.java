@@ -213,10 +213,7 @@ public final class DecisionLog extends VerticleBase {
     if (queued() >= settings.maxBatch() || settings.maxDelayMs() == 0 || flushesInFlight == 0) {
       flushNow();
     } else if (flushTimer < 0) {
-      flushTimer = vertx.setTimer(settings.maxDelayMs(), id -> {
-        flushTimer = -1;
-        flushNow();
-      });
+      flushAfter(settings.maxDelayMs());
     }
   }
 
@@ -246,11 +243,15 @@ public final class DecisionLog extends VerticleBase {
       });
     }
     if (queued() > 0 && flushesInFlight > 0 && flushesInFlight < maxFlushes && flushTimer < 0) {
-      flushTimer = vertx.setTimer(Math.max(1, settings.overlapAfterMs() - oldestFlushAgeMs()), id -> {
-        flushTimer = -1;
-        flushNow();
-      });
+      flushAfter(Math.max(1, settings.overlapAfterMs() - oldestFlushAgeMs()));
     }
+  }
+
+  private void flushAfter(long delayMs) {
+    flushTimer = vertx.setTimer(delayMs, id -> {
+      flushTimer = -1;
+      flushNow();
+    });
   }
 
   /**

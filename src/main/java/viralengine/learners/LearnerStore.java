@@ -68,8 +68,6 @@ public final class LearnerStore {
   public record Upsert(String userId, ZoneId timezone, Integer birthYear, String persona, String parentalConsent,
       Boolean growthOptOut, JsonObject attributes) {}
 
-  private static final Map<String, ZoneId> ZONES = new java.util.concurrent.ConcurrentHashMap<>();
-
   private final Pool pool;
 
   public LearnerStore(Pool pool) {
@@ -138,17 +136,8 @@ public final class LearnerStore {
     return ids == null ? new Long[0] : ids;
   }
 
-  /**
-   * Zones, personas and consents are a few values shared by many learners: each is kept once, not once per learner
-   * kept in memory (RecentLearners).
-   */
   private static Learner learner(String userId, Row row) {
-    return new Learner(userId, ZONES.computeIfAbsent(row.getString("timezone"), ZoneId::of), row.getInteger("birth_year"),
-        shared(row.getString("persona")), shared(row.getString("parental_consent")), row.getBoolean("growth_opt_out"),
-        (JsonObject) row.getValue("attributes"));
-  }
-
-  private static String shared(String value) {
-    return value == null ? null : value.intern();
+    return new Learner(userId, ZoneId.of(row.getString("timezone")), row.getInteger("birth_year"), row.getString("persona"),
+        row.getString("parental_consent"), row.getBoolean("growth_opt_out"), (JsonObject) row.getValue("attributes"));
   }
 }

@@ -4,22 +4,26 @@ import io.vertx.core.json.JsonObject;
 import viralengine.decision.History;
 
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A learner's state as {@link RecentLearners} keeps it, in about 460 bytes instead of the 1 KB of the
  * {@link LearnerStore.State} it is read back into (class histograms in bench/RESULTS.md, issue 13): selections and
  * dismissals as pairs of longs in one array each (loop id, epoch microseconds: PostgreSQL's precision) instead of a
- * list of records that each hold an Instant, and the profile's attributes in an immutable map instead of a
- * LinkedHashMap. So the same heap keeps over twice as many learners, and more decisions need no read.
+ * list of records that each hold an Instant, the profile's attributes in an immutable map instead of a
+ * LinkedHashMap, and its zone, persona and consent as instances shared by every learner kept. So the same heap keeps over twice as many learners, and more decisions need no read.
  */
 record PackedState(Learner learner, long seq, long[] selections, long[] dismissals, Map<Long, String> variants) {
   /** Shared by the learners with no dismissal (most of them); never written to. */
   private static final long[] NONE = new long[0];
+  /** Zones, personas and consents are a few values shared by many learners: each is kept once, not once per learner. */
+  private static final Map<String, ZoneId> ZONES = new ConcurrentHashMap<>();
 
   static PackedState pack(LearnerStore.State state) {
     List<History.Selection> selected = state.history().selections();
@@ -36,8 +40,8 @@ record PackedState(Learner learner, long seq, long[] selections, long[] dismissa
       dismissals[i++] = micros(d.getValue());
     }
     Learner l = state.learner();
-    Learner compact = new Learner(l.userId(), l.timezone(), l.birthYear(), l.persona(), l.parentalConsent(),
-        l.growthOptOut(), compact(l.attributes()));
+    Learner compact = new Learner(l.userId(), ZONES.computeIfAbsent(l.timezone().getId(), id -> l.timezone()),
+        l.birthYear(), shared(l.persona()), shared(l.parentalConsent()), l.growthOptOut(), compact(l.attributes()));
     return new PackedState(compact, state.selectionSeq(), selections, dismissals, state.variants());
   }
 
@@ -74,6 +78,10 @@ record PackedState(Learner learner, long seq, long[] selections, long[] dismissa
   private static JsonObject compact(JsonObject attributes) {
     Map<String, Object> map = attributes.getMap();
     return map.containsValue(null) ? attributes : new JsonObject(Map.copyOf(map));
+  }
+
+  private static String shared(String value) {
+    return value == null ? null : value.intern();
   }
 
   static long micros(Instant t) {

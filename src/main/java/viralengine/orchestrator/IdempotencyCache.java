@@ -52,14 +52,17 @@ final class IdempotencyCache {
   }
 
   void putResult(String requestId, String method, JsonObject params, JsonObject result) {
-    if (capacity > 0) {
-      entries.put(requestId, new Answer(method, params.encode(), result.encode(), null, System.nanoTime()));
-    }
+    put(requestId, method, params, result, null);
   }
 
   void putError(String requestId, String method, JsonObject params, RpcException error) {
+    put(requestId, method, params, null, error);
+  }
+
+  private void put(String requestId, String method, JsonObject params, JsonObject result, RpcException error) {
     if (capacity > 0) {
-      entries.put(requestId, new Answer(method, params.encode(), null, error, System.nanoTime()));
+      entries.put(requestId, new Answer(method, params.encode(), result == null ? null : result.encode(), error,
+          System.nanoTime()));
     }
   }
 

@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Off the hot path: folds the report inbox into the rollups every {@code report.refresh_ms}, and recomputes the
  * gauges {@code viral_k_factor{loop}} and {@code viral_holdout_lift{loop}} over the last
  * {@code report.gauge_window_days} days of whole hours (up to the start of the current hour) every
- * {@code report.gauge_interval_ms}. A loop without figures in the window
- * reads NaN (Prometheus comparisons with NaN are false, so no alert fires on missing data).
+ * {@code report.gauge_interval_ms}. A loop without figures in the window reads NaN (Prometheus comparisons with NaN
+ * are false, so no alert fires on missing data).
  */
 public final class ReportJobs {
   private static final Logger LOG = LoggerFactory.getLogger(ReportJobs.class);
