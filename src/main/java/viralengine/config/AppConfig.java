@@ -118,7 +118,13 @@ public record AppConfig(
   public record Report(long refreshMs, int refreshBatch, long gaugeIntervalMs, int gaugeWindowDays,
       double kAlertThreshold) {}
 
-  public record Breaker(int maxFailures, long failureWindowMs, long resetTimeoutMs) {}
+  /**
+   * What opens the circuit: at least {@code failureRatePercent} of the calls that ended in the last {@code windowMs}
+   * failed or took longer than the SLA, once at least {@code minimumCalls} ended in that window. Open, it answers in
+   * the orchestrator's place for {@code resetTimeoutMs}, then lets one trial call through; once that succeeds it
+   * closes on probation, where the next {@code trialCalls} calls are judged as a window of their own.
+   */
+  public record Breaker(int failureRatePercent, int minimumCalls, long windowMs, long resetTimeoutMs, int trialCalls) {}
 
   /**
    * Group commit: flush at {@code maxBatch} rows or after {@code maxDelayMs}; at most {@code queueCapacity} unwritten rows.
@@ -166,7 +172,8 @@ public record AppConfig(
       Map.entry("database", Set.of("url", "pool_size", "embedded_dir")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
           "idempotency_cache_size", "idempotency_ttl_ms", "learner_cache_size", "learner_cache_ttl_ms")),
-      Map.entry("circuit_breaker", Set.of("max_failures", "failure_window_ms", "reset_timeout_ms")),
+      Map.entry("circuit_breaker", Set.of("failure_rate_threshold", "minimum_calls", "window_ms", "reset_timeout_ms",
+          "trial_calls")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
       Map.entry("limits", Set.of("max_body_bytes", "max_batch", "max_concurrent_requests", "target_latency_ms", "max_context_bytes",
           "max_context_depth", "max_json_depth", "max_string_length", "shed_delay_ms")),
@@ -227,9 +234,11 @@ public record AppConfig(
             s.integer("orchestrator.learner_cache_size", 30_000, 0, 10_000_000),
             s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
         new Breaker(
-            s.integer("circuit_breaker.max_failures", 5, 1, 10_000),
-            s.number("circuit_breaker.failure_window_ms", 60_000, 1_000, 86_400_000),
-            s.number("circuit_breaker.reset_timeout_ms", 30_000, 10, 86_400_000)),
+            s.integer("circuit_breaker.failure_rate_threshold", 50, 1, 100),
+            s.integer("circuit_breaker.minimum_calls", 20, 1, 100_000),
+            s.number("circuit_breaker.window_ms", 1_000, 100, 600_000),
+            s.number("circuit_breaker.reset_timeout_ms", 5_000, 10, 86_400_000),
+            s.integer("circuit_breaker.trial_calls", 5, 1, 10_000)),
         s.number("shutdown.drain_timeout_ms", 30_000, 0, 600_000),
         new Limits(
             s.integer("limits.max_body_bytes", 1_048_576, 256, 64 * 1_048_576),
@@ -336,7 +345,20 @@ public record AppConfig(
     return upper;
   }
 
+  /** Keys an earlier version read, and what replaced them: set anywhere, they stop the start with that advice. */
+  private static final Map<String, String> REMOVED_KEYS = Map.of(
+      "circuit_breaker.max_failures", "the circuit now opens on a failure rate: set circuit_breaker.failure_rate_threshold"
+          + " and circuit_breaker.minimum_calls instead",
+      "circuit_breaker.failure_window_ms", "the failure rate is judged over circuit_breaker.window_ms instead");
+
   private static void rejectUnknownKeys(JsonObject merged) {
+    for (Map.Entry<String, String> removed : REMOVED_KEYS.entrySet()) {
+      String[] parts = removed.getKey().split("\\.");
+      JsonObject section = merged.getValue(parts[0]) instanceof JsonObject values ? values : new JsonObject();
+      if (section.containsKey(parts[1]) || merged.containsKey(Settings.envName(removed.getKey()))) {
+        throw new ConfigException(removed.getKey(), "is no longer read: " + removed.getValue());
+      }
+    }
     for (Map.Entry<String, Object> section : merged) {
       if (!(section.getValue() instanceof JsonObject values)) {
         continue; // flat entries are environment variables and system properties

@@ -22,7 +22,7 @@ final class Settings {
     this.merged = merged;
   }
 
-  /** The environment variable that overrides a key: {@code circuit_breaker.max_failures} → {@code CIRCUIT_BREAKER_MAX_FAILURES}. */
+  /** The environment variable that overrides a key: {@code circuit_breaker.minimum_calls} → {@code CIRCUIT_BREAKER_MINIMUM_CALLS}. */
   static String envName(String key) {
     return key.replace('.', '_').toUpperCase(Locale.ROOT);
   }

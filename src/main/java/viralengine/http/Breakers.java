@@ -2,6 +2,7 @@ package viralengine.http;
 
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.FailurePolicy;
 import io.vertx.circuitbreaker.TimeoutException;
 import viralengine.admission.Pressure;
@@ -19,25 +20,53 @@ public final class Breakers {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Breakers.class);
   private Breakers() {}
 
-  /** The breaker, with its state and transitions published as metrics. */
+  /**
+   * The breaker, with its state and transitions published as metrics. Vert.x's breaker stays on the path (its
+   * timeout, its open state that answers at once, its half-open trial call), but what opens it is a
+   * {@link FailureRate} over a short window: its own count never reaches the maximum it is given.
+   */
   public static CircuitBreaker orchestrator(Vertx vertx, AppConfig config, ServiceMetrics metrics, Pressure pressure) {
+    return orchestrator(vertx, config, metrics, pressure, System::nanoTime);
+  }
+
+  static CircuitBreaker orchestrator(Vertx vertx, AppConfig config, ServiceMetrics metrics, Pressure pressure,
+      java.util.function.LongSupplier nanos) {
     CircuitBreaker breaker = CircuitBreaker.create("orchestrator", vertx, new CircuitBreakerOptions()
         .setTimeout(config.orchestrator().timeoutMs())
-        .setMaxFailures(config.breaker().maxFailures())
-        .setFailuresRollingWindow(config.breaker().failureWindowMs())
+        .setMaxFailures(Integer.MAX_VALUE)
         .setResetTimeout(config.breaker().resetTimeoutMs())
         .setNotificationAddress(null));
     metrics.breaker(() -> state(breaker));
-    return breaker.failurePolicy(Breakers.<Object>countsAgainstOrchestrator(pressure))
+    FailureRate rate = new FailureRate(config.breaker(), nanos);
+    FailurePolicy<Object> counts = countsAgainstOrchestrator(pressure);
+    return breaker.failurePolicy(judgedByRate(breaker, rate, counts))
         .openHandler(v -> transition(metrics, "open"))
         .halfOpenHandler(v -> transition(metrics, "half_open"))
-        .closeHandler(v -> transition(metrics, "closed"));
+        .closeHandler(v -> {
+          rate.closedAfterTrial();
+          transition(metrics, "closed");
+        });
+  }
+
+  /**
+   * Classifies each call and feeds the window while the circuit is closed, opening it when the window says so. In
+   * half-open, Vert.x itself re-opens on a failed trial call and closes on a successful one.
+   */
+  static FailurePolicy<Object> judgedByRate(CircuitBreaker breaker, FailureRate rate, FailurePolicy<Object> counts) {
+    return future -> {
+      boolean failed = counts.test(future);
+      if (breaker.state() == CircuitBreakerState.CLOSED && rate.record(failed)) {
+        breaker.open();
+      }
+      return failed;
+    };
   }
 
   private static void transition(ServiceMetrics metrics, String to) {
     metrics.breakerTransition(to);
     if ("open".equals(to)) {
-      LOG.warn("Circuit breaker opened: the orchestrator failed too often; answering in its place until a trial call succeeds");
+      LOG.warn("Circuit breaker opened: too many of the orchestrator's recent calls failed or were too slow; answering"
+          + " in its place until a trial call succeeds");
     } else {
       LOG.info("Circuit breaker {}", to.replace('_', '-'));
     }

@@ -19,9 +19,10 @@ class AppConfigTest {
     AppConfig config = AppConfig.from(new JsonObject());
     assertEquals(4001, config.http().port());
     assertEquals(150, config.orchestrator().timeoutMs());
-    assertEquals(5, config.breaker().maxFailures());
-    assertEquals(60_000, config.breaker().failureWindowMs());
-    assertEquals(30_000, config.breaker().resetTimeoutMs());
+    assertEquals(50, config.breaker().failureRatePercent());
+    assertEquals(20, config.breaker().minimumCalls());
+    assertEquals(1_000, config.breaker().windowMs());
+    assertEquals(5_000, config.breaker().resetTimeoutMs());
     assertEquals(30_000, config.drainTimeoutMs());
     assertEquals(1_048_576, config.limits().maxBodyBytes());
     assertEquals(100, config.limits().maxBatch());
@@ -165,8 +166,8 @@ class AppConfigTest {
 
   @Test
   void everyKeyHasAnEnvironmentName() {
-    assertTrue(AppConfig.keys().contains("circuit_breaker.max_failures"));
-    assertEquals("CIRCUIT_BREAKER_MAX_FAILURES", Settings.envName("circuit_breaker.max_failures"));
+    assertTrue(AppConfig.keys().contains("circuit_breaker.minimum_calls"));
+    assertEquals("CIRCUIT_BREAKER_MINIMUM_CALLS", Settings.envName("circuit_breaker.minimum_calls"));
   }
 
   @Test

@@ -161,7 +161,7 @@ class DashboardBrowserTest {
   void showsDegradedTheOpenBreakerAndTheDefaultDecisionsWhenTheOrchestratorIsTooSlow() {
     JsonObject slow = new JsonObject()
         .put("orchestrator", new JsonObject().put("test_delay_ms", 400))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 2).put("reset_timeout_ms", 60_000));
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 2).put("reset_timeout_ms", 60_000));
     try (TestService svc = TestService.start(slow)) {
       try {
         open(svc);

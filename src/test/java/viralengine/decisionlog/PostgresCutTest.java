@@ -47,7 +47,7 @@ class PostgresCutTest {
     proxy = PgProxy.start(proxyVertx);
     // The breaker has its own tests; here a starved core must not turn a few timeouts into an open circuit.
     svc = TestService.start(new JsonObject().put("database", new JsonObject().put("url", proxy.url()))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 10_000)));
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 100_000)));
   }
 
   @AfterAll

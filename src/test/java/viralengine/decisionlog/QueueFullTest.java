@@ -56,7 +56,7 @@ class QueueFullTest {
             .put("max_concurrent_flushes", 1))
         .put("spool", new JsonObject().put("flush_timeout_ms", 20_000))
         .put("orchestrator", new JsonObject().put("timeout_ms", 20_000))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 100)));
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 100)));
   }
 
   @AfterAll

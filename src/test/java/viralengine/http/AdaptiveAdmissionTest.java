@@ -39,7 +39,7 @@ class AdaptiveAdmissionTest {
     svc = TestService.start(new JsonObject()
         .put("http", new JsonObject().put("instances", 1))
         .put("limits", new JsonObject().put("max_concurrent_requests", MAX).put("target_latency_ms", 50))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 1_000))
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 1_000))
         .put("orchestrator", new JsonObject().put("test_delay_ms", 120).put("timeout_ms", 5_000)));
     client = WebClient.create(svc.vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(2 * MAX));
   }

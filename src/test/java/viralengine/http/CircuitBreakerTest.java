@@ -30,7 +30,7 @@ class CircuitBreakerTest {
   static void start() {
     svc = TestService.start(new JsonObject()
         .put("orchestrator", new JsonObject().put("timeout_ms", TIMEOUT_MS).put("test_delay_ms", 400).put("test_slow_calls", 2))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 2).put("reset_timeout_ms", RESET_MS)));
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 2).put("reset_timeout_ms", RESET_MS)));
     svc.resetData();
   }
 

@@ -24,7 +24,7 @@ class IdempotencyTest {
   @BeforeAll
   static void start() {
     // One failure would open the circuit: conflicts must not count as failures.
-    svc = TestService.start(new JsonObject().put("circuit_breaker", new JsonObject().put("max_failures", 1)));
+    svc = TestService.start(new JsonObject().put("circuit_breaker", new JsonObject().put("minimum_calls", 1)));
   }
 
   @AfterAll

@@ -35,7 +35,7 @@ class McpBreakerTest {
   static void start() {
     svc = TestService.start(new JsonObject()
         .put("orchestrator", new JsonObject().put("timeout_ms", TIMEOUT_MS).put("test_delay_ms", 400).put("test_slow_calls", 2))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 2).put("reset_timeout_ms", 60_000)));
+        .put("circuit_breaker", new JsonObject().put("minimum_calls", 2).put("reset_timeout_ms", 60_000)));
     svc.resetData();
     mcp = new McpHttp(svc);
   }
