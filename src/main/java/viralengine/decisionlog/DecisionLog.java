@@ -58,6 +58,8 @@ public final class DecisionLog extends VerticleBase {
   /** A write to PostgreSQL outstanding for this long means it hangs, not merely lags. */
   static final long HUNG_AFTER_NS = TimeUnit.SECONDS.toNanos(1);
   private static final Throttle SLOW_FLUSH = new Throttle();
+  /** What a refused request_id's caller is told to wait: about as long as a write is allowed before it counts as hung. */
+  public static final long RETRY_AFTER_MS = 1_000;
 
   /** @param overlapAfterMs see {@link #laneOpen}; 0 starts flushes side by side at once, up to maxConcurrentFlushes */
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
@@ -71,11 +73,14 @@ public final class DecisionLog extends VerticleBase {
     final Object entry;
     final Promise<Boolean> promise = Promise.promise();
     final Context caller;
+    /** A fallback that claims its request_id: it goes in only if the id is free, and its caller waits to know. */
+    final boolean claim;
     boolean settled;
 
-    Pending(Object entry, Context caller) {
+    Pending(Object entry, Context caller, boolean claim) {
       this.entry = entry;
       this.caller = caller;
+      this.claim = claim;
     }
   }
 
@@ -155,12 +160,22 @@ public final class DecisionLog extends VerticleBase {
 
   /** Records a decision; completes with false when its request_id or decision_id is already taken. */
   public Future<Boolean> record(DecisionRecord decision) {
-    return append(decision);
+    return append(decision, false);
   }
 
   /** Records what a caller was told in the orchestrator's place. */
   public Future<Void> recordFallback(FallbackRecord fallback) {
-    return append(fallback).mapEmpty();
+    return append(fallback, false).mapEmpty();
+  }
+
+  /**
+   * Records an answer given in the orchestrator's place under its request_id, if that id is still free: true when it
+   * went in (the caller may be told it), false when the id (or the decision id) was taken first, and then the
+   * request_id's first answer is the one to give. Never spooled: without PostgreSQL's verdict it fails with a
+   * retriable -32003.
+   */
+  public Future<Boolean> claimFallback(FallbackRecord fallback) {
+    return append(fallback, true);
   }
 
   /** The first answer for a request_id: from the spool while it is in use, else from PostgreSQL. */
@@ -188,7 +203,7 @@ public final class DecisionLog extends VerticleBase {
     return spooling;
   }
 
-  private Future<Boolean> append(Object entry) {
+  private Future<Boolean> append(Object entry, boolean claim) {
     boolean fallback = entry instanceof FallbackRecord;
     if (accepted.incrementAndGet() > settings.queueCapacity()) {
       accepted.decrementAndGet();
@@ -202,13 +217,14 @@ public final class DecisionLog extends VerticleBase {
       return Future.failedFuture(new RpcException(ErrorCodes.OVERLOADED, "Overloaded: the decision log holds "
           + settings.queueCapacity() / 2 + " unwritten fallback rows (half of decision_log.queue_capacity)"));
     }
-    Pending pending = new Pending(entry, Vertx.currentContext());
+    Pending pending = new Pending(entry, Vertx.currentContext(), claim);
     context.runOnContext(v -> enqueue(pending));
     return pending.promise.future();
   }
 
   private void enqueue(Pending pending) {
-    (pending.entry instanceof FallbackRecord ? fallbacks : decisions).add(pending);
+    // A claim's caller is waiting for its answer, like a decision's.
+    (pending.entry instanceof FallbackRecord && !pending.claim ? fallbacks : decisions).add(pending);
     // An idle writer flushes at once; while a flush is under way, rows gather for the next group commit.
     if (queued() >= settings.maxBatch() || settings.maxDelayMs() == 0 || flushesInFlight == 0) {
       flushNow();
@@ -270,7 +286,7 @@ public final class DecisionLog extends VerticleBase {
 
   private Future<Void> write(List<Pending> batch) {
     if (spooling) {
-      refuseGuarded(batch);
+      refuseAwaited(batch);
       return toSpool(batch);
     }
     Promise<Void> done = Promise.promise();
@@ -286,19 +302,19 @@ public final class DecisionLog extends VerticleBase {
       if (hung) {
         divert(batch, reason + ", and a write to PostgreSQL has been waiting for over a second").onComplete(done);
       } else {
-        // Guarded selections cannot be spooled: they wait for PostgreSQL's verdict, up to the hang limit.
-        vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(HUNG_AFTER_NS), late -> refuseGuarded(batch));
+        // Rows that need PostgreSQL's verdict cannot be spooled: they wait for it, up to the hang limit.
+        vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(HUNG_AFTER_NS), late -> refuseAwaited(batch));
         spoolOnly(batch, reason).onComplete(done);
       }
     });
-    // Once the batch went to the spool, the spool answers its rows; only guarded selections wait for this write.
-    toPostgres(batch, p -> !decided[0] || guarded(p)).onComplete(written -> {
+    // Once the batch went to the spool, the spool answers its rows; only the awaited ones wait for this write.
+    toPostgres(batch, p -> !decided[0] || awaited(p)).onComplete(written -> {
       outstanding.remove(started);
       if (decided[0]) {
-        // Already spooled (if this commit landed too, replay skips the duplicate decision ids); guarded
-        // selections still waiting get PostgreSQL's answer here.
+        // Already spooled (if this commit landed too, replay skips the duplicate decision ids); awaited
+        // rows still waiting get PostgreSQL's answer here.
         if (written.failed()) {
-          refuseGuarded(batch);
+          refuseAwaited(batch);
         }
         return;
       }
@@ -323,9 +339,10 @@ public final class DecisionLog extends VerticleBase {
   private Future<Void> toPostgres(List<Pending> batch, Predicate<Pending> settleable) {
     List<Pending> decisionRows = new ArrayList<>();
     List<Pending> fallbackRows = new ArrayList<>();
+    List<Pending> claimRows = new ArrayList<>();
     for (Pending p : batch) {
       if (!p.settled) {
-        (p.entry instanceof DecisionRecord ? decisionRows : fallbackRows).add(p);
+        (p.entry instanceof DecisionRecord ? decisionRows : p.claim ? claimRows : fallbackRows).add(p);
       }
     }
     Future<Void> decisions = decisionRows.isEmpty() ? Future.succeededFuture()
@@ -344,7 +361,15 @@ public final class DecisionLog extends VerticleBase {
               fallbackRows.stream().filter(settleable).forEach(p -> settle(p, true));
               return null;
             });
-    return Future.all(decisions, fallbacks).mapEmpty();
+    Future<Void> claims = claimRows.isEmpty() ? Future.succeededFuture()
+        : store.claimFallbacks(claimRows.stream().map(p -> (FallbackRecord) p.entry).toList())
+            .map(inserted -> {
+              for (int i = 0; i < claimRows.size(); i++) {
+                settle(claimRows.get(i), inserted.get(i));
+              }
+              return null;
+            });
+    return Future.all(decisions, fallbacks, claims).mapEmpty();
   }
 
   /** PostgreSQL refused the batch for its content: write rows one by one so one bad row fails alone. */
@@ -369,7 +394,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> divert(List<Pending> batch, String reason) {
-    refuseGuarded(batch);
+    refuseAwaited(batch);
     outageToReport = true;
     if (!spooling) {
       spooling = true;
@@ -390,7 +415,7 @@ public final class DecisionLog extends VerticleBase {
   }
 
   private Future<Void> toSpool(List<Pending> batch) {
-    List<Pending> rows = batch.stream().filter(p -> !p.settled && !guarded(p)).toList();
+    List<Pending> rows = batch.stream().filter(p -> !p.settled && !awaited(p)).toList();
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -417,21 +442,35 @@ public final class DecisionLog extends VerticleBase {
   }
 
   /**
-   * A guarded selection is never spooled: replay could not check its guard, so two service instances might
-   * both show a capped loop. Its caller gets an error instead (the HTTP edge answers with the default decision
-   * and logs that); if a timed-out write commits after all, the exposure it adds only makes caps stricter.
+   * Rows whose answer depends on PostgreSQL's verdict are never spooled, and get an error when it does not come:
+   * <ul>
+   *   <li>a row with a request_id: only the unique index knows whether another decision took that id first (a
+   *       decision evicted from the cache, a retry on another process). Spooled, it would be a second decision for
+   *       the id, so its caller gets a retriable -32003 and decides nothing; if the write commits after all, a retry
+   *       finds it and gets it as the first answer.</li>
+   *   <li>a guarded selection: replay could not check its guard, so two service instances might both show a capped
+   *       loop. Its caller gets -32000 (the HTTP edge answers with the default decision); if the write commits after
+   *       all, the exposure it adds only makes caps stricter.</li>
+   * </ul>
    */
-  private void refuseGuarded(List<Pending> batch) {
+  private void refuseAwaited(List<Pending> batch) {
     for (Pending p : batch) {
-      if (guarded(p)) {
+      if (hasRequestId(p)) {
+        fail(p, RpcException.retryLater("PostgreSQL did not confirm in time whether this request_id was already"
+            + " decided; nothing was decided, retry later", RETRY_AFTER_MS));
+      } else if (p.entry instanceof DecisionRecord d && d.guarded()) {
         fail(p, new RpcException(ErrorCodes.ORCHESTRATOR_ERROR,
             "The selection could not be checked against PostgreSQL in time; no loop was selected"));
       }
     }
   }
 
-  private static boolean guarded(Pending p) {
-    return p.entry instanceof DecisionRecord d && d.guarded();
+  private static boolean awaited(Pending p) {
+    return hasRequestId(p) || p.entry instanceof DecisionRecord d && d.guarded();
+  }
+
+  private static boolean hasRequestId(Pending p) {
+    return p.claim || p.entry instanceof DecisionRecord d && d.requestId() != null;
   }
 
   private void startReplay() {

@@ -29,7 +29,8 @@ final class LogCodec {
     return new JsonObject().put(KIND, FALLBACK)
         .put("decision_id", f.decisionId().toString()).put("request_id", f.requestId()).put("method", f.method())
         .put("params", f.params()).put("output", f.output()).put("rationale", f.rationale())
-        .put("features", f.features()).put("latency_ms", f.latencyMs()).put("error_code", f.errorCode());
+        .put("features", f.features()).put("latency_ms", f.latencyMs()).put("error_code", f.errorCode())
+        .put("event", f.event() == null ? null : encodeEvent(f.event()));
   }
 
   static Object decode(JsonObject json) {
@@ -44,7 +45,8 @@ final class LogCodec {
     }
     return new FallbackRecord(decisionId, json.getString("request_id"), json.getString("method"), json.getJsonObject("params"),
         json.getJsonObject("output"), json.getString("rationale"), json.getJsonObject("features"),
-        json.getDouble("latency_ms"), json.getInteger("error_code"));
+        json.getDouble("latency_ms"), json.getInteger("error_code"),
+        json.getJsonObject("event") == null ? null : decodeEvent(json.getJsonObject("event")));
   }
 
   private static JsonObject encodeEvent(EventRecord e) {

@@ -8,10 +8,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.orchestrator.Fallbacks;
 import viralengine.orchestrator.LastError;
 import viralengine.orchestrator.OrchestratorApi;
 import viralengine.orchestrator.Requests;
@@ -19,19 +19,15 @@ import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.metrics.Throttle;
-import viralengine.store.FallbackRecord;
 import viralengine.store.Ids;
 
 import java.util.Map;
 import java.util.UUID;
 
-import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * Calls the orchestrator over the event bus through the circuit breaker. When the orchestrator gives
- * no decision (too slow, circuit open, not running, failed), select_loop degrades to the default
- * decision instead of failing, and whatever the caller was told is logged as a decision row.
+ * no decision (too slow, circuit open, not running, failed), {@link Fallbacks} answers in its place.
  */
 final class OrchestratorClient {
   private static final Logger LOG = LoggerFactory.getLogger(OrchestratorClient.class);
@@ -42,28 +38,18 @@ final class OrchestratorClient {
       Requests.TRIGGER_EVENT, OrchestratorApi.TRIGGER_EVENT,
       Requests.SELECT_LOOP, OrchestratorApi.SELECT_LOOP);
 
-  private static final Map<Integer, String> FALLBACK_REASONS = Map.of(
-      ErrorCodes.TIMEOUT, "timeout",
-      ErrorCodes.CIRCUIT_OPEN, "circuit_open",
-      ErrorCodes.ORCHESTRATOR_ERROR, "orchestrator_unavailable");
-
-  private static final Throttle ANSWERED_INSTEAD = new Throttle();
-  private static final Throttle NOT_RECORDED = new Throttle();
-
   private final Vertx vertx;
   private final CircuitBreaker breaker;
-  private final DecisionLog log;
+  private final Fallbacks fallbacks;
   private final LastError lastError;
-  private final ServiceMetrics metrics;
   private final long timeoutMs;
 
   OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, ServiceMetrics metrics,
       long timeoutMs) {
     this.vertx = vertx;
     this.breaker = breaker;
-    this.log = log;
+    this.fallbacks = new Fallbacks(log, lastError, metrics, timeoutMs);
     this.lastError = lastError;
-    this.metrics = metrics;
     this.timeoutMs = timeoutMs;
   }
 
@@ -103,22 +89,6 @@ final class OrchestratorClient {
             .put("reason", notAnswering(err)));
   }
 
-  /**
-   * Every such answer is logged with its ids, but at most one per second at WARN (with how many were
-   * folded into DEBUG since): an open circuit can answer thousands a second.
-   */
-  private void logAnsweredInstead(String method, JsonObject params, UUID decisionId, RpcException cause) {
-    long held = ANSWERED_INSTEAD.pass();
-    if (held >= 0) {
-      LOG.warn("Answered in the orchestrator's place: {} ({} more since the last such line)", cause.getMessage(),
-          held, kv("decision_id", decisionId), kv("request_id", params.getString("request_id")),
-          kv("method", method), kv("cause_code", cause.code()));
-    } else {
-      LOG.debug("Answered in the orchestrator's place: {}", cause.getMessage(), kv("decision_id", decisionId),
-          kv("request_id", params.getString("request_id")), kv("method", method), kv("cause_code", cause.code()));
-    }
-  }
-
   private String notAnswering(Throwable err) {
     JsonObject last = lastError.toJson();
     return "orchestrator did not answer: " + toRpc(err).getMessage()
@@ -126,8 +96,8 @@ final class OrchestratorClient {
   }
 
   /**
-   * The orchestrator gave no decision. Caller errors and overload pass through as they are; any other
-   * failure is answered here (select_loop with the default decision), and that answer is logged.
+   * The orchestrator gave no decision. Caller errors and overload pass through as they are (a -32003 with the
+   * retry_after_ms the event bus could not carry); any other failure is answered in its place.
    */
   private Future<JsonObject> answerInstead(String method, JsonObject params, UUID decisionId, RpcException cause, long start) {
     if (cause.code() == ErrorCodes.IDEMPOTENCY_CONFLICT) {
@@ -136,65 +106,9 @@ final class OrchestratorClient {
           new JsonObject().put("request_id", params.getString("request_id"))));
     }
     if (ErrorCodes.isCallerError(cause.code()) || cause.code() == ErrorCodes.OVERLOADED) {
-      return Future.failedFuture(cause);
+      return Future.failedFuture(cause.withRetryAfter(DecisionLog.RETRY_AFTER_MS));
     }
-    double latency = (System.nanoTime() - start) / 1_000_000.0;
-    lastError.record(method + ": " + cause.getMessage());
-    logAnsweredInstead(method, params, decisionId, cause);
-    JsonObject features = new JsonObject().put("fallback", FALLBACK_REASONS.getOrDefault(cause.code(), "orchestrator_error"))
-        .put("cause_code", cause.code());
-    String requestId = params.getString("request_id");
-    if (Requests.SELECT_LOOP.equals(method)) {
-      JsonObject degraded = defaultDecision(decisionId, cause, latency);
-      Future<Void> audit = log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, degraded,
-          degraded.getString("rationale"), features, latency, null));
-      if (shedUnaudited(audit)) {
-        return Future.failedFuture(audit.cause());
-      }
-      logFallback(audit);
-      metrics.decision(method, params.getString("user_id"), null, ServiceMetrics.OUTCOME_DEGRADED,
-          degraded.getString("rationale"), latency, decisionId.toString());
-      return Future.succeededFuture(degraded);
-    }
-    RpcException answer = new RpcException(cause.code(), cause.getMessage(),
-        new JsonObject().put("decision_id", decisionId.toString()));
-    Future<Void> audit = log.recordFallback(new FallbackRecord(decisionId, requestId, method, params, answer.toJson(),
-        cause.getMessage(), features, latency, cause.code()));
-    if (shedUnaudited(audit)) {
-      return Future.failedFuture(audit.cause());
-    }
-    logFallback(audit);
-    return Future.failedFuture(answer);
-  }
-
-  /**
-   * Every answer is audited: when the decision log refuses the row at once (its queue is full), the
-   * request is shed with that -32003 instead of being answered with something the audit trail lacks.
-   */
-  private boolean shedUnaudited(Future<Void> audit) {
-    return audit.failed() && audit.cause() instanceof RpcException rpc && rpc.code() == ErrorCodes.OVERLOADED;
-  }
-
-  private static JsonObject defaultDecision(UUID decisionId, RpcException cause, double latency) {
-    return new JsonObject()
-        .put("decision_id", decisionId.toString())
-        .put("loop", null)
-        .put("eligible_loops", new JsonArray())
-        .put("degraded", true)
-        .put("rationale", "Default decision (no loop): " + cause.getMessage())
-        .put("latency_ms", latency);
-  }
-
-  private void logFallback(Future<Void> write) {
-    write.onFailure(err -> {
-      metrics.fallbackNotRecorded();
-      lastError.record("fallback answer not recorded: " + err.getMessage());
-      long held = NOT_RECORDED.pass();
-      if (held >= 0) {
-        LOG.error("Could not record a fallback answer in agent_decisions: {} ({} more since the last such line)",
-            err.getMessage(), held);
-      }
-    });
+    return fallbacks.answer(method, params, decisionId, cause, start);
   }
 
   private RpcException toRpc(Throwable err) {

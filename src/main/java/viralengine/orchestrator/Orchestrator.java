@@ -1,6 +1,8 @@
 package viralengine.orchestrator;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import viralengine.decision.Check;
 import viralengine.decision.Decider;
@@ -47,6 +49,9 @@ final class Orchestrator {
   private static final Logger LOG = LoggerFactory.getLogger(Orchestrator.class);
   /** Decide-and-record attempts when another instance keeps recording selections for the same learner. */
   static final int MAX_ATTEMPTS = 3;
+  /** A call waiting for its learner's turn gives up this long before its deadline, so its answer arrives in time. */
+  static final long BUSY_MARGIN_MS = 20;
+  static final long BUSY_RETRY_AFTER_MS = 100;
   private final DecisionLog log;
   private final LearnerStore learners;
   /** Learner state kept between decisions; PostgreSQL's guard catches an entry another process made stale. */
@@ -59,12 +64,16 @@ final class Orchestrator {
   private final Experiment experiment;
   /** The bandit's latest snapshot, refreshed off the hot path; read once per decision. */
   private final Supplier<Posteriors> posteriors;
-  /** The last call in line for each learner with calls in flight: one learner's decisions run one at a time. */
+  /** The last call in line for each learner with calls in flight: one learner's decisions are made one at a time. */
   private final Map<String, Future<?>> queues = new HashMap<>();
+  /** The call deciding each request_id now: a retry that races it waits for its answer instead of deciding again. */
+  private final Map<String, Future<JsonObject>> deciding = new HashMap<>();
+  private final Vertx vertx;
 
-  Orchestrator(DecisionLog log, LearnerStore learners, RecentLearners recent, IdempotencyCache cache,
+  Orchestrator(Vertx vertx, DecisionLog log, LearnerStore learners, RecentLearners recent, IdempotencyCache cache,
       Supplier<Catalog> catalog, Clock clock, ServiceMetrics metrics, Experiment experiment,
       Supplier<Posteriors> posteriors) {
+    this.vertx = vertx;
     this.recent = recent;
     this.experiment = experiment;
     this.posteriors = posteriors;
@@ -80,18 +89,34 @@ final class Orchestrator {
   private record Decision(JsonObject result, DecisionRecord record, Evaluation evaluation) {}
 
   Future<JsonObject> handle(Requests.Request request, Call call) {
-    if (request.requestId() != null) {
-      IdempotencyCache.Answer cached = cache.get(request.requestId());
-      metrics.cache(cached != null);
-      if (cached != null) {
-        return replay(cached, request);
-      }
+    String requestId = request.requestId();
+    if (requestId == null) {
+      return decideInTurn(request, call);
     }
+    IdempotencyCache.Answer cached = cache.get(requestId);
+    metrics.cache(cached != null);
+    if (cached != null) {
+      return replay(cached, request);
+    }
+    Future<JsonObject> first = deciding.get(requestId);
+    if (first != null) {
+      // Once the first call has its answer, this one is a plain retry: the cache (or PostgreSQL) answers it.
+      return first.transform(done -> handle(request, call));
+    }
+    Future<JsonObject> mine = decideInTurn(request, call);
+    if (!mine.isComplete()) {
+      deciding.put(requestId, mine);
+      mine.onComplete(done -> deciding.remove(requestId, mine));
+    }
+    return mine;
+  }
+
+  private Future<JsonObject> decideInTurn(Requests.Request request, Call call) {
     // With no loop active nothing can be selected, so nothing needs to wait its turn (Phase 1's shape).
     if (catalog.get().loops().stream().noneMatch(Loop::active)) {
-      return decideAndRecord(request, call, 1);
+      return decideAndRecord(request, call, 1, Promise.promise());
     }
-    return inLine(request.userId(), () -> decideAndRecord(request, call, 1));
+    return inLine(request, call);
   }
 
   int cacheSize() {
@@ -108,19 +133,58 @@ final class Orchestrator {
   }
 
   /**
-   * Runs {@code work} after the learner's earlier calls have finished. With the history read after the last
-   * selection is durable, decisions in this process never race; the database guard covers other processes.
+   * Decides after the learner's earlier calls have taken their turn. A turn ends when the call has decided, unless it
+   * selected a loop that counts: then it ends once that selection is durable and kept, so the next call sees it (cap
+   * reached, cooling down) without reading. A call that selects nothing changes nothing the next one reads, so its
+   * write does not hold up the line: fifty calls for one learner wait for one durable write, not fifty. Decisions in
+   * this process never race; the database guard covers other processes.
+   *
+   * <p>A call still waiting for its turn near its deadline gives up with a retriable -32003: the learner's own
+   * backlog is that learner's problem, and a fast honest answer does not count against the orchestrator.
    */
-  private <T> Future<T> inLine(String userId, Supplier<Future<T>> work) {
+  private Future<JsonObject> inLine(Requests.Request request, Call call) {
+    String userId = request.userId();
+    Promise<Void> turn = Promise.promise();
     Future<?> before = queues.get(userId);
-    Future<T> mine = before == null ? work.get() : before.transform(done -> work.get());
+    Future<Void> mine = turn.future();
     queues.put(userId, mine);
     mine.onComplete(done -> queues.remove(userId, mine));
-    return mine;
+    if (before == null) {
+      return decideAndRecord(request, call, 1, turn).onComplete(done -> turn.tryComplete());
+    }
+    Promise<JsonObject> answer = Promise.promise();
+    long waitMs = call.deadlineMillis() == Long.MAX_VALUE ? -1 : call.deadlineMillis() - System.currentTimeMillis() - BUSY_MARGIN_MS;
+    long timer = waitMs < 0 ? -1 : vertx.setTimer(Math.max(1, waitMs), id -> answer.tryFail(busy()));
+    before.onComplete(done -> {
+      vertx.cancelTimer(timer);
+      if (answer.future().isComplete()) {
+        turn.tryComplete(); // gave up waiting: the next call's turn comes at once
+        return;
+      }
+      decideAndRecord(request, call, 1, turn).onComplete(result -> {
+        turn.tryComplete();
+        if (result.succeeded()) {
+          answer.tryComplete(result.result());
+        } else {
+          answer.tryFail(result.cause());
+        }
+      });
+    });
+    return answer.future();
   }
 
-  private Future<JsonObject> decideAndRecord(Requests.Request request, Call call, int attempt) {
-    return decide(request, call).compose(decision -> record(request, decision, call)).recover(err -> {
+  private static RpcException busy() {
+    return RpcException.retryLater("This learner's earlier calls are still being decided; nothing was decided for this"
+        + " one, retry later", BUSY_RETRY_AFTER_MS);
+  }
+
+  private Future<JsonObject> decideAndRecord(Requests.Request request, Call call, int attempt, Promise<Void> turn) {
+    return decide(request, call).compose(decision -> {
+      if (!decision.record().guarded()) {
+        turn.tryComplete();
+      }
+      return record(request, decision, call);
+    }).recover(err -> {
       if (!(err instanceof StaleSelection)) {
         return Future.failedFuture(err);
       }
@@ -130,7 +194,7 @@ final class Orchestrator {
       }
       metrics.staleSelection();
       recent.forget(request.userId());
-      return decideAndRecord(request, call, attempt + 1);
+      return decideAndRecord(request, call, attempt + 1, turn);
     });
   }
 
@@ -309,9 +373,13 @@ final class Orchestrator {
   }
 
   private static RpcException conflict(Requests.Request request) {
+    return conflict(request.requestId());
+  }
+
+  static RpcException conflict(String requestId) {
     return new RpcException(ErrorCodes.IDEMPOTENCY_CONFLICT,
         "Idempotency conflict: request_id was already used with a different method or params",
-        new JsonObject().put("request_id", request.requestId()));
+        new JsonObject().put("request_id", requestId));
   }
 
   private static RpcException alreadyAnswered() {

@@ -108,7 +108,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     AppConfig.Orchestrator settings = config.orchestrator();
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged);
-    orchestrator = new Orchestrator(log, learners,
+    orchestrator = new Orchestrator(vertx, log, learners,
         new RecentLearners(settings.learnerCacheSize(), Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
         experiment(config), posteriors);

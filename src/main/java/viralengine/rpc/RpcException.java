@@ -30,6 +30,23 @@ public final class RpcException extends RuntimeException {
         new JsonObject().put("field", name).put("reason", reason));
   }
 
+  /**
+   * -32003 with {@code data.retry_after_ms}: nothing was decided, and a retry after that long may succeed. The answer
+   * when the service cannot know in time whether a request_id was already decided: never a second decision.
+   */
+  public static RpcException retryLater(String message, long retryAfterMs) {
+    return new RpcException(ErrorCodes.OVERLOADED, message, new JsonObject().put("retry_after_ms", retryAfterMs));
+  }
+
+  /** This error with {@code data.retry_after_ms} added when it is a -32003 without one (the event bus drops data). */
+  public RpcException withRetryAfter(long retryAfterMs) {
+    if (code != ErrorCodes.OVERLOADED || data != null && data.containsKey("retry_after_ms")) {
+      return this;
+    }
+    JsonObject more = data == null ? new JsonObject() : data.copy();
+    return new RpcException(code, getMessage(), more.put("retry_after_ms", retryAfterMs));
+  }
+
   public int code() {
     return code;
   }

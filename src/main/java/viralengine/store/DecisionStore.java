@@ -91,34 +91,64 @@ public final class DecisionStore {
       + " UNION ALL SELECT decision_id, false FROM rid WHERE guard_seq IS NOT NULL AND NOT $16"
       + " AND decision_id NOT IN (SELECT decision_id FROM passed)";
 
+  /** A fallback batch's columns, unnested in order (shared by the upsert and the claim). */
+  private static final String FALLBACK_INPUT = "SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[],"
+      + " $3::text[], $4::jsonb[], $5::jsonb[], $6::text[], $7::jsonb[], $8::float8[], $9::int[], $10::uuid[], $11::text[],"
+      + " $12::timestamptz[], $13::timestamptz[], $14::jsonb[]) WITH ORDINALITY AS t(decision_id, request_id, method,"
+      + " input_params, output_result, rationale, features_used, latency_ms, error_code, event_id, event_type, occurred_at,"
+      + " received_at, context, ord) ORDER BY decision_id, ord";
+  /** A fallback row's own columns, from {@code rid}, after the insert's column list. */
+  private static final String FALLBACK_COLUMNS = " (decision_id, request_id, agent_id, method, input_params, output_result,"
+      + " rationale, features_used, latency_ms, success, error_code, event_id, " + REPORT_COLUMNS + ")";
+  /** A default decision (no error code) is outcome degraded; a failed call has none. */
+  private static final String FALLBACK_REPORT_VALUES = " latency_ms, false, error_code, event_id, input_params->>'user_id',"
+      + " input_params->>'event_type', CASE WHEN error_code IS NULL THEN 'degraded' END, NULL";
+  /**
+   * A trigger_event answered in the orchestrator's place still records its event (processed false: no handler ran),
+   * once: only beside a fallback row that went in fresh, never beside one written over the orchestrator's row (whose
+   * own event is there already). Needs CTEs {@code rid} and {@code decision(decision_id, fresh)}.
+   */
+  private static final String FALLBACK_EVENT = " event AS (INSERT INTO viral_events (event_id, request_id, event_type,"
+      + " user_id, occurred_at, received_at, context, processed) SELECT rid.event_id, decision.request_id, rid.event_type,"
+      + " rid.input_params->>'user_id', rid.occurred_at, rid.received_at, rid.context, false FROM decision"
+      + " JOIN rid USING (decision_id) WHERE decision.fresh AND rid.event_id IS NOT NULL ORDER BY rid.ord"
+      + " ON CONFLICT DO NOTHING)";
+
   /**
    * A batch of fallbacks in one statement, like {@link #INSERT_DECISIONS}. A request_id held by another
    * decision (or an earlier row of the batch) is dropped from the row and named in features_used.
    */
-  private static final String UPSERT_FALLBACKS = "WITH input AS ("
-      + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
-      + " $6::text[], $7::jsonb[], $8::float8[], $9::int[]) WITH ORDINALITY AS t(decision_id, request_id, method,"
-      + " input_params, output_result, rationale, features_used, latency_ms, error_code, ord) ORDER BY decision_id, ord),"
+  private static final String UPSERT_FALLBACKS = "WITH input AS (" + FALLBACK_INPUT + "),"
       + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
       + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id AND a.decision_id <> input.decision_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
-      + " FROM input)"
-      + " INSERT INTO agent_decisions (decision_id, request_id, agent_id, method, input_params, output_result, rationale,"
-      + " features_used, latency_ms, success, error_code, " + REPORT_COLUMNS + ")"
+      + " FROM input),"
+      + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
       + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
-      + " ELSE features_used END,"
-      // A default decision (no error code) is outcome degraded; a failed call has none.
-      + " latency_ms, false, error_code, input_params->>'user_id', input_params->>'event_type',"
-      + " CASE WHEN error_code IS NULL THEN 'degraded' END, NULL FROM rid ORDER BY ord"
+      + " ELSE features_used END," + FALLBACK_REPORT_VALUES + " FROM rid ORDER BY ord"
       + " ON CONFLICT (decision_id) DO UPDATE SET success = false, error_code = EXCLUDED.error_code,"
       + " output_result = EXCLUDED.output_result, rationale = EXCLUDED.rationale, latency_ms = EXCLUDED.latency_ms,"
       + " outcome = EXCLUDED.outcome, variant = NULL,"
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)"
       // Only over the orchestrator's row: a fallback replayed over itself (its flush timed out after it committed,
       // so it was spooled as well) leaves the row as first written.
-      + " WHERE agent_decisions.success";
+      + " WHERE agent_decisions.success RETURNING decision_id, request_id, xmax = 0 AS fresh),"
+      + FALLBACK_EVENT + " SELECT count(*) FROM decision";
+
+  /**
+   * Fallbacks that claim their request_id: each goes in only if neither its decision_id nor its request_id is taken
+   * (PostgreSQL's unique indexes arbitrate, waiting on a write still in flight). Returns the decision ids that went
+   * in; for the others, the request_id's first answer is what the caller must get.
+   */
+  private static final String CLAIM_FALLBACKS = "WITH input AS (" + FALLBACK_INPUT + "),"
+      + " rid AS (SELECT * FROM input),"
+      + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
+      + " SELECT decision_id, request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
+      + " features_used," + FALLBACK_REPORT_VALUES + " FROM rid ORDER BY ord"
+      + " ON CONFLICT DO NOTHING RETURNING decision_id, request_id, true AS fresh),"
+      + FALLBACK_EVENT + " SELECT decision_id FROM decision";
 
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"
       + " output_result, error_code FROM agent_decisions WHERE request_id = $1";
@@ -153,6 +183,19 @@ public final class DecisionStore {
 
   /** Writes the answers given in the orchestrator's place, in one statement. */
   public Future<Void> upsertFallbacks(List<FallbackRecord> fallbacks) {
+    return pool.preparedQuery(UPSERT_FALLBACKS).execute(fallbackColumns(fallbacks)).mapEmpty();
+  }
+
+  /** Writes answers given in the orchestrator's place that claim their request_id; for each, whether it went in. */
+  public Future<List<Inserted>> claimFallbacks(List<FallbackRecord> fallbacks) {
+    return pool.preparedQuery(CLAIM_FALLBACKS).execute(fallbackColumns(fallbacks)).map(rows -> {
+      Set<UUID> inserted = new HashSet<>();
+      rows.forEach(row -> inserted.add(row.getUUID("decision_id")));
+      return fallbacks.stream().map(f -> inserted.contains(f.decisionId()) ? Inserted.YES : Inserted.TAKEN).toList();
+    });
+  }
+
+  private static Tuple fallbackColumns(List<FallbackRecord> fallbacks) {
     int n = fallbacks.size();
     UUID[] decisionIds = new UUID[n];
     String[] requestIds = new String[n];
@@ -163,6 +206,11 @@ public final class DecisionStore {
     JsonObject[] features = new JsonObject[n];
     Double[] latencies = new Double[n];
     Integer[] errorCodes = new Integer[n];
+    UUID[] eventIds = new UUID[n];
+    String[] eventTypes = new String[n];
+    OffsetDateTime[] occurred = new OffsetDateTime[n];
+    OffsetDateTime[] received = new OffsetDateTime[n];
+    JsonObject[] contexts = new JsonObject[n];
     for (int i = 0; i < n; i++) {
       FallbackRecord f = fallbacks.get(i);
       decisionIds[i] = f.decisionId();
@@ -174,10 +222,17 @@ public final class DecisionStore {
       features[i] = f.features();
       latencies[i] = f.latencyMs();
       errorCodes[i] = f.errorCode();
+      EventRecord e = f.event();
+      if (e != null) {
+        eventIds[i] = e.eventId();
+        eventTypes[i] = e.eventType();
+        occurred[i] = e.occurredAt();
+        received[i] = e.receivedAt();
+        contexts[i] = e.context();
+      }
     }
-    return pool.preparedQuery(UPSERT_FALLBACKS)
-        .execute(Tuple.of(decisionIds, requestIds, methods, params, outputs, rationales, features, latencies, errorCodes))
-        .mapEmpty();
+    return Tuple.of(decisionIds, requestIds, methods, params, outputs, rationales, features, latencies, errorCodes,
+        eventIds, eventTypes, occurred).addValue(received).addValue(contexts);
   }
 
   /** What the caller was told for this request_id, compared against a new request's method and params; null if none. */
