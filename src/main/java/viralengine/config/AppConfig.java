@@ -91,7 +91,9 @@ public record AppConfig(
       int idempotencyCacheSize,
       long idempotencyTtlMs,
       int learnerCacheSize,
-      long learnerCacheTtlMs) {}
+      long learnerCacheTtlMs,
+      int warmupCalls,
+      long warmupMs) {}
 
   /**
    * Measure and learn: the share of learners held out of every loop, and the salt of every sticky hash (the
@@ -171,7 +173,8 @@ public record AppConfig(
           "request_body_timeout_ms", "idle_timeout_ms", "max_connections")),
       Map.entry("database", Set.of("url", "pool_size", "embedded_dir")),
       Map.entry("orchestrator", Set.of("timeout_ms", "test_delay_ms", "test_slow_calls", "loops_refresh_ms",
-          "idempotency_cache_size", "idempotency_ttl_ms", "learner_cache_size", "learner_cache_ttl_ms")),
+          "idempotency_cache_size", "idempotency_ttl_ms", "learner_cache_size", "learner_cache_ttl_ms", "warmup_calls",
+          "warmup_ms")),
       Map.entry("circuit_breaker", Set.of("failure_rate_threshold", "minimum_calls", "window_ms", "reset_timeout_ms",
           "trial_calls")),
       Map.entry("shutdown", Set.of("drain_timeout_ms")),
@@ -232,7 +235,9 @@ public record AppConfig(
             s.integer("orchestrator.idempotency_cache_size", 10_000, 0, 10_000_000),
             s.number("orchestrator.idempotency_ttl_ms", 600_000, 1_000, 86_400_000),
             s.integer("orchestrator.learner_cache_size", 30_000, 0, 10_000_000),
-            s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000)),
+            s.number("orchestrator.learner_cache_ttl_ms", 60_000, 1_000, 86_400_000),
+            s.integer("orchestrator.warmup_calls", 3_000, 0, 1_000_000),
+            s.number("orchestrator.warmup_ms", 3_000, 0, 600_000)),
         new Breaker(
             s.integer("circuit_breaker.failure_rate_threshold", 50, 1, 100),
             s.integer("circuit_breaker.minimum_calls", 20, 1, 100_000),

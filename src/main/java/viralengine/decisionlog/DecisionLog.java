@@ -60,6 +60,7 @@ public final class DecisionLog extends VerticleBase {
   private static final Throttle SLOW_FLUSH = new Throttle();
   /** What a refused request_id's caller is told to wait: about as long as a write is allowed before it counts as hung. */
   public static final long RETRY_AFTER_MS = 1_000;
+  static final int REHEARSED_WRITES = 64;
 
   /** @param overlapAfterMs see {@link #laneOpen}; 0 starts flushes side by side at once, up to maxConcurrentFlushes */
   public record Settings(int maxBatch, long maxDelayMs, int queueCapacity, Path spoolDir, long flushTimeoutMs,
@@ -89,6 +90,7 @@ public final class DecisionLog extends VerticleBase {
   private final LastError lastError;
   private final ServiceMetrics metrics;
   private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicInteger rehearsedWrites = new AtomicInteger();
   private final AtomicInteger fallbacksAccepted = new AtomicInteger();
   /** Decisions go first: a storm of fallback rows (an open circuit) must not delay the decisions that close it. */
   private final ArrayDeque<Pending> decisions = new ArrayDeque<>();
@@ -161,6 +163,16 @@ public final class DecisionLog extends VerticleBase {
   /** Records a decision; completes with false when its request_id or decision_id is already taken. */
   public Future<Boolean> record(DecisionRecord decision) {
     return append(decision, false);
+  }
+
+  /**
+   * Writes the decision in a transaction that is rolled back (the warm-up): the path is run, nothing stays. Only the
+   * first {@link #REHEARSED_WRITES} go to PostgreSQL: enough to prepare the statement on every connection of the log's
+   * pool and warm PostgreSQL's caches; after that a rolled-back write (three round trips) teaches the JVM nothing new.
+   */
+  public Future<Boolean> rehearse(DecisionRecord decision) {
+    return rehearsedWrites.getAndIncrement() < REHEARSED_WRITES ? store.rehearse(List.of(decision)).map(true)
+        : Future.succeededFuture(true);
   }
 
   /** Records what a caller was told in the orchestrator's place. */

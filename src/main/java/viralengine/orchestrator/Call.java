@@ -8,13 +8,13 @@ import java.time.ZoneOffset;
 import java.util.UUID;
 
 /** Per-call facts that are not params: the decision id, the caller's deadline, and when the call arrived. */
-record Call(UUID decisionId, long deadlineMillis, long startNanos, OffsetDateTime receivedAt) {
+record Call(UUID decisionId, long deadlineMillis, long startNanos, OffsetDateTime receivedAt, boolean rehearsal) {
 
   /** Reads the optional headers of {@link OrchestratorApi}; a malformed header is ignored, not trusted. */
   static Call from(MultiMap headers) {
     return new Call(decisionId(headers.get(OrchestratorApi.HEADER_DECISION_ID)),
         deadline(headers.get(OrchestratorApi.HEADER_DEADLINE)),
-        System.nanoTime(), OffsetDateTime.now(ZoneOffset.UTC));
+        System.nanoTime(), OffsetDateTime.now(ZoneOffset.UTC), headers.contains(OrchestratorApi.HEADER_REHEARSAL));
   }
 
   private static UUID decisionId(String header) {

@@ -90,7 +90,7 @@ final class Orchestrator {
 
   Future<JsonObject> handle(Requests.Request request, Call call) {
     String requestId = request.requestId();
-    if (requestId == null) {
+    if (requestId == null || call.rehearsal()) {
       return decideInTurn(request, call);
     }
     IdempotencyCache.Answer cached = cache.get(requestId);
@@ -292,6 +292,9 @@ final class Orchestrator {
     if (call.expired()) {
       return Future.failedFuture(new RpcException(ErrorCodes.TIMEOUT,
           "Deadline passed before the decision was recorded; nothing was recorded"));
+    }
+    if (call.rehearsal()) {
+      return log.rehearse(decision.record()).map(decision.result());
     }
     return log.record(decision.record()).onComplete(done -> remember(decision.record(), done.succeeded()
         && done.result())).compose(inserted -> {

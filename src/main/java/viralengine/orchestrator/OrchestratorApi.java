@@ -56,6 +56,13 @@ public final class OrchestratorApi {
    */
   public static final String HEADER_DEADLINE = "deadline";
 
+  /**
+   * Internal header: the call rehearses the decision path at start (the warm-up). It is decided like any call, and
+   * its rows are written in a transaction that is rolled back: nothing a user can see. Only in-process senders can
+   * set a bus header; HTTP callers cannot.
+   */
+  public static final String HEADER_REHEARSAL = "rehearsal";
+
   private OrchestratorApi() {}
 
   /** The address of a method of agent orchestrator: {@code orchestrator.<method>}. */

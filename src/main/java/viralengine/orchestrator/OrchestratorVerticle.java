@@ -119,7 +119,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     report = new LoopReport(reportStore);
     reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
     reportJobs.start();
-    LOG.info("Warm-up done: {} loops loaded, {} active", catalog.get().loops().size(), activeLoopCount());
+    LOG.info("Loops loaded: {}, {} active", catalog.get().loops().size(), activeLoopCount());
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {
       registered.add(consumer(OrchestratorApi.address(method), method).completion());
@@ -136,9 +136,17 @@ public final class OrchestratorVerticle extends VerticleBase {
       orchestrator.forgetAll();
       message.reply(null);
     }).completion());
-    // Local: in a cluster, each node's HTTP edge and verticles ask their own node (which forwards as needed).
-    registered.add(vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion());
-    return Future.join(registered);
+    // Health answers only once the decision path is warm: it is what readiness asks. Local: in a cluster, each
+    // node's HTTP edge and verticles ask their own node (which forwards as needed).
+    return Future.join(registered)
+        .compose(v -> Warmup.run(vertx, settings.warmupCalls(), settings.warmupMs()))
+        .compose(rehearsed -> {
+          orchestrator.forgetAll();
+          io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
+              .description("Decisions rehearsed at start, before this node reported ready (their writes rolled back)")
+              .register(metrics.registry());
+          return vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion();
+        });
   }
 
   /** Consumers are unregistered by the undeploy itself; this waits for the calls they already took. */
@@ -167,7 +175,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   /** The public addresses are local consumers: one node's callers reach that node, which forwards by affinity. */
   private MessageConsumer<Object> consumer(String address, String method) {
     return vertx.eventBus().localConsumer(address, message -> {
-      if (affinity == null) {
+      // A rehearsal is decided here: the warm-up is this node's own.
+      if (affinity == null || message.headers().contains(OrchestratorApi.HEADER_REHEARSAL)) {
         onCall(message, method);
         return;
       }
@@ -180,7 +189,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     forgetOnOwnershipChange();
     Call call = Call.from(message.headers());
     inFlight++;
-    delayForTests()
+    (call.rehearsal() ? Future.<Void>succeededFuture() : delayForTests())
         .compose(v -> dispatch(parse(method, message.body()), call))
         .onComplete(done -> inFlight--)
         .onSuccess(message::reply)

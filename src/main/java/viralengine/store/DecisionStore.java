@@ -181,6 +181,18 @@ public final class DecisionStore {
     });
   }
 
+  /**
+   * Runs the batch insert and rolls it back: the warm-up's writes, which prepare the statement on a connection and
+   * exercise PostgreSQL's side of the path, leave nothing behind.
+   */
+  public Future<Void> rehearse(List<DecisionRecord> decisions) {
+    Tuple columns = columns(decisions).addValue(false).addValue(guards(decisions)).addValue(decidedAt(decisions));
+    return pool.getConnection().compose(conn -> conn.begin()
+        .compose(tx -> conn.preparedQuery(INSERT_DECISIONS).execute(columns).eventually(tx::rollback))
+        .eventually(conn::close))
+        .mapEmpty();
+  }
+
   /** Writes the answers given in the orchestrator's place, in one statement. */
   public Future<Void> upsertFallbacks(List<FallbackRecord> fallbacks) {
     return pool.preparedQuery(UPSERT_FALLBACKS).execute(fallbackColumns(fallbacks)).mapEmpty();

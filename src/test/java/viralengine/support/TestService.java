@@ -103,7 +103,9 @@ public final class TestService implements AutoCloseable {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 2))
         .put("database", new JsonObject().put("url", TestDatabase.get().url()).put("pool_size", 4))
         .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000))
-        .put("spool", new JsonObject().put("dir", newSpoolDir()));
+        .put("spool", new JsonObject().put("dir", newSpoolDir()))
+        // A short warm-up: every start still rehearses the decision path, without the production default's seconds.
+        .put("orchestrator", new JsonObject().put("warmup_calls", 50));
   }
 
   /** A fresh spool directory under target/, so services never share a spool. */
