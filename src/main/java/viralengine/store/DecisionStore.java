@@ -218,11 +218,7 @@ public final class DecisionStore {
     JsonObject[] features = new JsonObject[n];
     Double[] latencies = new Double[n];
     Integer[] errorCodes = new Integer[n];
-    UUID[] eventIds = new UUID[n];
-    String[] eventTypes = new String[n];
-    OffsetDateTime[] occurred = new OffsetDateTime[n];
-    OffsetDateTime[] received = new OffsetDateTime[n];
-    JsonObject[] contexts = new JsonObject[n];
+    EventColumns events = new EventColumns(n);
     for (int i = 0; i < n; i++) {
       FallbackRecord f = fallbacks.get(i);
       decisionIds[i] = f.decisionId();
@@ -234,17 +230,37 @@ public final class DecisionStore {
       features[i] = f.features();
       latencies[i] = f.latencyMs();
       errorCodes[i] = f.errorCode();
-      EventRecord e = f.event();
+      events.set(i, f.event());
+    }
+    return Tuple.of(decisionIds, requestIds, methods, params, outputs, rationales, features, latencies, errorCodes,
+        events.ids, events.types, events.occurred).addValue(events.received).addValue(events.contexts);
+  }
+
+  /** A batch's event columns, one array each; a row without an event leaves its slots null. */
+  private static final class EventColumns {
+    final UUID[] ids;
+    final String[] types;
+    final OffsetDateTime[] occurred;
+    final OffsetDateTime[] received;
+    final JsonObject[] contexts;
+
+    EventColumns(int n) {
+      ids = new UUID[n];
+      types = new String[n];
+      occurred = new OffsetDateTime[n];
+      received = new OffsetDateTime[n];
+      contexts = new JsonObject[n];
+    }
+
+    void set(int i, EventRecord e) {
       if (e != null) {
-        eventIds[i] = e.eventId();
-        eventTypes[i] = e.eventType();
+        ids[i] = e.eventId();
+        types[i] = e.eventType();
         occurred[i] = e.occurredAt();
         received[i] = e.receivedAt();
         contexts[i] = e.context();
       }
     }
-    return Tuple.of(decisionIds, requestIds, methods, params, outputs, rationales, features, latencies, errorCodes,
-        eventIds, eventTypes, occurred).addValue(received).addValue(contexts);
   }
 
   /** What the caller was told for this request_id, compared against a new request's method and params; null if none. */
@@ -265,12 +281,8 @@ public final class DecisionStore {
     JsonObject[] features = new JsonObject[n];
     Long[] loopIds = new Long[n];
     Double[] latencies = new Double[n];
-    UUID[] eventIds = new UUID[n];
-    String[] eventTypes = new String[n];
     String[] userIds = new String[n];
-    OffsetDateTime[] occurred = new OffsetDateTime[n];
-    OffsetDateTime[] received = new OffsetDateTime[n];
-    JsonObject[] contexts = new JsonObject[n];
+    EventColumns events = new EventColumns(n);
     for (int i = 0; i < n; i++) {
       DecisionRecord d = decisions.get(i);
       decisionIds[i] = d.decisionId();
@@ -283,17 +295,10 @@ public final class DecisionStore {
       loopIds[i] = d.loopId();
       latencies[i] = d.latencyMs();
       userIds[i] = d.userId();
-      EventRecord e = d.event();
-      if (e != null) {
-        eventIds[i] = e.eventId();
-        eventTypes[i] = e.eventType();
-        occurred[i] = e.occurredAt();
-        received[i] = e.receivedAt();
-        contexts[i] = e.context();
-      }
+      events.set(i, d.event());
     }
     return Tuple.of(decisionIds, requestIds, methods, inputs, outputs, rationales, features, loopIds, latencies,
-        eventIds, eventTypes, userIds).addValue(occurred).addValue(received).addValue(contexts);
+        events.ids, events.types, userIds).addValue(events.occurred).addValue(events.received).addValue(events.contexts);
   }
 
   private static Long[] guards(List<DecisionRecord> decisions) {
