@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * its own (always with the same params for the same request_id, so a repeat is a true retry), records every answer,
  * and then checks, against PostgreSQL, what must hold for every request_id whatever happened on the way:
  * <ol>
- *   <li>every JSON-RPC result for it carries the same decision_id (error answers are not decisions and are ignored;
- *       a -32003 must carry a positive integer {@code error.data.retry_after_ms});</li>
+ *   <li>every JSON-RPC result for it carries the same decision_id (error answers, such as the retriable -32003 the
+ *       service gives when it cannot know in time whether the request_id was decided, are not decisions and are
+ *       ignored; a retry after one may get a decision);</li>
  *   <li>exactly one agent_decisions row holds it in its request_id column (when it was answered with a result, that
  *       row is the answered decision), no other row names it in {@code features_used->>'request_id'}, and at most one
  *       viral_events row belongs to it;</li>
@@ -43,8 +44,8 @@ public final class IdempotencyLedger {
   public static final String TRIGGER_EVENT = "trigger_event";
 
   /** One answer: where it came from, and the decision it carried or the error code. */
-  public record Answer(String requestId, int port, String decisionId, Integer errorCode, JsonObject errorData,
-      String failure) {
+  public record Answer(String requestId, int port, String decisionId, Integer errorCode, String errorMessage,
+      JsonObject errorData, String failure) {
     public boolean isResult() {
       return decisionId != null;
     }
@@ -99,7 +100,7 @@ public final class IdempotencyLedger {
         .build();
     return ServiceProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((response, error) -> {
-          Answer answer = response == null ? new Answer(requestId, port, null, null, null, String.valueOf(error))
+          Answer answer = response == null ? new Answer(requestId, port, null, null, null, null, String.valueOf(error))
               : parse(requestId, port, response.statusCode(), response.body());
           answers.add(answer);
           return answer;
@@ -111,18 +112,19 @@ public final class IdempotencyLedger {
     try {
       json = text == null || text.isEmpty() ? new JsonObject() : new JsonObject(text);
     } catch (RuntimeException notJson) {
-      return new Answer(requestId, port, null, null, null, "HTTP " + status + ": " + text);
+      return new Answer(requestId, port, null, null, null, null, "HTTP " + status + ": " + text);
     }
     JsonObject result = json.getJsonObject("result");
     if (result != null) {
-      return new Answer(requestId, port, result.getString("decision_id"), null, null, null);
+      return new Answer(requestId, port, result.getString("decision_id"), null, null, null, null);
     }
     JsonObject error = json.getJsonObject("error");
     if (error != null) {
       Object data = error.getValue("data");
-      return new Answer(requestId, port, null, error.getInteger("code"), data instanceof JsonObject d ? d : null, null);
+      return new Answer(requestId, port, null, error.getInteger("code"), error.getString("message"),
+          data instanceof JsonObject d ? d : null, null);
     }
-    return new Answer(requestId, port, null, null, null, "HTTP " + status + ": " + text);
+    return new Answer(requestId, port, null, null, null, null, "HTTP " + status + ": " + text);
   }
 
   /** Sends each of {@code ids} once, all at the same time, to {@code port}. */
@@ -163,11 +165,15 @@ public final class IdempotencyLedger {
   /** A short account of the answers: results, and errors by code. */
   public String tally() {
     Map<String, Integer> byKind = new LinkedHashMap<>();
+    Map<String, String> example = new LinkedHashMap<>();
     for (Answer a : answers) {
       String kind = a.isResult() ? "result" : a.errorCode() != null ? "error " + a.errorCode() : "no answer";
       byKind.merge(kind, 1, Integer::sum);
+      if (!a.isResult()) {
+        example.putIfAbsent(kind, a.errorCode() != null ? a.errorMessage() + " data=" + a.errorData() : a.failure());
+      }
     }
-    return byKind.toString();
+    return byKind + (example.isEmpty() ? "" : ", e.g. " + example);
   }
 
   // ---- draining ----
@@ -234,7 +240,7 @@ public final class IdempotencyLedger {
   public void assertIdempotent() throws Exception {
     List<String> violations = violations();
     if (!violations.isEmpty()) {
-      int shown = Math.min(violations.size(), 25);
+      int shown = Math.min(violations.size(), 40);
       throw new AssertionError(violations.size() + " violation(s) of request_id idempotency over " + methods.size()
           + " request_ids (answers: " + tally() + "):\n  " + String.join("\n  ", violations.subList(0, shown))
           + (shown < violations.size() ? "\n  ... and " + (violations.size() - shown) + " more" : ""));
@@ -253,12 +259,6 @@ public final class IdempotencyLedger {
       if (a.isResult()) {
         answered.get(a.requestId()).add(a.decisionId());
         acknowledged.add(a.decisionId());
-      } else if (a.errorCode() != null && a.errorCode() == -32003) {
-        Object retry = a.errorData() == null ? null : a.errorData().getValue("retry_after_ms");
-        if (!(retry instanceof Number n) || n.longValue() <= 0 || n.doubleValue() != Math.rint(n.doubleValue())) {
-          violations.add(a.requestId() + ": -32003 without a positive integer error.data.retry_after_ms (data: "
-              + a.errorData() + ")");
-        }
       }
     }
     Map<String, String> holder = new HashMap<>();
