@@ -56,6 +56,23 @@ public final class IdempotencyLedger {
   private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
   private int next;
 
+  /**
+   * The environment of the report's black-box run, for a JAR on this run's database and {@code spoolDir}: a 1 s SLA
+   * (the spool answers, not the breaker's default), an idempotency cache of 8 (retries reach the database as after ten
+   * minutes or a restart), spool.flush_timeout_ms at its default of 100. The breaker is not under test: a noisy machine
+   * must not turn a few slow calls into an open circuit.
+   */
+  public static Map<String, String> reportEnv(String spoolDir) {
+    Map<String, String> env = new HashMap<>();
+    env.put("SPOOL_DIR", spoolDir);
+    env.put("ORCHESTRATOR_TIMEOUT_MS", "1000");
+    env.put("ORCHESTRATOR_IDEMPOTENCY_CACHE_SIZE", "8");
+    env.put("SPOOL_FLUSH_TIMEOUT_MS", "100");
+    env.put("CIRCUIT_BREAKER_MAX_FAILURES", "10000");
+    env.put("SHUTDOWN_DRAIN_TIMEOUT_MS", "10000");
+    return env;
+  }
+
   /** A ledger whose request_ids start with {@code tag} and a random part, unique to this run. */
   public IdempotencyLedger(String tag) {
     this.prefix = tag + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
