@@ -32,6 +32,7 @@ class SigtermDuringLockIT {
     List<String> committed = ledger.newIds(12);
     try (ServiceProcess first = ServiceProcess.start("issue23-sigterm-first-it", IdempotencyLedger.reportEnv(spoolDir))) {
       first.awaitReady(60);
+      IdempotencyLedger.warmUp(first.port);
       ledger.sendRepeatedly(committed, 1, 0, first.port);
       assertEquals(committed.size(), ledger.results(), "every first call was decided: " + ledger.tally());
       IdempotencyLedger.awaitDrained(60, first.port);
@@ -64,6 +65,7 @@ class SigtermDuringLockIT {
 
     try (ServiceProcess second = ServiceProcess.start("issue23-sigterm-second-it", IdempotencyLedger.reportEnv(spoolDir))) {
       second.awaitReady(60);
+      IdempotencyLedger.warmUp(second.port);
       // Retries of everything: first while PostgreSQL is slow again, then once it is itself.
       try (TableLock lock = TableLock.agentDecisions(10_000)) {
         ledger.sendRepeatedly(ledger.allIds(), 2, 300, second.port);

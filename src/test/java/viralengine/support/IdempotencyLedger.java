@@ -107,9 +107,12 @@ public final class IdempotencyLedger {
 
   /** Sends {@code requestId} to the service on {@code port}; never fails: the answer says what happened. */
   public CompletableFuture<Answer> send(int port, String requestId) {
-    String method = methods.get(requestId);
+    return post(port, methods.get(requestId), requestId, params(requestId));
+  }
+
+  private CompletableFuture<Answer> post(int port, String method, String requestId, JsonObject params) {
     JsonObject body = new JsonObject().put("jsonrpc", "2.0").put("id", requestId).put("method", method)
-        .put("params", params(requestId));
+        .put("params", params);
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/mcp/orchestrator/" + method))
         .header("content-type", "application/json")
         .timeout(Duration.ofSeconds(30))
@@ -191,6 +194,31 @@ public final class IdempotencyLedger {
       }
     }
     return byKind + (example.isEmpty() ? "" : ", e.g. " + example);
+  }
+
+  /**
+   * Warms a freshly started service (a cold JVM may take over the 1 s SLA for its first calls) with calls that carry
+   * no request_id, until a round of them is all decisions; they are no part of any ledger.
+   */
+  public static void warmUp(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    IdempotencyLedger warm = new IdempotencyLedger("warm");
+    while (true) {
+      List<CompletableFuture<Answer>> round = new ArrayList<>();
+      for (String id : warm.newIds(8)) {
+        JsonObject params = warm.params(id);
+        params.remove("request_id");
+        round.add(warm.post(port, warm.methods.get(id), id, params));
+      }
+      CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      if (round.stream().allMatch(f -> f.join().isResult())) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the service on port " + port + " never answered a round of warm-up calls: " + warm.tally());
+      }
+      Thread.sleep(200);
+    }
   }
 
   // ---- draining ----
