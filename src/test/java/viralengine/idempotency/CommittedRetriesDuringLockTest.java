@@ -50,6 +50,7 @@ class CommittedRetriesDuringLockTest {
   void retriesOfCommittedRequestIdsDuringALockGetTheOriginalDecisionAndWriteNoSecondRow() throws Exception {
     IdempotencyLedger ledger = new IdempotencyLedger("a-committed");
     List<String> ids = ledger.newIds(24);
+    ledger.phase("first calls");
     // Committed first, PostgreSQL healthy: every one a decision, in PostgreSQL.
     ledger.sendRepeatedly(ids, 1, 0, svc.port);
     assertEquals(ids.size(), ledger.results(), "every first call was decided: " + ledger.tally());
@@ -58,12 +59,14 @@ class CommittedRetriesDuringLockTest {
     // Retries during locks of 0.8 to 3 s: the cache (8 entries) has long forgotten most of them.
     for (long holdMs : new long[] {2_500, 800, 3_000}) {
       try (TableLock lock = TableLock.agentDecisions(10_000)) {
+        ledger.phase("lock " + holdMs + " ms");
         ledger.sendRepeatedly(ids, 2, 300, svc.port);
         lock.releaseAfter(holdMs);
       }
       IdempotencyLedger.awaitDrained(90, svc.port);
     }
 
+    ledger.phase("healthy");
     // Retries of everything once PostgreSQL is itself again: whatever it holds now is what a caller will be told.
     ledger.sendRepeatedly(ids, 1, 0, svc.port);
     IdempotencyLedger.awaitDrained(60, svc.port);

@@ -50,11 +50,13 @@ class InFlightDuplicatesDuringLockTest {
     for (long holdMs : new long[] {800, 1_500, 3_000, 1_000, 2_000}) {
       List<String> ids = ledger.newIds(12);
       try (TableLock lock = TableLock.agentDecisions(10_000)) {
+        ledger.phase("lock " + holdMs + " ms");
         ledger.sendRepeatedly(ids, 3, 30, svc.port);
         lock.releaseAfter(holdMs);
       }
       IdempotencyLedger.awaitDrained(90, svc.port);
     }
+    ledger.phase("healthy");
     // Retries of everything once PostgreSQL is itself again: the cache holds 8, so nearly all reach PostgreSQL.
     ledger.sendRepeatedly(ledger.allIds(), 1, 0, svc.port);
     IdempotencyLedger.awaitDrained(60, svc.port);

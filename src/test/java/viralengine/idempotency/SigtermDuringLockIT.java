@@ -33,11 +33,13 @@ class SigtermDuringLockIT {
     try (ServiceProcess first = ServiceProcess.start("issue23-sigterm-first-it", IdempotencyLedger.reportEnv(spoolDir))) {
       first.awaitReady(60);
       IdempotencyLedger.warmUp(first.port);
+      ledger.phase("first calls");
       ledger.sendRepeatedly(committed, 1, 0, first.port);
       assertEquals(committed.size(), ledger.results(), "every first call was decided: " + ledger.tally());
       IdempotencyLedger.awaitDrained(60, first.port);
 
       TableLock lock = TableLock.agentDecisions(20_000);
+      ledger.phase("lock, then SIGTERM");
       try {
         List<String> fresh = ledger.newIds(16);
         CompletableFuture<List<Answer>> retries = CompletableFuture.supplyAsync(() -> {
@@ -68,10 +70,12 @@ class SigtermDuringLockIT {
       IdempotencyLedger.warmUp(second.port);
       // Retries of everything: first while PostgreSQL is slow again, then once it is itself.
       try (TableLock lock = TableLock.agentDecisions(10_000)) {
+        ledger.phase("restarted, lock");
         ledger.sendRepeatedly(ledger.allIds(), 2, 300, second.port);
         lock.releaseAfter(2_000);
       }
       IdempotencyLedger.awaitDrained(90, second.port);
+      ledger.phase("restarted, healthy");
       ledger.sendRepeatedly(ledger.allIds(), 1, 0, second.port);
       IdempotencyLedger.awaitDrained(60, second.port);
       ledger.assertIdempotent();

@@ -32,6 +32,7 @@ class TwoProcessesDuringLockIT {
       b.awaitReady(60);
       IdempotencyLedger.warmUp(b.port);
       List<String> committed = ledger.newIds(16);
+      ledger.phase("first calls");
       // Committed first, half through each process.
       ledger.sendRepeatedly(committed.subList(0, 8), 1, 0, a.port);
       ledger.sendRepeatedly(committed.subList(8, 16), 1, 0, b.port);
@@ -40,6 +41,7 @@ class TwoProcessesDuringLockIT {
 
       for (long holdMs : new long[] {2_500, 1_000}) {
         try (TableLock lock = TableLock.agentDecisions(10_000)) {
+          ledger.phase("lock " + holdMs + " ms");
           // Retries of the committed request_ids, on one process then the other, 30 ms apart.
           ledger.sendRepeatedly(committed, 2, 30, a.port, b.port);
           ledger.sendRepeatedly(committed, 2, 30, b.port, a.port);
@@ -51,6 +53,7 @@ class TwoProcessesDuringLockIT {
       }
 
       // Retries of everything on both, PostgreSQL itself again.
+      ledger.phase("healthy");
       ledger.sendRepeatedly(ledger.allIds(), 2, 100, a.port, b.port);
       IdempotencyLedger.awaitDrained(60, a.port, b.port);
       ledger.assertIdempotent();

@@ -44,8 +44,8 @@ public final class IdempotencyLedger {
   public static final String TRIGGER_EVENT = "trigger_event";
 
   /** One answer: where it came from, and the decision it carried or the error code. */
-  public record Answer(String requestId, int port, String decisionId, Integer errorCode, String errorMessage,
-      JsonObject errorData, String failure) {
+  public record Answer(String requestId, int port, String phase, String decisionId, Integer errorCode,
+      String errorMessage, JsonObject errorData, String failure) {
     public boolean isResult() {
       return decisionId != null;
     }
@@ -55,6 +55,8 @@ public final class IdempotencyLedger {
   private final Map<String, String> methods = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
   private int next;
+  /** What the test is doing now (e.g. "lock 1", "after restart"); each answer records it, and so do violations. */
+  private volatile String phase = "start";
 
   /**
    * The environment of the report's black-box run, for a JAR on this run's database and {@code spoolDir}: a 1 s SLA
@@ -76,6 +78,11 @@ public final class IdempotencyLedger {
   /** A ledger whose request_ids start with {@code tag} and a random part, unique to this run. */
   public IdempotencyLedger(String tag) {
     this.prefix = tag + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  }
+
+  /** Names what the test does from now on; the answers sent from now on carry the name. */
+  public void phase(String name) {
+    this.phase = name;
   }
 
   /** {@code n} new request_ids, select_loop and trigger_event in turn. */
@@ -118,33 +125,34 @@ public final class IdempotencyLedger {
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
         .build();
+    String sentIn = phase;
     return ServiceProcess.HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((response, error) -> {
-          Answer answer = response == null ? new Answer(requestId, port, null, null, null, null, String.valueOf(error))
-              : parse(requestId, port, response.statusCode(), response.body());
+          Answer answer = response == null ? new Answer(requestId, port, sentIn, null, null, null, null, String.valueOf(error))
+              : parse(requestId, port, sentIn, response.statusCode(), response.body());
           answers.add(answer);
           return answer;
         });
   }
 
-  private static Answer parse(String requestId, int port, int status, String text) {
+  private static Answer parse(String requestId, int port, String phase, int status, String text) {
     JsonObject json;
     try {
       json = text == null || text.isEmpty() ? new JsonObject() : new JsonObject(text);
     } catch (RuntimeException notJson) {
-      return new Answer(requestId, port, null, null, null, null, "HTTP " + status + ": " + text);
+      return new Answer(requestId, port, phase, null, null, null, null, "HTTP " + status + ": " + text);
     }
     JsonObject result = json.getJsonObject("result");
     if (result != null) {
-      return new Answer(requestId, port, result.getString("decision_id"), null, null, null, null);
+      return new Answer(requestId, port, phase, result.getString("decision_id"), null, null, null, null);
     }
     JsonObject error = json.getJsonObject("error");
     if (error != null) {
       Object data = error.getValue("data");
-      return new Answer(requestId, port, null, error.getInteger("code"), error.getString("message"),
+      return new Answer(requestId, port, phase, null, error.getInteger("code"), error.getString("message"),
           data instanceof JsonObject d ? d : null, null);
     }
-    return new Answer(requestId, port, null, null, null, null, "HTTP " + status + ": " + text);
+    return new Answer(requestId, port, phase, null, null, null, null, "HTTP " + status + ": " + text);
   }
 
   /** Sends each of {@code ids} once, all at the same time, to {@code port}. */
@@ -295,6 +303,7 @@ public final class IdempotencyLedger {
   /** What {@link #assertIdempotent()} would report; empty when everything holds. */
   public List<String> violations() throws Exception {
     Map<String, Set<String>> answered = new LinkedHashMap<>();
+    Map<String, Set<String>> phases = new HashMap<>();
     Set<String> acknowledged = new LinkedHashSet<>();
     List<String> violations = new ArrayList<>();
     for (String id : methods.keySet()) {
@@ -304,6 +313,7 @@ public final class IdempotencyLedger {
       if (a.isResult()) {
         answered.get(a.requestId()).add(a.decisionId());
         acknowledged.add(a.decisionId());
+        phases.computeIfAbsent(a.decisionId(), k -> new LinkedHashSet<>()).add(a.phase() + "@" + a.port());
       }
     }
     Map<String, String> holder = new HashMap<>();
@@ -359,7 +369,8 @@ public final class IdempotencyLedger {
       String id = e.getKey();
       Set<String> ids = e.getValue();
       if (ids.size() > 1) {
-        violations.add(id + " (" + methods.get(id) + "): answered with " + ids.size() + " decision_ids " + ids);
+        List<String> where = ids.stream().map(d -> d + " " + phases.get(d)).toList();
+        violations.add(id + " (" + methods.get(id) + "): answered with " + ids.size() + " decision_ids " + where);
       }
       String row = holder.get(id);
       if (!ids.isEmpty() && row == null) {
