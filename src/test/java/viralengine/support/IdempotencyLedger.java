@@ -212,14 +212,7 @@ public final class IdempotencyLedger {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     IdempotencyLedger warm = new IdempotencyLedger("warm");
     while (true) {
-      List<CompletableFuture<Answer>> round = new ArrayList<>();
-      for (String id : warm.newIds(8)) {
-        JsonObject params = warm.params(id);
-        params.remove("request_id");
-        round.add(warm.post(port, warm.methods.get(id), id, params));
-      }
-      CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-      if (round.stream().allMatch(f -> f.join().isResult())) {
+      if (anonymous(warm, port, 8) == 8) {
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -227,6 +220,25 @@ public final class IdempotencyLedger {
       }
       Thread.sleep(200);
     }
+  }
+
+  /**
+   * Sends {@code n} calls with no request_id (no part of any ledger: with no request_id there is nothing to keep
+   * idempotent) and returns how many were answered with a decision. While PostgreSQL is away these go to the spool.
+   */
+  public static int sendAnonymous(int port, int n) throws Exception {
+    return anonymous(new IdempotencyLedger("anonymous"), port, n);
+  }
+
+  private static int anonymous(IdempotencyLedger scratch, int port, int n) throws Exception {
+    List<CompletableFuture<Answer>> round = new ArrayList<>();
+    for (String id : scratch.newIds(n)) {
+      JsonObject params = scratch.params(id);
+      params.remove("request_id");
+      round.add(scratch.post(port, scratch.methods.get(id), id, params));
+    }
+    CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    return (int) round.stream().filter(f -> f.join().isResult()).count();
   }
 
   // ---- draining ----
