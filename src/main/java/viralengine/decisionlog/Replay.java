@@ -60,7 +60,7 @@ final class Replay {
       replaying = false;
       return;
     }
-    spool.head(batch).compose(head -> head.isEmpty() ? Future.succeededFuture(false) : replay(head).map(true))
+    spool.head(batch).compose(head -> head.isEmpty() ? reachable().map(false) : replay(head).map(true))
         .onComplete(result -> {
           if (closing) {
             replaying = false;
@@ -75,6 +75,14 @@ final class Replay {
             spool.drained();
           }
         });
+  }
+
+  /**
+   * Before writing to PostgreSQL directly again, it must answer: an empty spool says nothing about it (the rows that
+   * switched to the spool may all have needed PostgreSQL's verdict, and were refused rather than spooled).
+   */
+  private Future<Void> reachable() {
+    return store.ping().timeout(DecisionLog.REPLAY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   private Future<Void> replay(List<Spool.Stored> head) {

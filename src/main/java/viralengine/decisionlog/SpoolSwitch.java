@@ -113,6 +113,7 @@ final class SpoolSwitch {
   Future<Void> toSpool(List<Pending> batch) {
     List<Pending> rows = batch.stream().filter(p -> !p.settled && !p.awaited()).toList();
     if (rows.isEmpty()) {
+      appended.run(); // a switch with nothing spooled still needs replay to find PostgreSQL back and switch back
       return Future.succeededFuture();
     }
     List<JsonObject> encoded = rows.stream().map(p -> LogCodec.encode(p.entry)).toList();

@@ -193,6 +193,11 @@ public final class DecisionStore {
         .mapEmpty();
   }
 
+  /** One round trip on the pool: completes when PostgreSQL answers. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
   /** Writes the answers given in the orchestrator's place, in one statement. */
   public Future<Void> upsertFallbacks(List<FallbackRecord> fallbacks) {
     return pool.preparedQuery(UPSERT_FALLBACKS).execute(fallbackColumns(fallbacks)).mapEmpty();

@@ -30,8 +30,7 @@ class InFlightDuplicatesDuringLockTest {
     // breaker is not under test.
     svc = TestService.start(new JsonObject()
         .put("orchestrator", new JsonObject().put("timeout_ms", 1_000).put("idempotency_cache_size", 8))
-        .put("spool", new JsonObject().put("dir", TestService.newSpoolDir()).put("flush_timeout_ms", 100))
-        .put("circuit_breaker", new JsonObject().put("max_failures", 10_000)));
+        .put("spool", new JsonObject().put("dir", TestService.newSpoolDir()).put("flush_timeout_ms", 100)));
     try {
       IdempotencyLedger.warmUp(svc.port);
     } catch (Exception e) {

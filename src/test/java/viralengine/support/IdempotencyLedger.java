@@ -70,7 +70,6 @@ public final class IdempotencyLedger {
     env.put("ORCHESTRATOR_TIMEOUT_MS", "1000");
     env.put("ORCHESTRATOR_IDEMPOTENCY_CACHE_SIZE", "8");
     env.put("SPOOL_FLUSH_TIMEOUT_MS", "100");
-    env.put("CIRCUIT_BREAKER_MAX_FAILURES", "10000");
     env.put("SHUTDOWN_DRAIN_TIMEOUT_MS", "10000");
     return env;
   }
