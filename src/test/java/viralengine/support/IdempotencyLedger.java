@@ -309,6 +309,8 @@ public final class IdempotencyLedger {
           + " request_ids (answers: " + tally() + "):\n  " + String.join("\n  ", violations.subList(0, shown))
           + (shown < violations.size() ? "\n  ... and " + (violations.size() - shown) + " more" : ""));
     }
+    // The evidence of a pass: how many answers were decisions and how many retriable errors.
+    System.out.println("idempotency ledger " + prefix + ": " + methods.size() + " request_ids, answers " + tally());
   }
 
   /** What {@link #assertIdempotent()} would report; empty when everything holds. */
