@@ -102,6 +102,36 @@ class BreakerRecoveryIT {
     }
   }
 
+  /**
+   * The breaker opens on a failure rate, not a failure count: a handful of slow calls (8, all at once, under
+   * minimum_calls 20) among many fast ones over the one-second window do not open it. Today 5 failures do.
+   */
+  @Test
+  void aFewSlowCallsAmongManyFastOnesDoNotOpenTheBreaker() throws Exception {
+    OwnDatabase db = OwnDatabase.create();
+    Map<String, String> env = new HashMap<>(db.env());
+    env.put("SPOOL_DIR", TestService.newSpoolDir());
+    env.put("ORCHESTRATOR_TEST_DELAY_MS", Long.toString(HANG_MS));
+    env.put("ORCHESTRATOR_TEST_SLOW_CALLS", Integer.toString(CALLERS));
+    try (ServiceProcess svc = ServiceProcess.start("breaker-sparse-it", env)) {
+      svc.awaitReady(90);
+      Calls.Load load = Calls.Load.start(CALLERS, null, 10,
+          n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "sparse-" + n)));
+      List<Call> calls;
+      try {
+        Thread.sleep(4_000);
+      } finally {
+        calls = load.stop();
+      }
+      long openings = Calls.breakerOpenings(svc);
+      System.out.printf("BreakerRecoveryIT (sparse): %s; breaker %s, opened %d times%n", summary(calls),
+          Calls.breakerState(svc), openings);
+      assertEquals(0, openings, "8 slow calls among " + calls.size() + " do not open the breaker: " + summary(calls));
+      assertTrue(calls.stream().filter(Call::degraded).count() <= 2L * CALLERS,
+          "only the slow calls (and a few more on a busy machine) get the default decision: " + summary(calls));
+    }
+  }
+
   static String summary(List<Call> calls) {
     long decided = calls.stream().filter(Call::decided).count();
     long degraded = calls.stream().filter(Call::degraded).count();
