@@ -34,7 +34,7 @@ final class ClusterProcesses implements AutoCloseable {
           "CLUSTER_PORT", Integer.toString(ports.get(i)), "CLUSTER_MEMBERS", members,
           // Decisions, not the SLA, are under test: a loaded machine must not turn into degraded answers.
           "ORCHESTRATOR_TIMEOUT_MS", "2000", "SPOOL_FLUSH_TIMEOUT_MS", "2000", "ORCHESTRATOR_LOOPS_REFRESH_MS", "100",
-          "CIRCUIT_BREAKER_MAX_FAILURES", "10000"));
+          "CIRCUIT_BREAKER_MINIMUM_CALLS", "100000"));
       env.putAll(extra);
       processes.nodes.add(ServiceProcess.start(name + "-" + i + "-it", env));
     }
