@@ -72,9 +72,14 @@ class ShutdownTest {
     db.proxy.pause();
     // The flush hangs past its timeout: the row goes to the spool, and replay starts at once; it waits
     // behind the hung flush for the pool's one connection.
-    DecisionRecord late = SlowFlushTest.decision("late");
+    DecisionRecord late = SlowFlushTest.anonymous("late");
     assertTrue(await(db.log.record(late)), "answered from the spool");
     assertEquals(1, db.log.spoolDepth());
+    // A decision with a request_id is not spooled: it waits for PostgreSQL's verdict up to the hang limit, then
+    // its caller is told to retry.
+    DecisionRecord withId = SlowFlushTest.decision("late-id");
+    SlowFlushTest.assertRetryLater(SlowFlushTest.failure(db.log.record(withId)));
+    assertEquals(1, db.log.spoolDepth(), "a request_id row is never spooled");
     await(db.svc.vertx.undeploy(db.log.deploymentID()));
     try (Spool spool = Spool.open(db.settings.spoolDir())) {
       assertEquals(1, spool.depth(), "the row replay had not finished is still in the spool after the stop");
@@ -84,6 +89,8 @@ class ShutdownTest {
     DecisionLog next = ProxiedLog.deploy(db.svc, db.pool, db.settings, new LastError());
     ProxiedLog.awaitDirect(db.svc, next);
     assertEquals(1, rows(late.decisionId()), "in PostgreSQL once, whether the late flush or the replay put it there");
+    // Its write was sent before the stop and commits once PostgreSQL answers: at most that one decision for the id.
+    SlowFlushTest.assertAtMostOneDecision(db.svc, next, withId);
     DecisionRecord after = SlowFlushTest.decision("after");
     assertTrue(await(next.record(after)));
     assertEquals(1, rows(after.decisionId()));

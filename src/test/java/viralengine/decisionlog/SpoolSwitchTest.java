@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -35,10 +36,12 @@ import static viralengine.support.TestService.await;
 
 /**
  * PostgreSQL is cut under a bare DecisionLog (one connection through a {@link PgProxy}): the log switches
- * to its spool, answers idempotency lookups from the spool, keeps fallbacks and decisions without a
- * request_id, refuses a second decision for a spooled request_id as PostgreSQL's unique index would, and
- * when the spool itself refuses a write its callers get -32603 while later writes still succeed. After the
- * cut heals, replay lands each acknowledged row once. Until the schema is ready, rows wait in the spool and
+ * to its spool, keeps fallbacks and decisions without a request_id, and when the spool itself refuses a write
+ * its callers get -32603 while later writes still succeed. A decision (or a claiming fallback) with a request_id
+ * is never spooled: only PostgreSQL's unique index can say whether the id was decided already, so while it cannot
+ * answer the caller gets a retriable -32003 with data.retry_after_ms and nothing is stored (issue #23). A spool
+ * written by an earlier version may still hold request_id decisions: idempotency lookups consult it first. After
+ * the cut heals, replay lands each acknowledged row once. Until the schema is ready, rows wait in the spool and
  * lookups consult the spool, then PostgreSQL.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -67,10 +70,23 @@ class SpoolSwitchTest {
   }
 
   static Throwable failure(Future<?> write) {
-    return await(write.transform(done -> Future.succeededFuture(done.cause())));
+    return SlowFlushTest.failure(write);
   }
 
-  /** Cuts PostgreSQL and records {@code first}, which switches the log to its spool. */
+  /** A spool as an earlier version left it, when decisions with a request_id were still spooled. */
+  static Path earlierSpool(DecisionRecord... entries) throws Exception {
+    Path dir = Path.of(TestService.newSpoolDir());
+    try (Spool spool = Spool.open(dir)) {
+      assertEquals(List.of(true), spool.append(java.util.Arrays.stream(entries).map(LogCodec::encode).toList()));
+    }
+    return dir;
+  }
+
+  static DecisionLog.Settings settingsOn(Path spoolDir) {
+    return new DecisionLog.Settings(64, 0, 1_000, spoolDir, 20_000, 1, 0, 5_000);
+  }
+
+  /** Cuts PostgreSQL and records {@code first} (no request_id), which switches the log to its spool. */
   void cutAndSwitch(DecisionRecord first) {
     proxy.cut();
     assertTrue(await(log.record(first)), "answered from the spool");
@@ -78,39 +94,50 @@ class SpoolSwitchTest {
   }
 
   @Test
-  void whileSpoolingARepeatedRequestIdIsAnsweredFromTheSpoolAndASecondDecisionForItIsRefused() {
-    DecisionRecord first = SlowFlushTest.decision("switch");
-    cutAndSwitch(first);
+  void whileSpoolingARequestIdFromAnEarlierVersionsSpoolIsAnsweredFromItAndNoDecisionWithARequestIdIsSpooled()
+      throws Exception {
+    DecisionRecord first = SlowFlushTest.decision("earlier");
+    proxy.cut();
+    DecisionLog restarted = ProxiedLog.deploy(svc, db.pool, settingsOn(earlierSpool(first)), db.lastError);
+    assertTrue(restarted.spooling(), "PostgreSQL is unreachable: the earlier spool stays until replay can drain it");
+    assertEquals(1, restarted.spoolDepth());
     String requestId = first.requestId();
 
-    StoredOutcome same = await(log.findByRequestId(requestId, first.method(), first.inputParams()));
+    StoredOutcome same = await(restarted.findByRequestId(requestId, first.method(), first.inputParams()));
     assertNotNull(same, "the spooled decision is found while PostgreSQL is unreachable");
     assertTrue(same.sameRequest());
     assertEquals(first.outputResult(), same.output());
     assertNull(same.errorCode());
-    assertFalse(await(log.findByRequestId(requestId, "trigger_event", first.inputParams())).sameRequest(),
+    assertFalse(await(restarted.findByRequestId(requestId, "trigger_event", first.inputParams())).sameRequest(),
         "another method under the same request_id is not the same request");
-    assertFalse(await(log.findByRequestId(requestId, first.method(), new JsonObject().put("request_id", "other")))
+    assertFalse(await(restarted.findByRequestId(requestId, first.method(), new JsonObject().put("request_id", "other")))
         .sameRequest(), "other params under the same request_id are not the same request");
 
     DecisionRecord twin = new DecisionRecord(UUID.randomUUID(), requestId, first.method(), first.userId(),
         first.inputParams(), new JsonObject().put("twin", true), "twin", new JsonObject(), null, 1.0, null);
-    assertFalse(await(log.record(twin)), "a second decision for a spooled request_id is not recorded");
-    assertEquals(1, log.spoolDepth());
+    SlowFlushTest.assertRetryLater(failure(restarted.record(twin)));
+    DecisionRecord other = SlowFlushTest.decision("new");
+    SlowFlushTest.assertRetryLater(failure(restarted.record(other)));
+    assertEquals(1, restarted.spoolDepth(), "no decision with a request_id is spooled");
 
     proxy.restore();
-    ProxiedLog.awaitDirect(svc, log);
-    assertEquals(1, rows(first.decisionId()));
-    assertEquals(0, rows(twin.decisionId()));
-    StoredOutcome fromPostgres = await(log.findByRequestId(requestId, first.method(), first.inputParams()));
+    ProxiedLog.awaitDirect(svc, restarted);
+    assertEquals(1, rows(first.decisionId()), "the earlier version's spooled decision is replayed once");
+    assertEquals(0, rows(twin.decisionId()), "a refused decision leaves no row");
+    assertEquals(0, rows(other.decisionId()), "a refused decision leaves no row");
+    assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions WHERE request_id = $1", other.requestId()));
+    StoredOutcome fromPostgres = await(restarted.findByRequestId(requestId, first.method(), first.inputParams()));
     assertTrue(fromPostgres.sameRequest());
     assertEquals(first.outputResult(), fromPostgres.output());
-    assertNull(await(log.findByRequestId("never-" + UUID.randomUUID(), first.method(), first.inputParams())));
+    assertFalse(await(restarted.record(twin)), "PostgreSQL's unique index refuses a second decision for the request_id");
+    assertEquals(0, rows(twin.decisionId()));
+    assertNull(await(restarted.findByRequestId("never-" + UUID.randomUUID(), first.method(), first.inputParams())));
+    await(svc.vertx.undeploy(restarted.deploymentID()));
   }
 
   @Test
   void fallbacksAndDecisionsWithoutARequestIdAreSpooledAndReplayedAsWhatTheyAre() {
-    DecisionRecord first = SlowFlushTest.decision("switch");
+    DecisionRecord first = SlowFlushTest.anonymous("switch");
     cutAndSwitch(first);
     FallbackRecord fallback = new FallbackRecord(UUID.randomUUID(), "fb-" + UUID.randomUUID(), "select_loop",
         new JsonObject().put("user_id", "u1"), new JsonObject().put("loop", (String) null).put("degraded", true),
@@ -123,9 +150,21 @@ class SpoolSwitchTest {
     await(log.recordFallback(timeout));
     assertTrue(await(log.record(anonymous)));
     assertEquals(4, log.spoolDepth());
+    // What needs PostgreSQL's verdict on its request_id is refused, not spooled.
+    DecisionRecord withId = SlowFlushTest.decision("switch-id");
+    SlowFlushTest.assertRetryLater(failure(log.record(withId)));
+    FallbackRecord claim = new FallbackRecord(UUID.randomUUID(), "claim-" + UUID.randomUUID(), "select_loop",
+        new JsonObject().put("user_id", "u3"), new JsonObject().put("loop", (String) null).put("degraded", true),
+        "timeout", new JsonObject().put("fallback", "timeout"), 0.5, null);
+    SlowFlushTest.assertRetryLater(failure(log.claimFallback(claim)));
+    assertEquals(4, log.spoolDepth());
 
     proxy.restore();
     ProxiedLog.awaitDirect(svc, log);
+    assertEquals(0, rows(withId.decisionId()), "a refused decision leaves no row");
+    assertEquals(0, rows(claim.decisionId()), "a refused claim leaves no row");
+    assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions WHERE request_id = ANY($1)",
+        (Object) new String[] {withId.requestId(), claim.requestId()}));
     var row = svc.query("SELECT success, error_code, request_id, rationale, latency_ms, output_result, features_used"
         + " FROM agent_decisions WHERE decision_id = $1", fallback.decisionId()).iterator().next();
     assertFalse(row.getBoolean("success"), "a fallback is stored as what the caller saw, not as a decision");
@@ -144,9 +183,9 @@ class SpoolSwitchTest {
 
   @Test
   void whenTheSpoolRefusesAWriteItsCallerGetsAnInternalErrorAndLaterWritesSucceed() throws Exception {
-    DecisionRecord first = SlowFlushTest.decision("switch");
+    DecisionRecord first = SlowFlushTest.anonymous("switch");
     cutAndSwitch(first);
-    DecisionRecord refused = SlowFlushTest.decision("locked");
+    DecisionRecord refused = SlowFlushTest.anonymous("locked");
     // Another process holds the spool's write lock: SQLite answers SQLITE_BUSY after its busy timeout.
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db.settings.spoolDir().resolve(Spool.FILE_NAME));
          Statement st = other.createStatement()) {
@@ -159,7 +198,7 @@ class SpoolSwitchTest {
       st.execute("ROLLBACK");
     }
     assertEquals(0, log.pendingWrites(), "the refused row no longer counts as pending");
-    DecisionRecord after = SlowFlushTest.decision("unlocked");
+    DecisionRecord after = SlowFlushTest.anonymous("unlocked");
     assertTrue(await(log.record(after)), "the spool takes writes again once the lock is gone");
 
     proxy.restore();
@@ -170,21 +209,25 @@ class SpoolSwitchTest {
   }
 
   @Test
-  void untilTheSchemaIsReadyRowsWaitInTheSpoolAndLookupsConsultTheSpoolThenPostgres() {
+  void untilTheSchemaIsReadyRowsWaitInTheSpoolAndLookupsConsultTheSpoolThenPostgres() throws Exception {
     DecisionRecord inPostgres = SlowFlushTest.decision("stored");
     assertTrue(await(log.record(inPostgres)));
-    DecisionLog.Settings fresh = new DecisionLog.Settings(64, 0, 1_000, Path.of(TestService.newSpoolDir()), 20_000, 1, 0, 5_000);
-    DecisionLog waiting = new DecisionLog(new DecisionStore(db.pool), fresh, new LastError(),
+    DecisionRecord earlier = SlowFlushTest.decision("earlier");
+    DecisionLog waiting = new DecisionLog(new DecisionStore(db.pool), settingsOn(earlierSpool(earlier)), new LastError(),
         new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     await(svc.vertx.deployVerticle(waiting));
 
-    DecisionRecord early = SlowFlushTest.decision("early");
+    DecisionRecord early = SlowFlushTest.anonymous("early");
     assertTrue(await(waiting.record(early)));
     assertTrue(waiting.spooling());
-    assertEquals(1, waiting.spoolDepth());
+    assertEquals(2, waiting.spoolDepth());
+    DecisionRecord withId = SlowFlushTest.decision("early-id");
+    SlowFlushTest.assertRetryLater(failure(waiting.record(withId)));
+    assertEquals(2, waiting.spoolDepth(), "a decision with a request_id is not spooled");
     assertEquals(0, rows(early.decisionId()), "nothing reaches PostgreSQL before its schema is ready");
-    assertTrue(await(waiting.findByRequestId(early.requestId(), early.method(), early.inputParams())).sameRequest(),
-        "found in the spool");
+    assertEquals(0, rows(earlier.decisionId()));
+    assertTrue(await(waiting.findByRequestId(earlier.requestId(), earlier.method(), earlier.inputParams())).sameRequest(),
+        "found in the spool an earlier version wrote");
     assertEquals(inPostgres.outputResult(),
         await(waiting.findByRequestId(inPostgres.requestId(), inPostgres.method(), inPostgres.inputParams())).output(),
         "not in the spool: found in PostgreSQL");
@@ -193,6 +236,8 @@ class SpoolSwitchTest {
     waiting.schemaReady();
     ProxiedLog.awaitDirect(svc, waiting);
     assertEquals(1, rows(early.decisionId()));
+    assertEquals(1, rows(earlier.decisionId()));
+    assertEquals(0, rows(withId.decisionId()), "a refused decision leaves no row");
     await(svc.vertx.undeploy(waiting.deploymentID()));
   }
 }

@@ -94,6 +94,13 @@ class EventBusApiTest {
     JsonObject result = await(caller.call(OrchestratorApi.SELECT_LOOP, new JsonObject().put("user_id", "bus-3"),
         new DeliveryOptions().addHeader(OrchestratorApi.HEADER_DECISION_ID, id.toString())));
     assertEquals(id.toString(), result.getString("decision_id"));
+    // Acknowledged means durable, in PostgreSQL or in the spool: on a busy machine a flush slower than
+    // spool.flush_timeout_ms (100 ms) spools its batch and replay lands it a moment later.
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1", id) == 0
+        && System.currentTimeMillis() < deadline) {
+      await(svc.vertx.timer(20));
+    }
     assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = $1", id));
   }
 

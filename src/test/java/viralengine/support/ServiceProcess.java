@@ -113,9 +113,18 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Sends trigger_event for {@code user} with request_id {@code requestId}. Never fails: the outcome says what happened. */
   public CompletableFuture<Outcome> triggerEvent(String user, String requestId) {
+    return triggerEvent(user, requestId, true);
+  }
+
+  /** As {@link #triggerEvent(String, String)}; without {@code sendRequestId}, {@code requestId} only names the call. */
+  public CompletableFuture<Outcome> triggerEvent(String user, String requestId, boolean sendRequestId) {
     long started = System.nanoTime();
+    JsonObject params = new JsonObject().put("event_type", "practice_completed").put("user_id", user);
+    if (sendRequestId) {
+      params.put("request_id", requestId);
+    }
     JsonObject body = new JsonObject().put("jsonrpc", "2.0").put("id", requestId).put("method", "trigger_event")
-        .put("params", new JsonObject().put("event_type", "practice_completed").put("user_id", user).put("request_id", requestId));
+        .put("params", params);
     HttpRequest request = HttpRequest.newBuilder(uri("/mcp/orchestrator/trigger_event"))
         .header("content-type", "application/json")
         .timeout(Duration.ofSeconds(30))
