@@ -85,7 +85,7 @@ final class Settlement {
     for (Pending p : batch) {
       if (p.hasRequestId()) {
         fail(p, RpcException.retryLater("PostgreSQL did not confirm in time whether this request_id was already"
-            + " decided; nothing was decided, retry later", DecisionLog.RETRY_AFTER_MS));
+            + " decided; retry later with the same request_id, which gets its one decision", DecisionLog.RETRY_AFTER_MS));
       } else if (p.guarded()) {
         fail(p, new RpcException(ErrorCodes.ORCHESTRATOR_ERROR,
             "The selection could not be checked against PostgreSQL in time; no loop was selected"));

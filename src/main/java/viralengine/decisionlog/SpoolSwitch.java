@@ -101,9 +101,11 @@ final class SpoolSwitch {
 
   /** One late batch to the spool; later rows still go to PostgreSQL, and replay brings this one there. */
   Future<Void> spoolOnly(List<Pending> batch, String reason) {
-    long held = SLOW_FLUSH.pass();
+    long spoolable = batch.stream().filter(p -> !p.awaited()).count();
+    long held = spoolable == 0 ? -1 : SLOW_FLUSH.pass();
     if (held >= 0) {
-      LOG.warn("Spooled a batch of {} rows for replay: {} ({} more since the last such line)", batch.size(), reason, held);
+      LOG.warn("Spooled {} rows of a batch of {} for replay (the rest wait for PostgreSQL): {} ({} more since the last"
+          + " such line)", spoolable, batch.size(), reason, held);
     }
     lastError.record("decision log: " + reason);
     return toSpool(batch);

@@ -80,7 +80,8 @@ public final class Fallbacks {
             : firstAnswer(requestId, method, params))
         .recover(err -> Future.failedFuture(err instanceof RpcException rpc && rpc.code() != ErrorCodes.OVERLOADED ? rpc
             : RpcException.retryLater("The orchestrator did not answer, and whether request_id " + requestId
-                + " was already decided could not be confirmed in time; nothing was decided, retry later",
+                + " was already decided could not be confirmed in time; retry later with the same request_id, which"
+                + " gets its one decision",
                 DecisionLog.RETRY_AFTER_MS)));
   }
 

@@ -302,7 +302,10 @@ final class Orchestrator {
         if (request.requestId() != null) {
           cache.putResult(request.requestId(), request.method(), request.params(), decision.result());
         }
-        published(request, decision);
+        if (!call.expired()) {
+          // Past the deadline the caller was answered in the orchestrator's place, and that answer was counted.
+          published(request, decision);
+        }
         return Future.succeededFuture(decision.result());
       }
       return replayStored(request);

@@ -31,7 +31,7 @@ public final class RpcException extends RuntimeException {
   }
 
   /**
-   * -32003 with {@code data.retry_after_ms}: nothing was decided, and a retry after that long may succeed. The answer
+   * -32003 with {@code data.retry_after_ms}: no decision was given, and a retry after that long may get one. The answer
    * when the service cannot know in time whether a request_id was already decided: never a second decision.
    */
   public static RpcException retryLater(String message, long retryAfterMs) {

@@ -130,12 +130,18 @@ public final class DecisionStore {
       + " ELSE features_used END," + FALLBACK_REPORT_VALUES + " FROM rid ORDER BY ord"
       + " ON CONFLICT (decision_id) DO UPDATE SET success = false, error_code = EXCLUDED.error_code,"
       + " output_result = EXCLUDED.output_result, rationale = EXCLUDED.rationale, latency_ms = EXCLUDED.latency_ms,"
-      + " outcome = EXCLUDED.outcome, variant = NULL,"
+      + " outcome = EXCLUDED.outcome, variant = NULL, event_id = coalesce(EXCLUDED.event_id, agent_decisions.event_id),"
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)"
       // Only over the orchestrator's row: a fallback replayed over itself (its flush timed out after it committed,
       // so it was spooled as well) leaves the row as first written.
       + " WHERE agent_decisions.success RETURNING decision_id, request_id, xmax = 0 AS fresh),"
-      + FALLBACK_EVENT + " SELECT count(*) FROM decision";
+      + FALLBACK_EVENT + ","
+      // Written over the orchestrator's row, the event it recorded takes the id the caller was told (every CTE reads
+      // the statement's snapshot, so agent_decisions still shows the orchestrator's event id here).
+      + " renamed AS (UPDATE viral_events v SET event_id = rid.event_id FROM decision JOIN rid USING (decision_id)"
+      + " JOIN agent_decisions before ON before.decision_id = rid.decision_id"
+      + " WHERE NOT decision.fresh AND rid.event_id IS NOT NULL AND v.event_id = before.event_id)"
+      + " SELECT count(*) FROM decision";
 
   /**
    * Fallbacks that claim their request_id: each goes in only if neither its decision_id nor its request_id is taken

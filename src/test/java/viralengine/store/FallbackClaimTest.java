@@ -112,7 +112,7 @@ class FallbackClaimTest {
   }
 
   @Test
-  void aFallbackWithoutARequestIdRecordsItsEventOnlyWhenItsRowWentInFresh() {
+  void aFallbackWithoutARequestIdRecordsItsEventOnceUnderTheIdTheCallerWasTold() {
     FallbackRecord fresh = triggerFallback(UUID.randomUUID(), null);
     await(store.upsertFallbacks(List.of(fresh)));
     assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE event_id = $1", fresh.event().eventId()));
@@ -127,10 +127,11 @@ class FallbackClaimTest {
     assertEquals(Inserted.YES, await(store.insertDecisions(List.of(decided), false)).get(0));
     FallbackRecord over = triggerFallback(late, null);
     await(store.upsertFallbacks(List.of(over)));
-    assertEquals(0, svc.count("SELECT count(*) FROM viral_events WHERE event_id = $1", over.event().eventId()),
-        "the orchestrator's row was there first, with its own event");
-    assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE event_id = $1", orchestratorsEvent.eventId()));
-    assertEquals(orchestratorsEvent.eventId(), svc.query("SELECT event_id FROM agent_decisions WHERE decision_id = $1",
+    assertEquals(0, svc.count("SELECT count(*) FROM viral_events WHERE event_id = $1", orchestratorsEvent.eventId()),
+        "the orchestrator's row was there first, with its own event, which nobody was told about");
+    assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE event_id = $1", over.event().eventId()),
+        "the one event now carries the id the caller was told");
+    assertEquals(over.event().eventId(), svc.query("SELECT event_id FROM agent_decisions WHERE decision_id = $1",
         late).iterator().next().getUUID("event_id"));
   }
 }
