@@ -22,7 +22,7 @@ import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
 import viralengine.loops.CatalogWatcher;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.orchestrator.OrchestratorVerticle;
 import viralengine.store.Database;
 import viralengine.store.DecisionStore;

@@ -9,7 +9,7 @@ import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
 import viralengine.store.DecisionStore;

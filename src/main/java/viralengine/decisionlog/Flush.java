@@ -6,7 +6,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;

@@ -4,7 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.store.DecisionRecord;
 import viralengine.store.DecisionStore;
 import viralengine.store.FallbackRecord;

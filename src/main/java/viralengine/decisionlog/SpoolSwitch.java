@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.Throttle;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 

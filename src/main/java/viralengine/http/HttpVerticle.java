@@ -19,7 +19,7 @@ import viralengine.connections.ConnectionGuard;
 import viralengine.auth.Scope;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;

@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.orchestrator.Fallbacks;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.orchestrator.OrchestratorApi;
 import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;

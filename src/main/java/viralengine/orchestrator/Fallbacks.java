@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.decisionlog.DecisionLog;
+import viralengine.metrics.LastError;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.Throttle;
 import viralengine.rpc.ErrorCodes;

@@ -3,6 +3,7 @@ package viralengine.orchestrator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import viralengine.metrics.LastError;
 import viralengine.decisionlog.DecisionLog;
 
 import java.lang.management.ManagementFactory;

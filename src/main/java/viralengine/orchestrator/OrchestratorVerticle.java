@@ -15,6 +15,7 @@ import viralengine.decision.Buckets;
 import viralengine.decision.Experiment;
 import viralengine.decision.Posteriors;
 import viralengine.decision.Strategy;
+import viralengine.metrics.LastError;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.store.DecisionRecord;
 import viralengine.store.DecisionStore;
 import viralengine.support.TestService;

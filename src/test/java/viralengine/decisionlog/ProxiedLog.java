@@ -7,7 +7,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.store.DecisionStore;
 import viralengine.support.PgProxy;
 import viralengine.support.TestService;

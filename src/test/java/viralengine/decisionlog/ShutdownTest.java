@@ -4,7 +4,7 @@ import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.store.DecisionRecord;
 
 import java.util.UUID;

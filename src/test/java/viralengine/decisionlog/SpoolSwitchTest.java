@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.LastError;
+import viralengine.metrics.LastError;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;

@@ -1,4 +1,4 @@
-package viralengine.orchestrator;
+package viralengine.metrics;
 
 import io.vertx.core.json.JsonObject;
 
