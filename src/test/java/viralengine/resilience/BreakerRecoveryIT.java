@@ -23,13 +23,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * recovers (breaker closed again, real decisions) within a few seconds once the orchestrator answers again.
  *
  * <p>"Hung, then answering again" is modelled with the test hooks: the orchestrator's first {@link #SLOW_CALLS}
- * calls take {@link #HANG_MS} ms (far past the 150 ms SLA), every later call is fast. The breaker runs on its
+ * calls take {@link #HANG_MS} ms (far past the 150 ms SLA), every later call is fast. {@link #HUNG_CALLERS} callers
+ * start at once, so the first wave is exactly the slow calls: they all time out together (over minimum_calls, 100 %
+ * failed), and no slow call is left for the breaker's trial call once it half-opens. The breaker runs on its
  * defaults (reset_timeout_ms 5000 under the new contract), so recovery must come within reset + a margin.
  */
 @Timeout(value = 100, unit = TimeUnit.SECONDS)
 class BreakerRecoveryIT {
   static final int CALLERS = 8;
-  static final int SLOW_CALLS = 30;
+  static final int HUNG_CALLERS = 32;
+  static final int SLOW_CALLS = HUNG_CALLERS;
   static final long HANG_MS = 1_000;
   /** "Within about a second": the breaker's window is one second; the margin is for a busy machine. */
   static final long OPEN_WITHIN_MS = 2_000;
@@ -48,7 +51,7 @@ class BreakerRecoveryIT {
       assertEquals(0, Calls.breakerOpenings(svc), "the breaker has not opened before the load");
 
       long loadStart = System.nanoTime();
-      Calls.Load load = Calls.Load.start(CALLERS, null, 10,
+      Calls.Load load = Calls.Load.start(HUNG_CALLERS, null, 50,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "recovery-" + n)));
       try {
         // 1. The breaker opens, soon.
