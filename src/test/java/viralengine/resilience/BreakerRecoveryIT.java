@@ -46,7 +46,7 @@ class BreakerRecoveryIT {
     env.put("SPOOL_DIR", TestService.newSpoolDir());
     env.put("ORCHESTRATOR_TEST_DELAY_MS", Long.toString(HANG_MS));
     env.put("ORCHESTRATOR_TEST_SLOW_CALLS", Integer.toString(SLOW_CALLS));
-    try (ServiceProcess svc = ServiceProcess.start("breaker-recovery-it", env)) {
+    try (db; ServiceProcess svc = ServiceProcess.start("breaker-recovery-it", env)) {
       svc.awaitReady(90);
       assertEquals(0, Calls.breakerOpenings(svc), "the breaker has not opened before the load");
 
@@ -116,7 +116,7 @@ class BreakerRecoveryIT {
     env.put("SPOOL_DIR", TestService.newSpoolDir());
     env.put("ORCHESTRATOR_TEST_DELAY_MS", Long.toString(HANG_MS));
     env.put("ORCHESTRATOR_TEST_SLOW_CALLS", Integer.toString(CALLERS));
-    try (ServiceProcess svc = ServiceProcess.start("breaker-sparse-it", env)) {
+    try (db; ServiceProcess svc = ServiceProcess.start("breaker-sparse-it", env)) {
       svc.awaitReady(90);
       Calls.Load load = Calls.Load.start(CALLERS, null, 10,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "sparse-" + n)));
