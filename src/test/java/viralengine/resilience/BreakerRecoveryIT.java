@@ -50,6 +50,7 @@ class BreakerRecoveryIT {
       svc.awaitReady(90);
       assertEquals(0, Calls.breakerOpenings(svc), "the breaker has not opened before the load");
 
+      Calls.openConnections(svc, HUNG_CALLERS);
       long loadStart = System.nanoTime();
       Calls.Load load = Calls.Load.start(HUNG_CALLERS, null, 50,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "recovery-" + n)));
@@ -118,6 +119,7 @@ class BreakerRecoveryIT {
     env.put("ORCHESTRATOR_TEST_SLOW_CALLS", Integer.toString(CALLERS));
     try (db; ServiceProcess svc = ServiceProcess.start("breaker-sparse-it", env)) {
       svc.awaitReady(90);
+      Calls.openConnections(svc, CALLERS);
       Calls.Load load = Calls.Load.start(CALLERS, null, 10,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "sparse-" + n)));
       List<Call> calls;
