@@ -106,6 +106,8 @@ class BreakerRecoveryIT {
         assertTrue(recoverMs <= RECOVER_WITHIN_MS, "recovered within " + RECOVER_WITHIN_MS + " ms of the orchestrator"
             + " answering again: " + recoverMs);
 
+        long openingsAtRecovery = Calls.breakerOpenings(svc);
+
         // 3. And stays recovered: the breaker does not open again, and the calls started a moment after recovery are
         //    real decisions.
         Thread.sleep(2_000);
@@ -115,7 +117,7 @@ class BreakerRecoveryIT {
         System.out.printf("BreakerRecoveryIT: after recovery %s; e.g. %s%n", summary(after), after.stream()
             .filter(c -> !c.decided()).map(c -> c.errorCode() != null ? "error " + c.errorCode() : c.summary()).distinct().limit(3).toList());
         assertTrue(after.size() > 10, "the load kept running after recovery: " + after.size());
-        assertEquals(1, Calls.breakerOpenings(svc), "the breaker opened once and did not open again");
+        assertEquals(openingsAtRecovery, Calls.breakerOpenings(svc), "the breaker does not open again after recovery");
         // Real decisions: a stray call over the SLA on a busy machine is tolerated, not a pattern.
         assertTrue(notDecided <= after.size() * 0.05, "after recovery the answers are real decisions: " + summary(after)
             + "; e.g. " + after.stream().filter(c -> !c.decided()).map(Call::summary).limit(2).toList());
