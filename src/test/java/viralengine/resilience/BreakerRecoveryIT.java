@@ -34,6 +34,8 @@ class BreakerRecoveryIT {
   static final int HUNG_CALLERS = 32;
   static final int SLOW_CALLS = HUNG_CALLERS;
   static final long HANG_MS = 1_000;
+  /** Each of the 32 callers sends at most one call per this many ms: up to 160 calls/s, as in ColdStartIT. */
+  static final long HUNG_INTERVAL_MS = 200;
   /** "Within about a second": the breaker's window is one second; the margin is for a busy machine. */
   static final long OPEN_WITHIN_MS = 2_000;
   /** "Within a few seconds": the default reset_timeout_ms (5 s) and a margin for the trial call. */
@@ -52,7 +54,7 @@ class BreakerRecoveryIT {
 
       Calls.openConnections(svc, HUNG_CALLERS);
       long loadStart = System.nanoTime();
-      Calls.Load load = Calls.Load.start(HUNG_CALLERS, null, 50,
+      Calls.Load load = Calls.Load.start(HUNG_CALLERS, null, HUNG_INTERVAL_MS,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "recovery-" + n)));
       try {
         // 1. The breaker opens, soon.
@@ -114,13 +116,12 @@ class BreakerRecoveryIT {
         long settled = recoveredAt + TimeUnit.MILLISECONDS.toNanos(300);
         List<Call> after = load.stop().stream().filter(c -> c.startedNanos() > settled).toList();
         long notDecided = after.stream().filter(c -> !c.decided()).count();
-        System.out.printf("BreakerRecoveryIT: after recovery %s; e.g. %s%n", summary(after), after.stream()
-            .filter(c -> !c.decided()).map(c -> c.errorCode() != null ? "error " + c.errorCode() : c.summary()).distinct().limit(3).toList());
+        System.out.printf("BreakerRecoveryIT: after recovery %s: %s%n", summary(after), kinds(after));
         assertTrue(after.size() > 10, "the load kept running after recovery: " + after.size());
         assertEquals(openingsAtRecovery, Calls.breakerOpenings(svc), "the breaker does not open again after recovery");
         // Real decisions: a stray call over the SLA on a busy machine is tolerated, not a pattern.
         assertTrue(notDecided <= after.size() * 0.05, "after recovery the answers are real decisions: " + summary(after)
-            + "; e.g. " + after.stream().filter(c -> !c.decided()).map(Call::summary).limit(2).toList());
+            + ": " + kinds(after));
       } finally {
         load.stop();
       }
@@ -141,7 +142,7 @@ class BreakerRecoveryIT {
     try (db; ServiceProcess svc = ServiceProcess.start("breaker-sparse-it", env)) {
       svc.awaitReady(90);
       Calls.openConnections(svc, CALLERS);
-      Calls.Load load = Calls.Load.start(CALLERS, null, 10,
+      Calls.Load load = Calls.Load.start(CALLERS, null, 50,
           n -> new Calls.Load.Request(svc, "select_loop", new JsonObject().put("user_id", "sparse-" + n)));
       List<Call> calls;
       try {
@@ -150,12 +151,21 @@ class BreakerRecoveryIT {
         calls = load.stop();
       }
       long openings = Calls.breakerOpenings(svc);
-      System.out.printf("BreakerRecoveryIT (sparse): %s; breaker %s, opened %d times%n", summary(calls),
+      System.out.printf("BreakerRecoveryIT (sparse): %s (%s); breaker %s, opened %d times%n", summary(calls), kinds(calls),
           Calls.breakerState(svc), openings);
       assertEquals(0, openings, "8 slow calls among " + calls.size() + " do not open the breaker: " + summary(calls));
-      assertTrue(calls.stream().filter(Call::degraded).count() <= 2L * CALLERS,
-          "only the slow calls (and a few more on a busy machine) get the default decision: " + summary(calls));
+      assertTrue(calls.stream().filter(c -> !c.decided()).count() <= calls.size() * 0.10,
+          "the slow calls (and a few more on a busy machine) get the default decision, not the rest: " + summary(calls)
+              + ": " + kinds(calls));
     }
+  }
+
+  /** How many calls that were not real decisions ended which way: by error code, HTTP status or rationale. */
+  static java.util.Map<String, Long> kinds(List<Call> calls) {
+    return calls.stream().filter(c -> !c.decided()).collect(java.util.stream.Collectors.groupingBy(c ->
+        c.error() != null ? "transport error" : c.errorCode() != null ? "error " + c.errorCode()
+            : c.result() == null ? "HTTP " + c.status() : "degraded: " + c.result().getString("rationale"),
+        java.util.TreeMap::new, java.util.stream.Collectors.counting()));
   }
 
   static String summary(List<Call> calls) {
