@@ -125,6 +125,7 @@ class NodeLossBreakerIT {
           + " ms after the kill");
     } finally {
       cluster.close();
+      db.close();
     }
   }
 

@@ -44,7 +44,7 @@ class ColdStartIT {
     env.put("SPOOL_DIR", TestService.newSpoolDir());
     env.put("EXPERIMENTS_HOLDOUT_PERCENT", "10");
     env.put("SELECTION_STRATEGY", "thompson");
-    try (ServiceProcess svc = ServiceProcess.start("cold-start-it", env)) {
+    try (db; ServiceProcess svc = ServiceProcess.start("cold-start-it", env)) {
       svc.awaitReady(90);
       long ready = System.nanoTime();
       Calls.Load load = Calls.Load.start(CALLERS, null, INTERVAL_MS, n -> new Calls.Load.Request(svc, "select_loop",

@@ -56,7 +56,7 @@ class FloodIT {
     env.put("ORCHESTRATOR_API_TOKENS", "a:decide:" + tokenA + ",b:decide+observe:" + tokenB);
     long started = System.nanoTime();
     Vertx vertx = Vertx.vertx();
-    try (ServiceProcess svc = ServiceProcess.start("flood-it", env)) {
+    try (db; ServiceProcess svc = ServiceProcess.start("flood-it", env)) {
       svc.awaitReady(90);
       long sinceStart = (System.nanoTime() - started) / 1_000_000;
       if (sinceStart < FLOOD_AFTER_START_MS) {

@@ -40,7 +40,7 @@ class HotLearnerIT {
     OwnDatabase db = OwnDatabase.create();
     db.activate(LOOP);
     db.dailyCap(1);
-    try (ServiceProcess a = ServiceProcess.start("hot-learner-a-it", env(db));
+    try (db; ServiceProcess a = ServiceProcess.start("hot-learner-a-it", env(db));
          ServiceProcess b = ServiceProcess.start("hot-learner-b-it", env(db))) {
       a.awaitReady(90);
       b.awaitReady(90);

@@ -57,6 +57,9 @@ class TriggerEventFallbackIT {
     if (svc != null) {
       svc.close();
     }
+    if (db != null) {
+      db.close();
+    }
   }
 
   static JsonObject trigger(String requestId) {

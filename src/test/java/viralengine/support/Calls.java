@@ -86,6 +86,20 @@ public final class Calls {
     return call(node, method, params, null);
   }
 
+  /**
+   * Opens (at least) {@code n} keep-alive connections of {@link ServiceProcess#HTTP} to {@code node}, with {@code n}
+   * concurrent GET /health/live, so that {@code n} callers starting at once send their first calls at once rather
+   * than one connection set-up after another.
+   */
+  public static void openConnections(ServiceProcess node, int n) throws Exception {
+    List<CompletableFuture<HttpResponse<Void>>> probes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      probes.add(ServiceProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/health/live"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()));
+    }
+    CompletableFuture.allOf(probes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+  }
+
   /** GET {@code path}, with the token when there is one; the body as text. */
   public static String get(ServiceProcess node, String path, String token) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + path))

@@ -14,9 +14,10 @@ import java.util.UUID;
 /**
  * A database of one test class's own, on the server {@link TestDatabase} uses, created and migrated (the service's
  * own Flyway migrations, from the classpath) before any service starts, so a test can set loops and rules up before
- * a cold start; dropped when the JVM exits. Pass {@link #env()} to {@link ServiceProcess#start} to run on it.
+ * a cold start; dropped by {@link #close()} (and, failing that, when the JVM exits). Pass {@link #env()} to
+ * {@link ServiceProcess#start} to run on it.
  */
-public final class OwnDatabase {
+public final class OwnDatabase implements AutoCloseable {
   private final PgConnectOptions server;
   private final String name;
 
@@ -92,6 +93,12 @@ public final class OwnDatabase {
   /** The seed rule global_daily (calendar_day) at {@code max} selections a day. */
   public void dailyCap(int max) {
     exec("UPDATE frequency_rules SET max_count = " + max + " WHERE id = 'global_daily'");
+  }
+
+  /** Drops the database (its sessions too: a killed service's connections may linger). */
+  @Override
+  public void close() {
+    drop(server, name);
   }
 
   private String jdbcUrl() {
