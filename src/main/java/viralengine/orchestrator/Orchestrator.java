@@ -66,6 +66,8 @@ final class Orchestrator {
   private final Supplier<Posteriors> posteriors;
   /** The last call in line for each learner with calls in flight: one learner's decisions are made one at a time. */
   private final Map<String, Future<?>> queues = new HashMap<>();
+  /** Each learner's selection in flight (its durable write): the next selection for them waits for it. */
+  private final Map<String, Future<Boolean>> selecting = new HashMap<>();
   /** The call deciding each request_id now: a retry that races it waits for its answer instead of deciding again. */
   private final Map<String, Future<JsonObject>> deciding = new HashMap<>();
   private final Vertx vertx;
@@ -133,11 +135,12 @@ final class Orchestrator {
   }
 
   /**
-   * Decides after the learner's earlier calls have taken their turn. A turn ends when the call has decided, unless it
-   * selected a loop that counts: then it ends once that selection is durable and kept, so the next call sees it (cap
-   * reached, cooling down) without reading. A call that selects nothing changes nothing the next one reads, so its
-   * write does not hold up the line: fifty calls for one learner wait for one durable write, not fifty. Decisions in
-   * this process never race; the database guard covers other processes.
+   * Decides after the learner's earlier calls have taken their turn. A turn ends once the call has decided and handed
+   * its row to the decision log: a selection that counts is kept as if durable already (see {@link #record}), so the
+   * next call sees it (cap reached, cooling down) without waiting for the write, and a call that selects nothing
+   * changes nothing the next one reads. Only a second selection waits for the first one's write. So fifty calls for
+   * one learner wait for no durable write at all. Decisions in this process never race; the database guard covers
+   * other processes.
    *
    * <p>A call still waiting for its turn near its deadline gives up with a retriable -32003: the learner's own
    * backlog is that learner's problem, and a fast honest answer does not count against the orchestrator.
@@ -180,10 +183,13 @@ final class Orchestrator {
 
   private Future<JsonObject> decideAndRecord(Requests.Request request, Call call, int attempt, Promise<Void> turn) {
     return decide(request, call).compose(decision -> {
-      if (!decision.record().guarded()) {
-        turn.tryComplete();
+      Future<?> earlier = selecting.get(request.userId());
+      if (decision.record().guarded() && earlier != null) {
+        // One guard at a time per learner: decided on an earlier selection not yet durable, this one waits for it
+        // (holding the line) and is decided again on what that write turned out to be.
+        return earlier.transform(done -> decideAndRecord(request, call, attempt, turn));
       }
-      return record(request, decision, call);
+      return record(request, decision, call, turn);
     }).recover(err -> {
       if (!(err instanceof StaleSelection)) {
         return Future.failedFuture(err);
@@ -288,16 +294,37 @@ final class Orchestrator {
         result.getDouble("latency_ms"), event, guard, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
   }
 
-  private Future<JsonObject> record(Requests.Request request, Decision decision, Call call) {
+  /**
+   * Records the decision and then ends the learner's turn: a selection that counts is kept as if it were durable
+   * already, so the learner's next call is decided on it (capped, cooling down) without waiting for this write. If the
+   * write fails, the learner is forgotten and read again; a call decided meanwhile saw one selection too many, which
+   * can only have made it show nothing where it might have shown a loop, never exceed a cap.
+   */
+  private Future<JsonObject> record(Requests.Request request, Decision decision, Call call, Promise<Void> turn) {
     if (call.expired()) {
       return Future.failedFuture(new RpcException(ErrorCodes.TIMEOUT,
           "Deadline passed before the decision was recorded; nothing was recorded"));
     }
     if (call.rehearsal()) {
+      turn.tryComplete();
       return log.rehearse(decision.record()).map(decision.result());
     }
-    return log.record(decision.record()).onComplete(done -> remember(decision.record(), done.succeeded()
-        && done.result())).compose(inserted -> {
+    DecisionRecord row = decision.record();
+    if (row.guarded()) {
+      recent.selected(row.userId(), row.guardSeq(), row.loopId(), row.decidedAt().toInstant(),
+          row.outputResult().getString("variant"));
+    }
+    Future<Boolean> written = log.record(row).onComplete(done -> {
+      if (!done.succeeded() || !done.result()) {
+        recent.forget(row.userId());
+      }
+    });
+    if (row.guarded()) {
+      selecting.put(row.userId(), written);
+      written.onComplete(done -> selecting.remove(row.userId(), written));
+    }
+    turn.tryComplete();
+    return written.compose(inserted -> {
       if (inserted) {
         if (request.requestId() != null) {
           cache.putResult(request.requestId(), request.method(), request.params(), decision.result());
@@ -310,19 +337,6 @@ final class Orchestrator {
       }
       return replayStored(request);
     });
-  }
-
-  /**
-   * Keeps the learner's state in step with what was recorded: a durable selection that counts is added to it; a
-   * write that failed or found its ids taken leaves the database's state unknown here, so the learner is read again.
-   */
-  private void remember(DecisionRecord row, boolean inserted) {
-    if (!inserted) {
-      recent.forget(row.userId());
-    } else if (row.guarded()) {
-      recent.selected(row.userId(), row.guardSeq(), row.loopId(), row.decidedAt().toInstant(),
-          row.outputResult().getString("variant"));
-    }
   }
 
   private void published(Requests.Request request, Decision decision) {

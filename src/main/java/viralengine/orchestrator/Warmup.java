@@ -26,6 +26,11 @@ final class Warmup {
   static final int LEARNERS = 64;
   private static final long CALL_TIMEOUT_MS = 5_000;
 
+  /**
+   * This process's own synthetic learners: two processes warming up on one database would otherwise wait on each
+   * other's row locks (the guard's learners rows) in their rolled-back writes.
+   */
+  private final String prefix = "warmup-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
   private final Vertx vertx;
   private final int calls;
   private final long deadlineNanos;
@@ -84,13 +89,13 @@ final class Warmup {
     return n % 4 == 3 ? OrchestratorApi.TRIGGER_EVENT : OrchestratorApi.SELECT_LOOP;
   }
 
-  private static JsonObject params(int n) {
+  private JsonObject params(int n) {
     JsonObject params = new JsonObject()
-        .put("user_id", "warmup-" + n % LEARNERS)
+        .put("user_id", prefix + n % LEARNERS)
         .put("event_type", EventTypes.ALL.get(n % EventTypes.ALL.size()))
         .put("context", new JsonObject().put("warmup", true).put("n", n));
     if (n % 2 == 0) {
-      params.put("request_id", "warmup-" + n);
+      params.put("request_id", prefix + "r" + n);
     }
     return params;
   }
