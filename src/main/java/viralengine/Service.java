@@ -20,6 +20,8 @@ import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
+import viralengine.http.Rehearsal;
+import viralengine.http.Warmup;
 import viralengine.loops.CatalogWatcher;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.LastError;
@@ -56,6 +58,8 @@ public final class Service {
   private final LastError lastError = new LastError();
   /** Raised by admission sheds; keeps overload from opening the circuit. */
   private final Pressure pressure = new Pressure(System::nanoTime);
+  /** The warm-up's pass through the HTTP edge: a secret of this process's own. */
+  private final Rehearsal rehearsal = Rehearsal.create();
   private final ServiceMetrics metrics;
   private final DecisionLog log;
   private final CatalogWatcher catalog;
@@ -65,6 +69,7 @@ public final class Service {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
   private volatile String orchestratorDeployment;
+  private volatile OrchestratorVerticle orchestrator;
   private volatile String adminDeployment;
   private volatile String httpDeployment;
   private final List<String> userDeployments = new CopyOnWriteArrayList<>();
@@ -141,7 +146,8 @@ public final class Service {
           retryLater(err, FIRST_RETRY_MS);
           return Future.succeededFuture();
         })
-        .compose(v -> deployHttp()))
+        .compose(v -> deployHttp())
+        .compose(v -> orchestrator == null ? Future.succeededFuture() : open()))
         .compose(v -> orchestratorUp.future().isComplete() ? deployUserVerticles() : deployUserVerticlesWhenReady())
         .map(this);
   }
@@ -249,17 +255,30 @@ public final class Service {
         })
         .compose(loaded -> "thompson".equals(config.selection().strategy()) ? posteriors.start().mapEmpty()
             : Future.succeededFuture())
-        .compose(loaded -> vertx.deployVerticle(new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
-            lastError, metrics, clock, catalog::current, posteriors::current, affinity,
-            clusterNode == null ? null : clusterNode::health)))
-        .onSuccess(id -> orchestratorDeployment = id)
-        .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
-        .compose(id -> announce().map(id))
-        .onSuccess(id -> {
-          adminDeployment = id;
-          orchestratorUp.tryComplete();
+        .compose(loaded -> {
+          OrchestratorVerticle deployed = new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
+              lastError, metrics, clock, catalog::current, posteriors::current, affinity,
+              clusterNode == null ? null : clusterNode::health);
+          return vertx.deployVerticle(deployed).onSuccess(id -> {
+            orchestratorDeployment = id;
+            orchestrator = deployed;
+          });
         })
+        .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
+        .onSuccess(id -> adminDeployment = id)
         .mapEmpty();
+  }
+
+  /**
+   * Ready means warm: once both the orchestrator and HTTP are up, rehearse the decision path through HTTP, then let
+   * the orchestrator answer health (what readiness asks), join the owner ring, and deploy what waits for it.
+   */
+  private Future<Void> open() {
+    AppConfig.Orchestrator settings = config.orchestrator();
+    return Warmup.run(vertx, rehearsal, config.http().host(), settings.warmupCalls(), settings.warmupMs())
+        .compose(rehearsed -> orchestrator.open(rehearsed))
+        .compose(v -> announce())
+        .onSuccess(v -> orchestratorUp.tryComplete());
   }
 
   /** Cluster mode: this node owns learners once its orchestrator is warm, and health says it has joined. */
@@ -279,12 +298,13 @@ public final class Service {
       if (stopping.get()) {
         return;
       }
-      startOrchestrator().onFailure(next -> retryLater(next, Math.min(delayMs * 2, MAX_RETRY_MS)));
+      (orchestrator == null ? startOrchestrator() : Future.<Void>succeededFuture()).compose(v -> open())
+          .onFailure(next -> retryLater(next, Math.min(delayMs * 2, MAX_RETRY_MS)));
     });
   }
 
   private Future<Void> deployHttp() {
-    EdgeGuards guards = EdgeGuards.of(config, metrics.edge(), pressure);
+    EdgeGuards guards = EdgeGuards.of(config, metrics.edge(), pressure, rehearsal);
     return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics, guards),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)

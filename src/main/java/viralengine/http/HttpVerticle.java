@@ -70,7 +70,10 @@ public final class HttpVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
     ConnectionGuard guard = new ConnectionGuard(config.connections(), guards.connections(), metrics.edge(), System::nanoTime);
     return server.requestHandler(guard.install(vertx, server, router(orchestrator))).listen()
-        .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
+        .onSuccess(s -> {
+          guards.rehearsal().listening(s.actualPort());
+          LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort());
+        });
   }
 
   /** Ends the dashboard streams, stops accepting connections and lets requests in flight finish within the drain timeout. */
@@ -131,7 +134,8 @@ public final class HttpVerticle extends VerticleBase {
     BearerAuth browser = BearerAuth.browser(tokens, Scope.OBSERVE);
     RateLimitHandler rateLimit = new RateLimitHandler(guards.rateLimits(), metrics.edge()::rateLimited);
     router.route("/mcp").handler(api).handler(rateLimit);
-    router.route("/mcp/*").handler(api).handler(rateLimit);
+    router.route("/mcp/*").handler(guards.rehearsal().unlessRehearsal(api))
+        .handler(guards.rehearsal().unlessRehearsal(rateLimit));
     router.route("/dashboard").handler(browser);
     router.route("/dashboard/*").handler(browser);
     if (!config.security().metricsPublic()) {

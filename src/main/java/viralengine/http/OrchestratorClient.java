@@ -59,6 +59,20 @@ final class OrchestratorClient {
    * are the caller's to retry.
    */
   Future<JsonObject> call(String method, JsonObject params) {
+    return call(method, params, false);
+  }
+
+  /**
+   * As {@link #call(String, JsonObject)}; a rehearsal (the start-up warm-up) is decided without the breaker, whose
+   * window must judge real calls only, and without an answer in the orchestrator's place, which would write a row.
+   */
+  Future<JsonObject> call(String method, JsonObject params, boolean rehearsal) {
+    if (rehearsal && ADDRESSES.containsKey(method)) {
+      return vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), params, new DeliveryOptions()
+              .setSendTimeout(LOOKUP_TIMEOUT_MS).addHeader(OrchestratorApi.HEADER_REHEARSAL, "true"))
+          .map(Message::body)
+          .recover(err -> Future.failedFuture(toRpc(err)));
+    }
     if (!ADDRESSES.containsKey(method)) {
       return vertx.eventBus().<JsonObject>request(OrchestratorApi.address(method), params,
               new DeliveryOptions().setSendTimeout(LOOKUP_TIMEOUT_MS))

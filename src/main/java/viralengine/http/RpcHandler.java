@@ -166,7 +166,7 @@ final class RpcHandler {
       return Future.succeededFuture(openRpc.copy());
     }
     Requests.parse(request.method(), request.params(), requestLimits, Instant.now());
-    return orchestrator.call(request.method(), request.params());
+    return orchestrator.call(request.method(), request.params(), Rehearsal.marked(ctx));
   }
 
   private static RpcException safe(Throwable err) {

@@ -137,17 +137,24 @@ public final class OrchestratorVerticle extends VerticleBase {
       orchestrator.forgetAll();
       message.reply(null);
     }).completion());
-    // Health answers only once the decision path is warm: it is what readiness asks. Local: in a cluster, each
-    // node's HTTP edge and verticles ask their own node (which forwards as needed).
-    return Future.join(registered)
-        .compose(v -> Warmup.run(vertx, settings.warmupCalls(), settings.warmupMs()))
-        .compose(rehearsed -> {
-          orchestrator.forgetAll();
-          io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
-              .description("Decisions rehearsed at start, before this node reported ready (their writes rolled back)")
-              .register(metrics.registry());
-          return vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion();
-        });
+    return Future.join(registered);
+  }
+
+  /**
+   * Opens for business once the start-up rehearsal is done: forgets the rehearsal's learners and registers health,
+   * which is what readiness asks. Health is local: in a cluster, each node's HTTP edge and verticles ask their own
+   * node (which forwards as needed).
+   */
+  public Future<Void> open(int rehearsed) {
+    Promise<Void> opened = Promise.promise();
+    context.runOnContext(v -> {
+      orchestrator.forgetAll();
+      io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
+          .description("Decisions rehearsed through HTTP at start, before this node reported ready (writes rolled back)")
+          .register(metrics.registry());
+      vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion().onComplete(opened);
+    });
+    return opened.future();
   }
 
   /** Consumers are unregistered by the undeploy itself; this waits for the calls they already took. */

@@ -1,43 +1,62 @@
 package viralengine.orchestrator;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import viralengine.auth.TokenSet;
+import viralengine.http.Rehearsal;
 import viralengine.support.TestService;
 
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-/** Ready means warm: the start rehearses the decision path, and the rehearsal leaves nothing a user can see. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+/**
+ * Ready means warm: the start rehearses the decision path through the service's own HTTP port, and the rehearsal
+ * leaves nothing a user can see; its pass opens nothing else.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class WarmupTest {
+  static final String TOKEN = "warmup-test-token-0123456789";
 
   @Test
-  void theStartRehearsesDecisionsWithEveryLoopActiveAndLeavesNoRowBehind() {
-    JsonObject loopsActive = new JsonObject().put("orchestrator", new JsonObject().put("warmup_calls", 200));
+  void theStartRehearsesDecisionsThroughHttpWithEveryLoopActiveAndLeavesNoRowBehind() {
     try (TestService first = TestService.start(new JsonObject())) {
       first.resetData();
       first.query("UPDATE viral_loops SET active = true");
     }
-    try (TestService svc = TestService.start(loopsActive)) {
+    // With tokens configured: the rehearsal has none, and must still be decided (its own pass, nothing else).
+    JsonObject config = new JsonObject().put("orchestrator", new JsonObject().put("warmup_calls", 200))
+        .put("auth", new JsonObject().put("token_sha256", new JsonArray().add(TokenSet.sha256Hex(TOKEN))));
+    try (TestService svc = TestService.start(config)) {
       assertEquals(200, svc.get("/health/ready").statusCode() == 200 ? warmupDecisions(svc) : -1,
-          "ready only once the rehearsal ran, through the configured number of decisions");
+          "ready only once the rehearsal decided the configured number of calls through HTTP");
       assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions"));
       assertEquals(0, svc.count("SELECT count(*) FROM viral_events"));
       assertEquals(0, svc.count("SELECT count(*) FROM loop_exposures"));
       assertEquals(0, svc.count("SELECT count(*) FROM learners WHERE user_id LIKE 'warmup-%'"));
-      JsonObject real = svc.rpc("select_loop", new JsonObject().put("user_id", "warmup-1").put("request_id", "warmup-0"))
-          .getJsonObject("result");
-      assertTrue(real.getString("decision_id") != null, "a rehearsed request_id is free for a real caller: " + real);
-      assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE request_id = 'warmup-0'"));
+      assertEquals(0, svc.count("SELECT count(*) FROM learner_variants WHERE user_id LIKE 'warmup-%'"));
+
+      JsonObject guessed = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "select_loop")
+          .put("params", new JsonObject().put("user_id", "guesser"));
+      assertEquals(401, TestService.await(svc.http.post(svc.port, "127.0.0.1", "/mcp/orchestrator/select_loop")
+          .putHeader("content-type", "application/json").putHeader(Rehearsal.HEADER, "0".repeat(64))
+          .sendJsonObject(guessed)).statusCode(),
+          "a wrong rehearsal secret is no pass: the token check runs");
+      JsonObject real = TestService.await(svc.http.post(svc.port, "127.0.0.1", "/mcp/orchestrator/select_loop")
+          .putHeader("content-type", "application/json").putHeader("authorization", "Bearer " + TOKEN)
+          .sendJsonObject(guessed)).bodyAsJsonObject().getJsonObject("result");
+      assertNotNull(real, "a real caller is decided as usual");
+      assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions"));
       svc.query("UPDATE viral_loops SET active = false");
     }
   }
 
   static long warmupDecisions(TestService svc) {
-    String metrics = svc.get("/metrics").bodyAsString();
+    String metrics = TestService.await(svc.http.get(svc.port, "127.0.0.1", "/metrics")
+        .putHeader("authorization", "Bearer " + TOKEN).send()).bodyAsString();
     return metrics.lines().filter(line -> line.startsWith("viral_warmup_decisions "))
         .mapToLong(line -> (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst().orElse(-1);
   }
