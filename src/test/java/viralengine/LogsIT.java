@@ -10,15 +10,20 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The real JAR's stdout: JSON lines, request lines carry decision_id and request_id, the level comes from config. */
+/**
+ * The real JAR's stdout: readable lines on a terminal, JSON lines on a pipe or a file; request lines carry
+ * decision_id and request_id; the level comes from config; a start ends with one line that says where to go.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LogsIT {
   static final String CONTEXT_MARKER = "context-payload-must-not-be-logged";
@@ -42,6 +47,52 @@ class LogsIT {
 
   static boolean hasIds(JsonObject line, String decisionId, String requestId) {
     return decisionId.equals(line.getString("decision_id")) && requestId.equals(line.getString("request_id"));
+  }
+
+  /** {@code 13:25:15.615 INFO  [Service] Database: ...}: time, level, the logger's simple name, the message. */
+  static final Pattern TEXT_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR) \\[\\w+] \\S.*");
+  static final String READY = "Ready on http://127.0.0.1:";
+
+  static List<String> nonBlank(String log) {
+    return Arrays.stream(log.split("\r?\n")).filter(line -> !line.isBlank()).toList();
+  }
+
+  @Test
+  void onATerminalEveryLineIsReadableTextAndTheLastSaysWhereToGo() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-terminal-it", Map.of("SPOOL_DIR", TestService.newSpoolDir()),
+        ServiceProcess.Stdout.TERMINAL)) {
+      service.awaitReady();
+      List<String> lines = nonBlank(service.awaitLog(READY, 30));
+      assertFalse(lines.isEmpty(), "the service wrote to its terminal");
+      for (String line : lines) {
+        assertTrue(TEXT_LINE.matcher(line).matches(), "a readable line, not JSON: " + line);
+      }
+      String last = lines.get(lines.size() - 1);
+      assertTrue(last.contains(READY + service.port + " (PostgreSQL at ") && last.endsWith("; try: curl 127.0.0.1:"
+          + service.port + "/health/ready"), last);
+    }
+  }
+
+  @Test
+  void onAPipeEveryLineIsJsonAndTheReadyLineIsOneOfThem() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-pipe-it", Map.of("SPOOL_DIR", TestService.newSpoolDir()),
+        ServiceProcess.Stdout.PIPE)) {
+      service.awaitReady();
+      String log = service.awaitLog(READY, 30);
+      List<JsonObject> lines = lines(service); // throws on the first line that is not JSON
+      assertEquals(nonBlank(log).size(), lines.size());
+      assertTrue(lines.stream().anyMatch(l -> l.getString("message").startsWith(READY + service.port)), log);
+    }
+  }
+
+  @Test
+  void logFormatTextForcesReadableLinesOnAFile() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-text-it", Map.of("LOG_FORMAT", "text",
+        "SPOOL_DIR", TestService.newSpoolDir()))) {
+      service.awaitReady();
+      List<String> lines = nonBlank(service.awaitLog(READY, 30));
+      assertTrue(lines.stream().allMatch(line -> TEXT_LINE.matcher(line).matches()), String.join("\n", lines));
+    }
   }
 
   @Test

@@ -25,6 +25,7 @@ public record AppConfig(
     DecisionLogSettings decisionLog,
     SpoolSettings spool,
     String logLevel,
+    String logFormat,
     Mcp mcp,
     Security security,
     Connections connections,
@@ -173,7 +174,7 @@ public record AppConfig(
       Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity", "max_concurrent_flushes",
           "overlap_after_ms")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
-      Map.entry("log", Set.of("level")),
+      Map.entry("log", Set.of("level", "format")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
       Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
       Map.entry("metrics", Set.of("public")),
@@ -190,7 +191,7 @@ public record AppConfig(
 
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
-    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
+    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
         security, connections, deployVerticles, cluster, experiments, selection, report);
   }
 
@@ -251,6 +252,7 @@ public record AppConfig(
             s.string("spool.dir", "spool"),
             s.number("spool.flush_timeout_ms", 100, 1, 600_000)),
         logLevel(s.string("log.level", "INFO")),
+        logFormat(s.string("log.format", viralengine.logs.LogFormat.AUTO)),
         new Mcp(
             s.strings("mcp.allowed_origins", DEFAULT_MCP_ORIGINS, 64, true, ORIGIN_ENTRY, "an origin such as http://localhost:4001"),
             s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")),
@@ -334,6 +336,14 @@ public record AppConfig(
       throw new ConfigException("log.level", "must be one of " + new java.util.TreeSet<>(LOG_LEVELS) + ", got '" + level + "'");
     }
     return upper;
+  }
+
+  private static String logFormat(String format) {
+    if (!viralengine.logs.LogFormat.VALUES.contains(format)) {
+      throw new ConfigException("log.format", "must be one of " + new java.util.TreeSet<>(viralengine.logs.LogFormat.VALUES)
+          + ", got '" + format + "'");
+    }
+    return format;
   }
 
   private static void rejectUnknownKeys(JsonObject merged) {
