@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -119,11 +120,21 @@ class LogsIT {
     try (ServiceProcess service = ServiceProcess.start("logs-debug-it", Map.of("LOG_LEVEL", "DEBUG",
         "SPOOL_DIR", TestService.newSpoolDir()))) {
       service.awaitReady();
-      JsonObject result = call(service, "trigger_event", new JsonObject().put("event_type", "practice_completed")
-          .put("user_id", "log-user").put("request_id", "log-debug-1").put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      // This test is about logging, not latency: on a loaded machine the first decisions of a cold JVM can miss the
+      // 150 ms SLA and come back as -32001 with no result, so it takes the first call that was decided.
+      JsonObject result = null;
+      String requestId = null;
+      for (int attempt = 1; attempt <= 5 && result == null; attempt++) {
+        requestId = "log-debug-" + attempt;
+        result = call(service, "trigger_event", new JsonObject().put("event_type", "practice_completed")
+            .put("user_id", "log-user").put("request_id", requestId).put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      }
+      assertNotNull(result, "one of five calls was decided within the SLA");
+      String decisionId = result.getString("decision_id");
+      String decided = requestId;
       Thread.sleep(500);
       List<JsonObject> decisionLines = lines(service).stream().filter(l -> "Decision recorded".equals(l.getString("message"))).toList();
-      assertEquals(1, decisionLines.stream().filter(l -> hasIds(l, result.getString("decision_id"), "log-debug-1")).count());
+      assertEquals(1, decisionLines.stream().filter(l -> hasIds(l, decisionId, decided)).count());
       assertFalse(service.log().contains(CONTEXT_MARKER), "context payloads are never logged");
     }
   }
