@@ -15,6 +15,7 @@ import viralengine.config.AppConfig;
 import viralengine.config.Cluster;
 import viralengine.config.ConfigException;
 import viralengine.config.ConfigLoader;
+import viralengine.logs.LogFormat;
 import viralengine.metrics.StartupSafeMetrics;
 
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,10 @@ public final class Main {
     ConfigLoader.load(vertx)
         .compose(config -> {
           setLogLevel(config.logLevel());
+          LogFormat.apply(config.logFormat());
           return running(vertx, config, registry).compose(running -> Service.start(running, config, registry)
               .onSuccess(service -> drainOnSignal(running, service, config.drainTimeoutMs()))
+              .onSuccess(service -> announceReady(service, config))
               .onFailure(err -> running.close()));
         })
         .onFailure(err -> {
@@ -42,6 +45,30 @@ public final class Main {
           vertx.close();
           System.exit(1);
         });
+  }
+
+  private static void announceReady(Service service, AppConfig config) {
+    if (!service.orchestratorReady().isComplete()) {
+      LOG.info("HTTP answers on port {}, but PostgreSQL does not yet; /health/ready says 503 until it does",
+          config.http().port());
+    }
+    service.orchestratorReady().onSuccess(v -> LOG.info(readyLine(config)));
+  }
+
+  /**
+   * The last line of a start, for the person who ran it: where the service answers, on which database, and what to
+   * try first. Logged once the orchestrator has warmed up, which may be long after HTTP listens when PostgreSQL
+   * was down at start.
+   */
+  static String readyLine(AppConfig config) {
+    String host = config.http().host();
+    int port = config.http().port();
+    String reachable = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "localhost" : host;
+    String database = config.database().embedded()
+        ? "embedded PostgreSQL in " + config.database().embeddedDir()
+        : "PostgreSQL at " + config.database().describe();
+    return "Ready on http://" + host + ":" + port + " (" + database + "); try: curl " + reachable + ":" + port
+        + "/health/ready";
   }
 
   /** {@code log.level} wins over logback.xml's default, so one config source sets it. */

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,10 @@ class EmbeddedDatabaseIT {
       first = answer(service, requestId);
       firstPostmaster = postmaster(dir);
       assertTrue(service.log().contains("Database: embedded PostgreSQL at 127.0.0.1:"), "one line says which database");
+      // initdb's and the postmaster's chatter is DEBUG, so at the default level it is not there at all.
+      assertFalse(service.log().contains("io.zonky"), "no embedded-server output at INFO");
+      assertTrue(service.awaitLog("Ready on", 30).contains("Ready on http://127.0.0.1:" + service.port + " (embedded PostgreSQL in "),
+          "the last line says where to go");
 
       service.process.destroy(); // SIGTERM: drain, then stop PostgreSQL
       assertTrue(service.awaitExit(30), "exits after the drain");

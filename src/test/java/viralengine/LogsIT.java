@@ -10,15 +10,21 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The real JAR's stdout: JSON lines, request lines carry decision_id and request_id, the level comes from config. */
+/**
+ * The real JAR's stdout: readable lines on a terminal, JSON lines on a pipe or a file; request lines carry
+ * decision_id and request_id; the level comes from config; a start ends with one line that says where to go.
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LogsIT {
   static final String CONTEXT_MARKER = "context-payload-must-not-be-logged";
@@ -42,6 +48,52 @@ class LogsIT {
 
   static boolean hasIds(JsonObject line, String decisionId, String requestId) {
     return decisionId.equals(line.getString("decision_id")) && requestId.equals(line.getString("request_id"));
+  }
+
+  /** {@code 13:25:15.615 INFO  [Service] Database: ...}: time, level, the logger's simple name, the message. */
+  static final Pattern TEXT_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR) \\[\\w+] \\S.*");
+  static final String READY = "Ready on http://127.0.0.1:";
+
+  static List<String> nonBlank(String log) {
+    return Arrays.stream(log.split("\r?\n")).filter(line -> !line.isBlank()).toList();
+  }
+
+  @Test
+  void onATerminalEveryLineIsReadableTextAndTheLastSaysWhereToGo() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-terminal-it", Map.of("SPOOL_DIR", TestService.newSpoolDir()),
+        ServiceProcess.Stdout.TERMINAL)) {
+      service.awaitReady();
+      List<String> lines = nonBlank(service.awaitLog(READY, 30));
+      assertFalse(lines.isEmpty(), "the service wrote to its terminal");
+      for (String line : lines) {
+        assertTrue(TEXT_LINE.matcher(line).matches(), "a readable line, not JSON: " + line);
+      }
+      String last = lines.get(lines.size() - 1);
+      assertTrue(last.contains(READY + service.port + " (PostgreSQL at ") && last.endsWith("; try: curl 127.0.0.1:"
+          + service.port + "/health/ready"), last);
+    }
+  }
+
+  @Test
+  void onAPipeEveryLineIsJsonAndTheReadyLineIsOneOfThem() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-pipe-it", Map.of("SPOOL_DIR", TestService.newSpoolDir()),
+        ServiceProcess.Stdout.PIPE)) {
+      service.awaitReady();
+      String log = service.awaitLog(READY, 30);
+      List<JsonObject> lines = lines(service); // throws on the first line that is not JSON
+      assertEquals(nonBlank(log).size(), lines.size());
+      assertTrue(lines.stream().anyMatch(l -> l.getString("message").startsWith(READY + service.port)), log);
+    }
+  }
+
+  @Test
+  void logFormatTextForcesReadableLinesOnAFile() throws Exception {
+    try (ServiceProcess service = ServiceProcess.start("logs-text-it", Map.of("LOG_FORMAT", "text",
+        "SPOOL_DIR", TestService.newSpoolDir()))) {
+      service.awaitReady();
+      List<String> lines = nonBlank(service.awaitLog(READY, 30));
+      assertTrue(lines.stream().allMatch(line -> TEXT_LINE.matcher(line).matches()), String.join("\n", lines));
+    }
   }
 
   @Test
@@ -68,11 +120,21 @@ class LogsIT {
     try (ServiceProcess service = ServiceProcess.start("logs-debug-it", Map.of("LOG_LEVEL", "DEBUG",
         "SPOOL_DIR", TestService.newSpoolDir()))) {
       service.awaitReady();
-      JsonObject result = call(service, "trigger_event", new JsonObject().put("event_type", "practice_completed")
-          .put("user_id", "log-user").put("request_id", "log-debug-1").put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      // This test is about logging, not latency: on a loaded machine the first decisions of a cold JVM can miss the
+      // 150 ms SLA and come back as -32001 with no result, so it takes the first call that was decided.
+      JsonObject result = null;
+      String requestId = null;
+      for (int attempt = 1; attempt <= 5 && result == null; attempt++) {
+        requestId = "log-debug-" + attempt;
+        result = call(service, "trigger_event", new JsonObject().put("event_type", "practice_completed")
+            .put("user_id", "log-user").put("request_id", requestId).put("context", new JsonObject().put("note", CONTEXT_MARKER)));
+      }
+      assertNotNull(result, "one of five calls was decided within the SLA");
+      String decisionId = result.getString("decision_id");
+      String decided = requestId;
       Thread.sleep(500);
       List<JsonObject> decisionLines = lines(service).stream().filter(l -> "Decision recorded".equals(l.getString("message"))).toList();
-      assertEquals(1, decisionLines.stream().filter(l -> hasIds(l, result.getString("decision_id"), "log-debug-1")).count());
+      assertEquals(1, decisionLines.stream().filter(l -> hasIds(l, decisionId, decided)).count());
       assertFalse(service.log().contains(CONTEXT_MARKER), "context payloads are never logged");
     }
   }

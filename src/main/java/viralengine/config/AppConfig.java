@@ -25,6 +25,7 @@ public record AppConfig(
     DecisionLogSettings decisionLog,
     SpoolSettings spool,
     String logLevel,
+    String logFormat,
     Mcp mcp,
     Security security,
     Connections connections,
@@ -183,7 +184,7 @@ public record AppConfig(
       Map.entry("decision_log", Set.of("max_batch", "max_delay_ms", "queue_capacity", "max_concurrent_flushes",
           "overlap_after_ms")),
       Map.entry("spool", Set.of("dir", "flush_timeout_ms")),
-      Map.entry("log", Set.of("level")),
+      Map.entry("log", Set.of("level", "format")),
       Map.entry("mcp", Set.of("allowed_origins", "allowed_hosts")),
       Map.entry("auth", Set.of("tokens", "token_sha256", "api_tokens", "rate_limit_per_second", "rate_limit_burst")),
       Map.entry("metrics", Set.of("public")),
@@ -200,7 +201,7 @@ public record AppConfig(
 
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
-    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, mcp,
+    return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
         security, connections, deployVerticles, cluster, experiments, selection, report);
   }
 
@@ -265,6 +266,7 @@ public record AppConfig(
             s.string("spool.dir", "spool"),
             s.number("spool.flush_timeout_ms", 100, 1, 600_000)),
         logLevel(s.string("log.level", "INFO")),
+        logFormat(s.string("log.format", viralengine.logs.LogFormat.AUTO)),
         new Mcp(
             s.strings("mcp.allowed_origins", DEFAULT_MCP_ORIGINS, 64, true, ORIGIN_ENTRY, "an origin such as http://localhost:4001"),
             s.strings("mcp.allowed_hosts", DEFAULT_MCP_HOSTS, 64, false, HOST_ENTRY, "a host such as localhost or api.example.com:443")),
@@ -355,6 +357,14 @@ public record AppConfig(
       "circuit_breaker.max_failures", "the circuit now opens on a failure rate: set circuit_breaker.failure_rate_threshold"
           + " and circuit_breaker.minimum_calls instead",
       "circuit_breaker.failure_window_ms", "the failure rate is judged over circuit_breaker.window_ms instead");
+
+  private static String logFormat(String format) {
+    if (!viralengine.logs.LogFormat.VALUES.contains(format)) {
+      throw new ConfigException("log.format", "must be one of " + new java.util.TreeSet<>(viralengine.logs.LogFormat.VALUES)
+          + ", got '" + format + "'");
+    }
+    return format;
+  }
 
   private static void rejectUnknownKeys(JsonObject merged) {
     for (Map.Entry<String, String> removed : REMOVED_KEYS.entrySet()) {

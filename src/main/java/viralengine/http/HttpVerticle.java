@@ -5,6 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -35,6 +38,12 @@ import java.util.concurrent.TimeUnit;
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   static final String AGENT = "orchestrator";
+  /** What a 404 lists: the routes a caller can use, in the order of the route table below. */
+  static final java.util.List<String> ROUTES = java.util.List.of(
+      "GET /health", "GET /health/live", "GET /health/ready", "GET /metrics",
+      "GET /dashboard", "GET /dashboard/events", "GET /dashboard/loop_report",
+      "GET /mcp/orchestrator/health", "POST /mcp/orchestrator", "POST /mcp/orchestrator/{method}",
+      "POST /mcp/admin", "POST /mcp/admin/{method}", "POST /mcp");
 
   private final AppConfig config;
   private final CircuitBreaker breaker;
@@ -72,7 +81,7 @@ public final class HttpVerticle extends VerticleBase {
     return server.requestHandler(guard.install(vertx, server, router(orchestrator))).listen()
         .onSuccess(s -> {
           guards.rehearsal().listening(s.actualPort());
-          LOG.info("HTTP listening on {}:{}", config.http().host(), s.actualPort());
+          LOG.debug("HTTP listening on {}:{}", config.http().host(), s.actualPort());
         });
   }
 
@@ -96,7 +105,10 @@ public final class HttpVerticle extends VerticleBase {
     protect(router);
 
     router.get("/health/live").handler(HealthRoutes.liveness(vertx));
-    router.get("/health/ready").handler(HealthRoutes.readiness(vertx, orchestrator, guards.connections()));
+    HealthCheckHandler readiness = HealthRoutes.readiness(vertx, orchestrator, guards.connections());
+    router.get("/health/ready").handler(readiness);
+    // The route a newcomer tries first: it answers what a load balancer's probe of /health/ready gets.
+    router.get("/health").handler(readiness);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     dashboard = new DashboardRoutes(vertx, orchestrator, metrics);
     router.get("/dashboard").handler(dashboard::page);
@@ -115,7 +127,7 @@ public final class HttpVerticle extends VerticleBase {
     // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
     new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health, adminAgent::call), admission).mount(router, body);
 
-    router.route().last().handler(ctx -> Responses.error(ctx, 404, "not_found", "No route for " + ctx.request().method() + " " + ctx.request().path()));
+    router.route().last().handler(HttpVerticle::notFound);
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));
     router.errorHandler(413, ctx -> Responses.rpcError(ctx, 413, new RpcException(ErrorCodes.INVALID_REQUEST,
         "Request body exceeds limits.max_body_bytes=" + config.limits().maxBodyBytes())));
@@ -158,6 +170,13 @@ public final class HttpVerticle extends VerticleBase {
           .allowedHeaders(java.util.Set.of("content-type", "authorization", "accept", "mcp-protocol-version", "mcp-method", "mcp-name"))
           .maxAgeSeconds(600));
     }
+  }
+
+  /** A 404 that says what would have answered: a caller who guessed a path learns the real ones. */
+  private static void notFound(RoutingContext ctx) {
+    Responses.json(ctx, 404, new JsonObject().put("error", "not_found")
+        .put("message", "No route for " + ctx.request().method() + " " + ctx.request().path())
+        .put("routes", new JsonArray(ROUTES)));
   }
 
   private void requireAgent(RoutingContext ctx) {

@@ -72,6 +72,15 @@ class AppConfigTest {
   }
 
   @Test
+  void logFormatIsAutoByDefaultTakesTextOrJsonFromTheEnvironmentAndRefusesAnythingElse() {
+    assertEquals("auto", AppConfig.from(new JsonObject()).logFormat());
+    assertEquals("text", AppConfig.from(new JsonObject().put("LOG_FORMAT", "text")).logFormat());
+    assertEquals("json", AppConfig.from(new JsonObject().put("log", new JsonObject().put("format", "json"))).logFormat());
+    ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(new JsonObject().put("LOG_FORMAT", "pretty")));
+    assertEquals("config log.format: must be one of [auto, json, text], got 'pretty'", e.getMessage());
+  }
+
+  @Test
   void theFileSetsNestedKeys() {
     AppConfig config = AppConfig.from(new JsonObject().put("http", new JsonObject().put("port", 5000)));
     assertEquals(5000, config.http().port());

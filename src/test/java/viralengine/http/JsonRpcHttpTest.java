@@ -3,6 +3,8 @@ package viralengine.http;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -13,10 +15,12 @@ import org.junit.jupiter.api.Timeout;
 import viralengine.support.TestService;
 
 import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -307,6 +311,46 @@ class JsonRpcHttpTest {
     HttpResponse<Buffer> ready = svc.get("/health/ready");
     assertEquals(200, ready.statusCode());
     assertEquals("UP", ready.bodyAsJsonObject().getString("status"));
+  }
+
+  @Test
+  void healthAnswersWhatHealthReadyAnswers() {
+    HttpResponse<Buffer> health = svc.get("/health");
+    HttpResponse<Buffer> ready = svc.get("/health/ready");
+    assertEquals(200, health.statusCode());
+    assertEquals(checkIds(ready.bodyAsJsonObject()), checkIds(health.bodyAsJsonObject()));
+    assertEquals(ready.bodyAsJsonObject().getString("outcome"), health.bodyAsJsonObject().getString("outcome"));
+  }
+
+  static List<String> checkIds(JsonObject health) {
+    return health.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id")).sorted().toList();
+  }
+
+  @Test
+  void aNotFoundListsTheRoutesAndEachListedRouteAnswers() {
+    JsonObject body = svc.get("/healthz").bodyAsJsonObject();
+    List<String> routes = body.getJsonArray("routes").stream().map(String.class::cast).toList();
+    assertEquals(HttpVerticle.ROUTES, routes);
+    assertTrue(routes.contains("GET /health/ready"), body.encode());
+    HttpClient client = svc.vertx.createHttpClient();
+    try {
+      for (String route : routes) {
+        String[] parts = route.split(" ");
+        String path = parts[1].replace("{method}", "health");
+        // Only the status line is read: /dashboard/events is a stream that never ends.
+        int status = await(client.request(HttpMethod.valueOf(parts[0]), svc.port, "127.0.0.1", path)
+            .compose(request -> request.putHeader("content-type", "application/json")
+                .putHeader("accept", "application/json, text/event-stream")
+                .send(parts[0].equals("POST") ? request(1, "health", new JsonObject()).encode() : "")
+                .map(response -> {
+                  response.request().reset();
+                  return response.statusCode();
+                })));
+        assertNotEquals(404, status, route + " is listed but has no route");
+      }
+    } finally {
+      client.close();
+    }
   }
 
   @Test

@@ -31,36 +31,59 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** Where the child's stdout goes: a file (what most tests read), a pipe this JVM reads, or a pseudo-terminal. */
+  public enum Stdout { FILE, PIPE, TERMINAL }
+
   public final int port;
   public final Process process;
   private final Path log;
+  private final Stdout stdout;
 
-  private ServiceProcess(int port, Process process, Path log) {
+  private ServiceProcess(int port, Process process, Path log, Stdout stdout) {
     this.port = port;
     this.process = process;
     this.log = log;
+    this.stdout = stdout;
   }
 
   /** Starts the JAR on a free port with these environment variables (config keys in env form). */
   public static ServiceProcess start(String logName, Map<String, String> env) throws IOException {
-    return start(logName, env, true);
+    return start(logName, env, true, Stdout.FILE);
+  }
+
+  /**
+   * As {@link #start(String, Map)}, with stdout on a pipe or a terminal; either way {@link #log()} reads what it
+   * wrote. On a pipe, stderr goes to a file of its own ({@code <logName>.stderr.log}), so the pipe holds stdout
+   * alone. On a terminal ({@code script} from util-linux allocates the pseudo-terminal), both share it, as they
+   * would for a person.
+   */
+  public static ServiceProcess start(String logName, Map<String, String> env, Stdout stdout) throws IOException {
+    return start(logName, env, true, stdout);
   }
 
   /** Starts the JAR with no DATABASE_URL at all, so it runs its embedded PostgreSQL. */
   public static ServiceProcess startEmbedded(String logName, Map<String, String> env) throws IOException {
-    return start(logName, env, false);
+    return start(logName, env, false, Stdout.FILE);
   }
 
-  private static ServiceProcess start(String logName, Map<String, String> env, boolean testDatabase) throws IOException {
+  private static ServiceProcess start(String logName, Map<String, String> env, boolean testDatabase, Stdout stdout)
+      throws IOException {
     String jar = System.getProperty("service.jar", "target/viral-engine.jar");
     if (!new File(jar).isFile()) {
       throw new AssertionError("the shaded JAR is missing at " + jar + " (mvn verify packages it before the ITs)");
     }
     int port = TestService.freePort();
     Path log = Path.of("target", logName + ".log");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = switch (stdout) {
+      case FILE -> new ProcessBuilder(java, "-jar", jar).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+      case PIPE -> new ProcessBuilder(java, "-jar", jar)
+          .redirectError(ProcessBuilder.Redirect.to(Path.of("target", logName + ".stderr.log").toFile()));
+      case TERMINAL -> new ProcessBuilder("script", "--quiet", "--flush", "--return", "--command",
+          "exec '" + java + "' -jar '" + jar + "'", "/dev/null").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    };
     builder.environment().put("PORT", Integer.toString(port));
     builder.environment().put("HTTP_HOST", "127.0.0.1");
     builder.environment().remove("DATABASE_URL");
@@ -70,11 +93,43 @@ public final class ServiceProcess implements AutoCloseable {
     // As in TestService: no holdout unless a test asks for one, so a chosen user id is never held out by chance.
     builder.environment().put("EXPERIMENTS_HOLDOUT_PERCENT", "0");
     builder.environment().putAll(env);
-    return new ServiceProcess(port, builder.start(), log);
+    Process process = builder.start();
+    if (stdout == Stdout.PIPE) {
+      copyInBackground(process.getInputStream(), log);
+    }
+    return new ServiceProcess(port, process, log, stdout);
+  }
+
+  private static void copyInBackground(java.io.InputStream pipe, Path log) throws IOException {
+    java.io.OutputStream file = java.nio.file.Files.newOutputStream(log);
+    Thread copier = new Thread(() -> {
+      try (pipe; file) {
+        byte[] buffer = new byte[8192];
+        for (int n; (n = pipe.read(buffer)) >= 0; ) {
+          file.write(buffer, 0, n);
+          file.flush();
+        }
+      } catch (IOException closed) {
+        // the child is gone
+      }
+    }, "stdout-of-" + log.getFileName());
+    copier.setDaemon(true);
+    copier.start();
   }
 
   public String log() throws IOException {
     return java.nio.file.Files.readString(log);
+  }
+
+  /** Waits up to {@code seconds} for stdout to hold {@code text}; returns all it holds then. */
+  public String awaitLog(String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String log = log();
+    while (!log.contains(text) && System.nanoTime() < deadline && process.isAlive()) {
+      Thread.sleep(100);
+      log = log();
+    }
+    return log;
   }
 
   public void awaitReady() throws Exception {
@@ -157,6 +212,9 @@ public final class ServiceProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    if (stdout == Stdout.TERMINAL) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM under script
+    }
     process.destroyForcibly();
   }
 }
