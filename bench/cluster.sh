@@ -47,7 +47,7 @@ start_nodes() {
   for i in $(seq 1 "$n"); do cports+=("$(free_port)"); PORTS+=("$(free_port)"); done
   for i in $(seq 0 $((n - 1))); do members+="${members:+,}127.0.0.1:${cports[$i]}"; done
   for i in $(seq 0 $((n - 1))); do
-    envs="ORCHESTRATOR_TIMEOUT_MS=500 CIRCUIT_BREAKER_MAX_FAILURES=10000"
+    envs="ORCHESTRATOR_TIMEOUT_MS=500 CIRCUIT_BREAKER_MINIMUM_CALLS=100000"
     if [ "$n" -gt 1 ]; then
       envs+=" CLUSTER_ENABLED=true CLUSTER_NAME=bench-$DB CLUSTER_HOST=127.0.0.1 CLUSTER_PORT=${cports[$i]} CLUSTER_MEMBERS=$members"
     fi

@@ -53,7 +53,7 @@
 # WARMUP (45s per workload), CONNS (32), THREADS (2, wrk and pgbench threads), COOLDOWN_SECONDS (empty: the
 # seeded cooldowns, 1-7 days; a number sets every loop's cooldown_seconds, e.g. 3600 as bench/decisioning.sh),
 # SERVICE_ENV (default as bench/decisioning.sh's: SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000
-# CIRCUIT_BREAKER_MAX_FAILURES=10000 LIMITS_TARGET_LATENCY_MS=0, the outage machinery out of a capacity
+# CIRCUIT_BREAKER_MINIMUM_CALLS=100000 LIMITS_TARGET_LATENCY_MS=0, the outage machinery out of a capacity
 # measurement; ORCHESTRATOR_LOOPS_REFRESH_MS=1000 is always added), PG_CLIENTS (8, the service's pool size),
 # PG_SECONDS (15), PG_ROUNDS (2), TEMPLATE_ROWS (6400, rows sampled per workload for the floor), GEN_CPUS,
 # SVC_CPUS (taskset CPU lists, see lib.sh), BENCH_PORT (the service's port; default a free one), BARE_PORT
@@ -70,7 +70,7 @@ cd "$(dirname "$0")/.."
 
 decision_bench_defaults
 COOLDOWN_SECONDS=${COOLDOWN_SECONDS:-}
-SERVICE_ENV=${SERVICE_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MAX_FAILURES=10000 LIMITS_TARGET_LATENCY_MS=0}
+SERVICE_ENV=${SERVICE_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MINIMUM_CALLS=100000 LIMITS_TARGET_LATENCY_MS=0}
 PG_CLIENTS=${PG_CLIENTS:-8}
 PG_SECONDS=${PG_SECONDS:-15}
 PG_ROUNDS=${PG_ROUNDS:-2}

@@ -41,7 +41,7 @@ for strategy in $STRATEGIES; do
   # No holdout (regret is about the learners the bandit serves), the seed for repeatable draws, a short refresh.
   start_service "$JAVA" "$strategy" "SELECTION_STRATEGY=$strategy SELECTION_SEED=$SEED SELECTION_REFRESH_MS=$REFRESH_MS \
 SELECTION_WINDOW=$WINDOW EXPERIMENTS_HOLDOUT_PERCENT=0 LOG_LEVEL=WARN ORCHESTRATOR_TIMEOUT_MS=2000 \
-SPOOL_FLUSH_TIMEOUT_MS=10000 CIRCUIT_BREAKER_MAX_FAILURES=10000 LIMITS_TARGET_LATENCY_MS=0" "$JAVA_OPTS"
+SPOOL_FLUSH_TIMEOUT_MS=10000 CIRCUIT_BREAKER_MINIMUM_CALLS=100000 LIMITS_TARGET_LATENCY_MS=0" "$JAVA_OPTS"
   ready_ms=$(wait_ready) # an assignment: set -e stops here when the service does not come up
   log "$strategy: service ready in $ready_ms ms; $DECISIONS decisions, $THREADS threads, $LEARNERS learners"
   $PY bench/simulate.py run "$BASE" "$strategy" "$WORK/$strategy.json"
