@@ -148,7 +148,10 @@ final class RpcHandler {
       result = Future.failedFuture(e);
     }
     return result.transform(done -> {
-      metrics.request(request.method(), done.succeeded() ? null : safe(done.cause()).code(), System.nanoTime() - started);
+      if (!Rehearsal.marked(ctx)) {
+        // The start-up rehearsal is nobody's request: the dashboard and the request metrics show callers only.
+        metrics.request(request.method(), done.succeeded() ? null : safe(done.cause()).code(), System.nanoTime() - started);
+      }
       if (request.notification()) {
         return Future.succeededFuture(null);
       }
