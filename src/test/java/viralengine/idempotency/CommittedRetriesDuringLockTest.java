@@ -27,17 +27,7 @@ class CommittedRetriesDuringLockTest {
 
   @BeforeAll
   static void start() {
-    // As the report ran it: a 1 s SLA (the spool answers, not the breaker's default), an idempotency cache of 8 (retries
-    // reach the database as after ten minutes or a restart), spool.flush_timeout_ms at its default of 100. The breaker
-    // keeps its defaults, as in the report: whatever it does, the three properties must hold.
-    svc = TestService.start(new JsonObject()
-        .put("orchestrator", new JsonObject().put("timeout_ms", 1_000).put("idempotency_cache_size", 8))
-        .put("spool", new JsonObject().put("dir", TestService.newSpoolDir()).put("flush_timeout_ms", 100)));
-    try {
-      IdempotencyLedger.warmUp(svc.port);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    svc = IdempotencyLedger.reportService();
   }
 
   @AfterAll

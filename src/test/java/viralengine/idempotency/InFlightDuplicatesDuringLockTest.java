@@ -26,16 +26,7 @@ class InFlightDuplicatesDuringLockTest {
 
   @BeforeAll
   static void start() {
-    // As in the report: a 1 s SLA, an idempotency cache of 8, spool.flush_timeout_ms at its default of 100; the
-    // breaker is not under test.
-    svc = TestService.start(new JsonObject()
-        .put("orchestrator", new JsonObject().put("timeout_ms", 1_000).put("idempotency_cache_size", 8))
-        .put("spool", new JsonObject().put("dir", TestService.newSpoolDir()).put("flush_timeout_ms", 100)));
-    try {
-      IdempotencyLedger.warmUp(svc.port);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    svc = IdempotencyLedger.reportService();
   }
 
   @AfterAll

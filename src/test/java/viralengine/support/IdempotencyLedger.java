@@ -64,6 +64,24 @@ public final class IdempotencyLedger {
    * minutes or a restart), spool.flush_timeout_ms at its default of 100. The breaker is not under test: a noisy machine
    * must not turn a few slow calls into an open circuit.
    */
+  /**
+   * An in-process service as the report ran it: a 1 s SLA (the spool answers, not the breaker's default), an
+   * idempotency cache of 8 (retries reach the database as after ten minutes or a restart), spool.flush_timeout_ms at
+   * its default of 100, the breaker at its defaults (whatever it does, the three properties must hold); warmed up.
+   */
+  public static TestService reportService() {
+    TestService svc = TestService.start(new io.vertx.core.json.JsonObject()
+        .put("orchestrator", new io.vertx.core.json.JsonObject().put("timeout_ms", 1_000).put("idempotency_cache_size", 8))
+        .put("spool", new io.vertx.core.json.JsonObject().put("dir", TestService.newSpoolDir()).put("flush_timeout_ms", 100)));
+    try {
+      warmUp(svc.port);
+    } catch (Exception e) {
+      svc.close();
+      throw new IllegalStateException(e);
+    }
+    return svc;
+  }
+
   public static Map<String, String> reportEnv(String spoolDir) {
     Map<String, String> env = new HashMap<>();
     env.put("SPOOL_DIR", spoolDir);
