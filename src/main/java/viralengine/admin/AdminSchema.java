@@ -2,19 +2,19 @@ package viralengine.admin;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import viralengine.api.EventTypes;
 import viralengine.loops.LoopJson;
 import viralengine.loops.RuleJson;
-import viralengine.orchestrator.ApiSchema;
-import viralengine.orchestrator.EventTypes;
 import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.OpenRpc;
 
 import java.util.List;
 
-import static viralengine.orchestrator.ApiSchema.objectSchema;
-import static viralengine.orchestrator.ApiSchema.resultSchema;
+import static viralengine.rpc.OpenRpc.objectSchema;
+import static viralengine.rpc.OpenRpc.resultSchema;
 
 /**
- * The admin agent's methods, described with the same {@link ApiSchema.Method} model and builders as the
+ * The admin agent's methods, described with the same {@link OpenRpc.Method} model and builders as the
  * orchestrator's, so its OpenRPC document ({@code rpc.discover} on {@code /mcp/admin}) is generated the same way.
  */
 public final class AdminSchema {
@@ -28,14 +28,14 @@ public final class AdminSchema {
 
   private AdminSchema() {}
 
-  public static List<ApiSchema.Method> methods() {
+  public static List<OpenRpc.Method> methods() {
     return List.of(listLoops(), getLoop(), upsertLoop(), setLoopActive(), listRules(), upsertRule(), deleteRule(),
         listChanges());
   }
 
   /** The OpenRPC document answered by {@code rpc.discover} on the admin agent. */
   public static JsonObject openRpc() {
-    return ApiSchema.openRpc(AdminApi.AGENT, "The admin agent: a growth team manages viral loops (triggers, audience,"
+    return OpenRpc.openRpc(AdminApi.AGENT, "The admin agent: a growth team manages viral loops (triggers, audience,"
         + " targeting, cooldowns, the action payload) and frequency rules as data, without SQL or a deploy. Every write"
         + " is validated (errors name the path), guarded by optimistic concurrency (expected_version), audited (who,"
         + " when, before, after) and reaches every running instance within a second. JSON-RPC 2.0 over HTTP:"
@@ -44,7 +44,7 @@ public final class AdminSchema {
 
   // ---- the methods ----
 
-  private static ApiSchema.Method listLoops() {
+  private static OpenRpc.Method listLoops() {
     JsonObject result = resultSchema(new JsonArray().add("loops").add("config_version"),
         "loops", new JsonObject().put("type", "array").put("items", loopSchema())
             .put("description", "Every loop, active or not, highest priority first."),
@@ -56,7 +56,7 @@ public final class AdminSchema {
             .put("config_version", 7)), true, true);
   }
 
-  private static ApiSchema.Method getLoop() {
+  private static OpenRpc.Method getLoop() {
     JsonObject params = objectSchema(new JsonArray().add("name"), "name", slug("The loop's name."));
     JsonObject result = resultSchema(new JsonArray().add("loop").add("config_version"),
         "loop", loopSchema(), "config_version", configVersion());
@@ -68,7 +68,7 @@ public final class AdminSchema {
             new JsonObject().put("loop", exampleLoop()).put("config_version", 7)), true, true);
   }
 
-  private static ApiSchema.Method upsertLoop() {
+  private static OpenRpc.Method upsertLoop() {
     JsonObject params = objectSchema(new JsonArray().add("loop"),
         "loop", loopSchema().put("description", "The whole loop as it should be. version is not sent: it is assigned."),
         "expected_version", expectedVersion(0, "Optional: the version you read. The write happens only if the loop is"
@@ -91,7 +91,7 @@ public final class AdminSchema {
                 .put("config_version", 8)), false, true);
   }
 
-  private static ApiSchema.Method setLoopActive() {
+  private static OpenRpc.Method setLoopActive() {
     JsonObject params = objectSchema(new JsonArray().add("name").add("active"),
         "name", slug("The loop's name."),
         "active", bool("true to let decisions select the loop, false to stop it."),
@@ -109,7 +109,7 @@ public final class AdminSchema {
                 .put("config_version", 8)), false, true);
   }
 
-  private static ApiSchema.Method listRules() {
+  private static OpenRpc.Method listRules() {
     JsonObject result = resultSchema(new JsonArray().add("rules").add("config_version"),
         "rules", new JsonObject().put("type", "array").put("items", ruleSchema()), "config_version", configVersion());
     return method(AdminApi.LIST_FREQUENCY_RULES, "List frequency rules", "Every frequency rule",
@@ -119,7 +119,7 @@ public final class AdminSchema {
             .put("config_version", 7)), true, true);
   }
 
-  private static ApiSchema.Method upsertRule() {
+  private static OpenRpc.Method upsertRule() {
     JsonObject params = objectSchema(new JsonArray().add("rule"), "rule", ruleSchema());
     JsonObject result = resultSchema(new JsonArray().add("rule").add("created").add("changed").add("config_version"),
         "rule", ruleSchema(), "created", bool("True when no rule had this id."),
@@ -135,7 +135,7 @@ public final class AdminSchema {
         false, true);
   }
 
-  private static ApiSchema.Method deleteRule() {
+  private static OpenRpc.Method deleteRule() {
     JsonObject params = objectSchema(new JsonArray().add("id"), "id", slug("The rule's id."));
     JsonObject result = resultSchema(new JsonArray().add("deleted").add("config_version"),
         "deleted", ruleSchema().put("description", "The rule as it was."), "config_version", configVersion());
@@ -146,7 +146,7 @@ public final class AdminSchema {
             new JsonObject().put("deleted", exampleRule()).put("config_version", 10)), false, false);
   }
 
-  private static ApiSchema.Method listChanges() {
+  private static OpenRpc.Method listChanges() {
     JsonObject params = objectSchema(new JsonArray(), "limit", new JsonObject().put("type", "integer").put("minimum", 1)
         .put("maximum", AdminRequests.MAX_CHANGES)
         .put("description", "How many changes, newest first (default " + AdminRequests.DEFAULT_CHANGES + ")."));
@@ -268,14 +268,14 @@ public final class AdminSchema {
         .put("period", "calendar_day");
   }
 
-  private static ApiSchema.Method method(String name, String title, String summary, String description, JsonObject params,
-      JsonObject result, List<Integer> errors, ApiSchema.Example example, boolean readOnly, boolean idempotent) {
-    return new ApiSchema.Method(name, name, title, summary, description, params, result, errors,
+  private static OpenRpc.Method method(String name, String title, String summary, String description, JsonObject params,
+      JsonObject result, List<Integer> errors, OpenRpc.Example example, boolean readOnly, boolean idempotent) {
+    return new OpenRpc.Method(name, name, title, summary, description, params, result, errors,
         List.of(example), readOnly, idempotent);
   }
 
-  private static ApiSchema.Example example(String name, JsonObject params, JsonObject result) {
-    return new ApiSchema.Example(name, name + ".", params, result);
+  private static OpenRpc.Example example(String name, JsonObject params, JsonObject result) {
+    return new OpenRpc.Example(name, name + ".", params, result);
   }
 
   private static JsonObject noParams() {
@@ -299,7 +299,7 @@ public final class AdminSchema {
   }
 
   private static JsonObject configVersion() {
-    return ApiSchema.nonNegativeInteger().put("description", "The catalog's version: the id of the latest audited change.");
+    return OpenRpc.nonNegativeInteger().put("description", "The catalog's version: the id of the latest audited change.");
   }
 
   private static JsonObject expectedVersion(int minimum, String description) {

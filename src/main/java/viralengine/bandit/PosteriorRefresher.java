@@ -5,10 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.api.EventTypes;
 import viralengine.decision.Posteriors;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
-import viralengine.orchestrator.EventTypes;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import viralengine.orchestrator.OrchestratorApi;
+import viralengine.api.OrchestratorApi;
 import viralengine.rpc.ErrorCodes;
 
 import java.time.Duration;

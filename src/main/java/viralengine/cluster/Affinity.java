@@ -7,8 +7,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import viralengine.orchestrator.OrchestratorApi;
-import viralengine.orchestrator.Requests;
+import viralengine.api.OrchestratorApi;
+import viralengine.api.Requests;
 import viralengine.rpc.ErrorCodes;
 
 import java.util.Map;

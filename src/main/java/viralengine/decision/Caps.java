@@ -1,6 +1,7 @@
 package viralengine.decision;
 
 import viralengine.frequency.FrequencyRule;
+import viralengine.learners.History;
 import viralengine.loops.Loop;
 
 import java.time.Instant;

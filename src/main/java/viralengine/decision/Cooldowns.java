@@ -1,5 +1,6 @@
 package viralengine.decision;
 
+import viralengine.learners.History;
 import viralengine.loops.Loop;
 
 import java.time.Instant;

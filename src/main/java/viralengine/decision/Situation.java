@@ -1,6 +1,7 @@
 package viralengine.decision;
 
 import io.vertx.core.json.JsonObject;
+import viralengine.learners.History;
 import viralengine.learners.Learner;
 
 import java.time.Instant;

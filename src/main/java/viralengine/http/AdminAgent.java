@@ -9,12 +9,12 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import viralengine.auth.Principal;
 import viralengine.admin.AdminApi;
 import viralengine.admin.AdminSchema;
-import viralengine.orchestrator.ApiSchema;
+import viralengine.auth.Principal;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.JsonRpc;
+import viralengine.rpc.OpenRpc;
 import viralengine.rpc.RpcException;
 
 /**
@@ -32,12 +32,12 @@ final class AdminAgent implements RpcHandler.Agent {
 
   @Override
   public Future<JsonObject> call(JsonRpc.Request request, RoutingContext ctx) {
-    if (ApiSchema.DISCOVER.equals(request.method())) {
+    if (OpenRpc.DISCOVER.equals(request.method())) {
       return Future.succeededFuture(openRpc.copy());
     }
     if (!AdminApi.METHODS.contains(request.method())) {
       throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method(),
-          new JsonObject().put("methods", new JsonArray(AdminApi.METHODS).copy().add(ApiSchema.DISCOVER)));
+          new JsonObject().put("methods", new JsonArray(AdminApi.METHODS).copy().add(OpenRpc.DISCOVER)));
     }
     return call(request.method(), request.params(), actor(ctx));
   }

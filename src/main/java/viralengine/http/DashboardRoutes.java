@@ -1,16 +1,16 @@
 package viralengine.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import viralengine.admin.AdminApi;
 import io.vertx.ext.web.RoutingContext;
+import viralengine.admin.AdminApi;
+import viralengine.api.Requests;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.Requests;
 import viralengine.rpc.RpcException;
 
 import java.time.Instant;

@@ -10,14 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admission.Admission;
 import viralengine.admission.ShedPause;
+import viralengine.api.ApiSchema;
+import viralengine.api.Requests;
 import viralengine.auth.Principal;
 import viralengine.config.AppConfig;
 import viralengine.metrics.ServiceMetrics;
-import viralengine.orchestrator.ApiSchema;
-import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.JsonBounds;
 import viralengine.rpc.JsonRpc;
+import viralengine.rpc.OpenRpc;
 import viralengine.rpc.RpcException;
 
 import java.time.Instant;
@@ -174,7 +175,7 @@ final class RpcHandler {
     if (Requests.HEALTH.equals(request.method())) {
       return orchestrator.health();
     }
-    if (ApiSchema.DISCOVER.equals(request.method())) {
+    if (OpenRpc.DISCOVER.equals(request.method())) {
       return Future.succeededFuture(openRpc.copy());
     }
     Requests.parse(request.method(), request.params(), requestLimits, Instant.now());

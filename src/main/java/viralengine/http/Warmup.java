@@ -12,8 +12,8 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import viralengine.orchestrator.EventTypes;
-import viralengine.orchestrator.Requests;
+import viralengine.api.EventTypes;
+import viralengine.api.Requests;
 
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;

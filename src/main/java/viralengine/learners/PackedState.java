@@ -1,7 +1,6 @@
 package viralengine.learners;
 
 import io.vertx.core.json.JsonObject;
-import viralengine.decision.History;
 
 import java.time.Instant;
 import java.time.ZoneId;

@@ -2,8 +2,8 @@ package viralengine.loops;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import viralengine.api.EventTypes;
 import viralengine.frequency.Period;
-import viralengine.orchestrator.EventTypes;
 import viralengine.rpc.RpcException;
 import viralengine.targeting.Condition;
 import viralengine.targeting.InvalidCondition;

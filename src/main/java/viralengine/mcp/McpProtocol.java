@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import viralengine.auth.Principal;
 import viralengine.auth.Scope;
-import viralengine.orchestrator.ApiSchema;
 import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.OpenRpc;
 
 import java.util.List;
 
@@ -117,7 +117,7 @@ final class McpProtocol {
   }
 
   static JsonObject serverInfo() {
-    return new JsonObject().put("name", SERVER_NAME).put("title", ApiSchema.TITLE).put("version", ApiSchema.version());
+    return new JsonObject().put("name", SERVER_NAME).put("title", OpenRpc.TITLE).put("version", OpenRpc.version());
   }
 
   private static McpException methodNotFound(int status, String method, List<String> methods) {

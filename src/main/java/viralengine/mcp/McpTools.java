@@ -6,11 +6,12 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminSchema;
+import viralengine.api.ApiSchema;
+import viralengine.api.Requests;
 import viralengine.auth.Principal;
 import viralengine.auth.Scope;
-import viralengine.orchestrator.ApiSchema;
-import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.OpenRpc;
 import viralengine.rpc.RpcException;
 
 import java.time.Instant;
@@ -32,8 +33,8 @@ final class McpTools {
   /** The admin agent's read-only tool every caller sees (DECISIONING.md "Scopes"); the others need {@code admin}. */
   static final String LIST_LOOPS = "list_loops";
 
-  private final Map<String, ApiSchema.Method> byTool = new LinkedHashMap<>();
-  private final Map<String, ApiSchema.Method> adminByTool = new LinkedHashMap<>();
+  private final Map<String, OpenRpc.Method> byTool = new LinkedHashMap<>();
+  private final Map<String, OpenRpc.Method> adminByTool = new LinkedHashMap<>();
   private final JsonArray definitions = new JsonArray();
   private final JsonArray adminDefinitions = new JsonArray();
   private final Requests.Limits limits;
@@ -42,11 +43,11 @@ final class McpTools {
   McpTools(ApiSchema api, Requests.Limits limits, McpEndpoint.Backend backend) {
     this.limits = limits;
     this.backend = backend;
-    for (ApiSchema.Method method : api.methods()) {
+    for (OpenRpc.Method method : api.methods()) {
       byTool.put(method.tool(), method);
       definitions.add(definition(method));
     }
-    for (ApiSchema.Method method : AdminSchema.methods()) {
+    for (OpenRpc.Method method : AdminSchema.methods()) {
       adminByTool.put(method.tool(), method);
       (LIST_LOOPS.equals(method.tool()) ? definitions : adminDefinitions).add(definition(method));
     }
@@ -67,7 +68,7 @@ final class McpTools {
     if (!(name instanceof String tool)) {
       return Future.failedFuture(invalidParams("Invalid params: tools/call needs params.name, the name of a tool", null));
     }
-    ApiSchema.Method admin = adminByTool.get(tool);
+    OpenRpc.Method admin = adminByTool.get(tool);
     if (admin != null && (LIST_LOOPS.equals(tool) || caller.has(Scope.ADMIN))) {
       return runAdmin(admin, params.getValue("arguments"), caller, tool);
     }
@@ -75,7 +76,7 @@ final class McpTools {
       return Future.succeededFuture(failure(tool, new RpcException(ErrorCodes.FORBIDDEN,
           "Forbidden: tool " + tool + " needs an API token with scope admin", new JsonObject().put("scope", "admin"))));
     }
-    ApiSchema.Method method = byTool.get(tool);
+    OpenRpc.Method method = byTool.get(tool);
     if (method == null) {
       return Future.failedFuture(invalidParams("Unknown tool: " + cut(tool),
           new JsonObject().put("tools", new JsonArray(byTool.keySet().stream().toList()))));
@@ -94,7 +95,7 @@ final class McpTools {
     return outcome.transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
   }
 
-  private Future<JsonObject> runAdmin(ApiSchema.Method method, Object arguments, Principal caller, String tool) {
+  private Future<JsonObject> runAdmin(OpenRpc.Method method, Object arguments, Principal caller, String tool) {
     if (arguments != null && !(arguments instanceof JsonObject)) {
       return Future.failedFuture(invalidParams("Invalid params: tools/call params.arguments must be an object", null));
     }
@@ -103,7 +104,7 @@ final class McpTools {
         .transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
   }
 
-  private Future<JsonObject> run(ApiSchema.Method method, JsonObject args) {
+  private Future<JsonObject> run(OpenRpc.Method method, JsonObject args) {
     if (Requests.HEALTH.equals(method.name())) {
       if (!args.isEmpty()) {
         throw RpcException.invalidParams(args.fieldNames().iterator().next(),
@@ -139,7 +140,7 @@ final class McpTools {
         .put("isError", true);
   }
 
-  private static JsonObject definition(ApiSchema.Method method) {
+  private static JsonObject definition(OpenRpc.Method method) {
     return new JsonObject()
         .put("name", method.tool())
         .put("title", method.title())

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
-import viralengine.admission.Admission;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
@@ -69,7 +69,8 @@ public final class ServiceMetrics {
   private final Timer flushToPostgres;
   private final Timer flushToSpool;
   /** One per HTTP instance; the gauges sum them. */
-  private final List<Admission> admissions = new CopyOnWriteArrayList<>();
+  private final List<IntSupplier> admissionLimits = new CopyOnWriteArrayList<>();
+  private final List<IntSupplier> admissionInFlight = new CopyOnWriteArrayList<>();
 
   public ServiceMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -90,9 +91,9 @@ public final class ServiceMetrics {
     this.flushToSpool = flushTimer("spool");
     this.fallbacksNotRecorded = Counter.builder(FALLBACKS_NOT_RECORDED)
         .description("Answers given in the orchestrator's place whose audit row could not be written").register(registry);
-    Gauge.builder(ADMISSION_LIMIT, () -> admissions.stream().mapToInt(Admission::limit).sum())
+    Gauge.builder(ADMISSION_LIMIT, () -> admissionLimits.stream().mapToInt(IntSupplier::getAsInt).sum())
         .description("Requests the HTTP instances admit at once now (shrinks while answers are late)").register(registry);
-    Gauge.builder(IN_FLIGHT, () -> admissions.stream().mapToInt(Admission::inFlight).sum())
+    Gauge.builder(IN_FLIGHT, () -> admissionInFlight.stream().mapToInt(IntSupplier::getAsInt).sum())
         .description("Requests admitted and not yet answered").register(registry);
   }
 
@@ -100,9 +101,10 @@ public final class ServiceMetrics {
     fallbacksNotRecorded.increment();
   }
 
-  /** Counts an HTTP instance's in-flight bound into the admission gauges. */
-  public void admission(Admission admission) {
-    admissions.add(admission);
+  /** Counts an HTTP instance's in-flight bound (its limit now, and its requests in flight) into the admission gauges. */
+  public void admission(IntSupplier limit, IntSupplier inFlight) {
+    admissionLimits.add(limit);
+    admissionInFlight.add(inFlight);
   }
 
   /** Connections, sheds and rate-limit hits per token name. */

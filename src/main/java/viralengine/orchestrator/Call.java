@@ -1,6 +1,7 @@
 package viralengine.orchestrator;
 
 import io.vertx.core.MultiMap;
+import viralengine.api.OrchestratorApi;
 import viralengine.store.Ids;
 
 import java.time.OffsetDateTime;

@@ -1,5 +1,7 @@
 package viralengine.orchestrator;
 
+import viralengine.api.Requests;
+
 /** Handles one event type. Phase 1 handlers are stubs that only log the event; later phases add work here. */
 interface EventHandler {
   /** The name reported as {@code handler} in trigger_event results. */

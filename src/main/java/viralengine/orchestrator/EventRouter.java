@@ -1,5 +1,8 @@
 package viralengine.orchestrator;
 
+import viralengine.api.EventTypes;
+import viralengine.api.Requests;
+
 import java.util.Map;
 
 /** Routes each event type to its own handler. */

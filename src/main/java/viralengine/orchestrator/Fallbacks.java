@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.api.Requests;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.LastError;
 import viralengine.metrics.ServiceMetrics;

@@ -4,31 +4,32 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import viralengine.api.Requests;
 import viralengine.decision.Check;
 import viralengine.decision.Decider;
-import viralengine.decision.Reason;
-import viralengine.metrics.LoopActivity;
 import viralengine.decision.Evaluation;
 import viralengine.decision.Experiment;
 import viralengine.decision.Posteriors;
-import viralengine.decision.History;
+import viralengine.decision.Reason;
 import viralengine.decision.Situation;
+import viralengine.decisionlog.DecisionLog;
+import viralengine.learners.History;
 import viralengine.learners.Learner;
 import viralengine.learners.LearnerStore;
 import viralengine.learners.RecentLearners;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
-import viralengine.store.StaleSelection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import viralengine.metrics.LoopActivity;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.DecisionRecord;
-import viralengine.decisionlog.DecisionLog;
 import viralengine.store.EventRecord;
-import viralengine.store.StoredOutcome;
 import viralengine.store.Ids;
+import viralengine.store.StaleSelection;
+import viralengine.store.StoredOutcome;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -36,10 +37,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
-
-import static net.logstash.logback.argument.StructuredArguments.kv;
 import java.util.UUID;
 import java.util.function.Supplier;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * The decision logic: route the event, run the eligibility checks, record the decision, and answer

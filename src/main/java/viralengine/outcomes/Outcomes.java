@@ -2,8 +2,8 @@ package viralengine.outcomes;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import viralengine.api.Requests;
 import viralengine.metrics.LoopActivity;
-import viralengine.orchestrator.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.store.Ids;

@@ -3,7 +3,7 @@ package viralengine.report;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import viralengine.orchestrator.Requests;
+import viralengine.api.Requests;
 
 import java.util.Comparator;
 import java.util.HashMap;

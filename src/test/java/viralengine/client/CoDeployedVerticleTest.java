@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.Main;
 import viralengine.Service;
+import viralengine.api.OrchestratorApi;
 import viralengine.config.AppConfig;
 import viralengine.example.LearnerNudgeVerticle;
-import viralengine.orchestrator.OrchestratorApi;
 import viralengine.rpc.ErrorCodes;
 import viralengine.support.TestService;
 

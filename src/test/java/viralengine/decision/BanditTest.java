@@ -2,8 +2,9 @@ package viralengine.decision;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import viralengine.loops.Catalog;
+import viralengine.learners.History;
 import viralengine.learners.Learner;
+import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 
 import java.util.ArrayList;

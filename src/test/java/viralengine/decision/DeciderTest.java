@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import viralengine.frequency.FrequencyRule;
 import viralengine.frequency.Period;
+import viralengine.learners.History;
 import viralengine.learners.Learner;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;

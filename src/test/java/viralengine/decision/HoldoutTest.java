@@ -2,6 +2,7 @@ package viralengine.decision;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import viralengine.learners.History;
 import viralengine.learners.Learner;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;

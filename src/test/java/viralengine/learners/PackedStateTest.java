@@ -3,7 +3,7 @@ package viralengine.learners;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import viralengine.decision.History;
+import viralengine.learners.History;
 
 import java.time.Instant;
 import java.time.ZoneId;

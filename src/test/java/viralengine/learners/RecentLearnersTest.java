@@ -1,7 +1,7 @@
 package viralengine.learners;
 
 import org.junit.jupiter.api.Test;
-import viralengine.decision.History;
+import viralengine.learners.History;
 
 import java.time.Duration;
 import java.time.Instant;

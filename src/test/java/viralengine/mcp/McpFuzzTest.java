@@ -5,8 +5,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import viralengine.orchestrator.ApiSchema;
-import viralengine.orchestrator.Requests;
+import viralengine.api.ApiSchema;
+import viralengine.api.Requests;
 import viralengine.rpc.JsonBounds;
 import viralengine.rpc.RpcException;
 

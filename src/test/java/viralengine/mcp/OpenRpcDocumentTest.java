@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import viralengine.orchestrator.ApiSchema;
-import viralengine.orchestrator.Requests;
+import viralengine.api.ApiSchema;
+import viralengine.api.Requests;
 import viralengine.rpc.ErrorCodes;
 import viralengine.support.TestService;
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import viralengine.api.OrchestratorApi;
 import viralengine.support.TestService;
 
 import java.util.UUID;

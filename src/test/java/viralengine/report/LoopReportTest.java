@@ -211,10 +211,10 @@ class LoopReportTest {
     fixture();
     JsonObject params = new JsonObject().put("from", FROM).put("to", TO);
     JsonObject viaBus = TestService.await(svc.vertx.eventBus().<JsonObject>request(
-        viralengine.orchestrator.OrchestratorApi.LOOP_REPORT, params,
+        viralengine.api.OrchestratorApi.LOOP_REPORT, params,
         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5_000))).body();
     assertEquals(report(FROM, TO, null).getJsonArray("rows"), viaBus.getJsonArray("rows"));
-    Throwable refused = TestService.await(svc.vertx.eventBus().request(viralengine.orchestrator.OrchestratorApi.LOOP_REPORT,
+    Throwable refused = TestService.await(svc.vertx.eventBus().request(viralengine.api.OrchestratorApi.LOOP_REPORT,
         new JsonObject().put("from", FROM), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5_000))
         .transform(done -> io.vertx.core.Future.succeededFuture(done.cause())));
     assertTrue(refused instanceof io.vertx.core.eventbus.ReplyException reply && reply.failureCode() == -32602,

@@ -2,7 +2,7 @@ package viralengine.rpc;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.vertx.core.buffer.Buffer;
-import viralengine.orchestrator.Requests;
+import viralengine.api.Requests;
 
 import java.time.Instant;
 import java.util.Set;

@@ -182,7 +182,7 @@ public final class TestService implements AutoCloseable {
 
   /** A hand edit of the learner tables is not heard by the orchestrator: it forgets what it kept of them. */
   public void forgetLearners() {
-    await(vertx.eventBus().request(viralengine.orchestrator.OrchestratorApi.LEARNERS_RESET, null));
+    await(vertx.eventBus().request(viralengine.api.OrchestratorApi.LEARNERS_RESET, null));
   }
 
   @Override

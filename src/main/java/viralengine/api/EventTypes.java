@@ -1,4 +1,4 @@
-package viralengine.orchestrator;
+package viralengine.api;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package viralengine.loops;
+package viralengine.api;
 
 /** The viral loops of the product brief; their rows are seeded by the V1 migration. */
 public final class LoopNames {

@@ -1,4 +1,4 @@
-package viralengine.decision;
+package viralengine.learners;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package viralengine.orchestrator;
+package viralengine.api;
 
 /**
  * The orchestrator's public event-bus API. Co-deployed verticles use these constants and nothing else.

@@ -1,4 +1,4 @@
-package viralengine.orchestrator;
+package viralengine.api;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
