@@ -55,17 +55,19 @@ public final class Requests {
   /** Size bounds for {@code context}. */
   public record Limits(int maxContextBytes, int maxContextDepth) {}
 
-  /** Common shape: what idempotency and the decision log need from either method. */
-  /** Any parsed call of agent orchestrator. */
+  /**
+   * Any parsed call of agent orchestrator. The edges parse once and send this over the bus ({@link ParsedCodec});
+   * {@code params} are the caller's, kept for the audit row and for idempotency's comparison.
+   */
   public sealed interface Parsed permits Request, UpsertLearner, GetLearner, RecordOutcome, ExplainDecision,
       LoopReport {
+    String method();
+
     JsonObject params();
   }
 
   /** A decision: what idempotency and the decision log need from either deciding method. */
   public sealed interface Request extends Parsed permits TriggerEvent, SelectLoop {
-    String method();
-
     String requestId();
 
     String userId();
@@ -95,17 +97,42 @@ public final class Requests {
 
   /** Profile fields left null keep their stored value. */
   public record UpsertLearner(String userId, ZoneId timezone, Integer birthYear, String persona, String parentalConsent,
-      Boolean growthOptOut, JsonObject attributes, JsonObject params) implements Parsed {}
+      Boolean growthOptOut, JsonObject attributes, JsonObject params) implements Parsed {
+    @Override
+    public String method() {
+      return UPSERT_LEARNER;
+    }
+  }
 
-  public record GetLearner(String userId, JsonObject params) implements Parsed {}
+  public record GetLearner(String userId, JsonObject params) implements Parsed {
+    @Override
+    public String method() {
+      return GET_LEARNER;
+    }
+  }
 
   public record RecordOutcome(UUID decisionId, String outcome, OffsetDateTime occurredAt, String requestId,
-      String referredUserId, JsonObject context, JsonObject params) implements Parsed {}
+      String referredUserId, JsonObject context, JsonObject params) implements Parsed {
+    @Override
+    public String method() {
+      return RECORD_OUTCOME;
+    }
+  }
 
-  public record ExplainDecision(UUID decisionId, JsonObject params) implements Parsed {}
+  public record ExplainDecision(UUID decisionId, JsonObject params) implements Parsed {
+    @Override
+    public String method() {
+      return EXPLAIN_DECISION;
+    }
+  }
 
   /** Decisions made in [from, to), one row per {@code groupBy} key (docs/measure-and-learn.md). */
-  public record LoopReport(Instant from, Instant to, String groupBy, JsonObject params) implements Parsed {}
+  public record LoopReport(Instant from, Instant to, String groupBy, JsonObject params) implements Parsed {
+    @Override
+    public String method() {
+      return LOOP_REPORT;
+    }
+  }
 
   private Requests() {}
 

@@ -77,7 +77,7 @@ public final class Affinity {
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(forwardTimeout(message));
     message.headers().forEach(header -> options.addHeader(header.getKey(), header.getValue()));
-    return vertx.eventBus().<Object>request(ownerAddress(owner, method), message.body(), options)
+    return vertx.eventBus().<Object>request(ownerAddress(owner, method), wire(message.body()), options)
         .transform(answer -> {
           if (answer.succeeded()) {
             node.stats().forwarded();
@@ -120,11 +120,16 @@ public final class Affinity {
 
   /** The learner's owner for a decision with a usable user_id; null (decide here) for anything else, which fails validation here. */
   private String owner(Message<Object> message, String method) {
-    if (!ROUTED.contains(method) || !(message.body() instanceof JsonObject params)
+    if (!ROUTED.contains(method) || !(wire(message.body()) instanceof JsonObject params)
         || !(params.getValue("user_id") instanceof String userId)) {
       return null;
     }
     return node.ownerOf(userId);
+  }
+
+  /** What goes to another node: a request parsed here travels as its params, which the owner validates. */
+  private static Object wire(Object body) {
+    return body instanceof Requests.Parsed parsed ? parsed.params() : body;
   }
 
   private static long forwardTimeout(Message<Object> message) {

@@ -85,13 +85,14 @@ final class DashboardRoutes {
         params.put(name, value);
       }
     }
+    Requests.Parsed request;
     try {
-      Requests.parse(Requests.LOOP_REPORT, params, REPORT_LIMITS, Instant.now());
+      request = Requests.parse(Requests.LOOP_REPORT, params, REPORT_LIMITS, Instant.now());
     } catch (RpcException e) {
       Responses.rpcError(ctx, 400, e);
       return;
     }
-    orchestrator.call(Requests.LOOP_REPORT, params)
+    orchestrator.call(request)
         .onSuccess(report -> Responses.json(ctx, 200, report))
         .onFailure(err -> Responses.rpcError(ctx, 503, err instanceof RpcException rpc ? rpc
             : new RpcException(viralengine.rpc.ErrorCodes.INTERNAL_ERROR, "Internal error")));

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.api.OrchestratorApi;
+import viralengine.api.ParsedCodec;
 import viralengine.api.Requests;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.LastError;
@@ -47,6 +48,7 @@ final class OrchestratorClient {
   OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, ServiceMetrics metrics,
       long timeoutMs) {
     this.vertx = vertx;
+    ParsedCodec.register(vertx.eventBus());
     this.breaker = breaker;
     this.fallbacks = new Fallbacks(log, lastError, metrics, timeoutMs);
     this.lastError = lastError;
@@ -54,27 +56,28 @@ final class OrchestratorClient {
   }
 
   /**
-   * Calls a method with params already validated at the edge. Decisions go through the breaker and degrade;
-   * the other methods (learners, outcomes, explain) are plain calls with their own timeout, whose failures
-   * are the caller's to retry.
+   * Calls a method with the request the edge parsed; it travels as it is ({@link ParsedCodec}). Decisions go through
+   * the breaker and degrade; the other methods (learners, outcomes, explain) are plain calls with their own timeout,
+   * whose failures are the caller's to retry.
    */
-  Future<JsonObject> call(String method, JsonObject params) {
-    return call(method, params, false);
+  Future<JsonObject> call(Requests.Parsed request) {
+    return call(request, false);
   }
 
   /**
-   * As {@link #call(String, JsonObject)}; a rehearsal (the start-up warm-up) is decided without the breaker, whose
+   * As {@link #call(Requests.Parsed)}; a rehearsal (the start-up warm-up) is decided without the breaker, whose
    * window must judge real calls only, and without an answer in the orchestrator's place, which would write a row.
    */
-  Future<JsonObject> call(String method, JsonObject params, boolean rehearsal) {
+  Future<JsonObject> call(Requests.Parsed request, boolean rehearsal) {
+    String method = request.method();
     if (rehearsal && ADDRESSES.containsKey(method)) {
-      return vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), params, new DeliveryOptions()
+      return vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), request, new DeliveryOptions()
               .setSendTimeout(LOOKUP_TIMEOUT_MS).addHeader(OrchestratorApi.HEADER_REHEARSAL, "true"))
           .map(Message::body)
           .recover(err -> Future.failedFuture(toRpc(err)));
     }
     if (!ADDRESSES.containsKey(method)) {
-      return vertx.eventBus().<JsonObject>request(OrchestratorApi.address(method), params,
+      return vertx.eventBus().<JsonObject>request(OrchestratorApi.address(method), request,
               new DeliveryOptions().setSendTimeout(LOOKUP_TIMEOUT_MS))
           .map(Message::body)
           .recover(err -> Future.failedFuture(toRpc(err)));
@@ -85,9 +88,9 @@ final class OrchestratorClient {
         .setSendTimeout(timeoutMs + 50)
         .addHeader(OrchestratorApi.HEADER_DECISION_ID, decisionId.toString())
         .addHeader(OrchestratorApi.HEADER_DEADLINE, Long.toString(System.currentTimeMillis() + timeoutMs));
-    return breaker.<JsonObject>execute(() -> vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), params, options)
+    return breaker.<JsonObject>execute(() -> vertx.eventBus().<JsonObject>request(ADDRESSES.get(method), request, options)
             .map(Message::body))
-        .recover(err -> answerInstead(method, params, decisionId, toRpc(err), start));
+        .recover(err -> answerInstead(method, request.params(), decisionId, toRpc(err), start));
   }
 
   /** The health body; the breaker is bypassed so health answers even while the circuit is open. */

@@ -178,8 +178,8 @@ final class RpcHandler {
     if (OpenRpc.DISCOVER.equals(request.method())) {
       return Future.succeededFuture(openRpc.copy());
     }
-    Requests.parse(request.method(), request.params(), requestLimits, Instant.now());
-    return orchestrator.call(request.method(), request.params(), Rehearsal.marked(ctx));
+    return orchestrator.call(Requests.parse(request.method(), request.params(), requestLimits, Instant.now()),
+        Rehearsal.marked(ctx));
   }
 
   private static RpcException safe(Throwable err) {

@@ -26,7 +26,7 @@ import viralengine.rpc.RpcException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -65,7 +65,7 @@ public final class McpEndpoint {
    * How tools reach the orchestrator: the HTTP side's client ({@code OrchestratorClient::call} and
    * {@code ::health}), so MCP calls share its event-bus addresses, circuit breaker, fallbacks and decision log.
    */
-  public record Backend(BiFunction<String, JsonObject, Future<JsonObject>> call, Supplier<Future<JsonObject>> health,
+  public record Backend(Function<Requests.Parsed, Future<JsonObject>> call, Supplier<Future<JsonObject>> health,
       AdminCall admin) {}
 
   /** An admin agent method, run on behalf of {@code actor} (the caller's token name, for the audit trail). */

@@ -112,8 +112,7 @@ final class McpTools {
       }
       return backend.health().get();
     }
-    Requests.parse(method.name(), args, limits, Instant.now());
-    return backend.call().apply(method.name(), args);
+    return backend.call().apply(Requests.parse(method.name(), args, limits, Instant.now()));
   }
 
   private static JsonObject success(JsonObject result) {

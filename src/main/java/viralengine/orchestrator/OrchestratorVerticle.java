@@ -217,7 +217,11 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
   }
 
+  /** A request the edge parsed arrives as it is; any other sender's JSON is validated here. */
   private Requests.Parsed parse(String method, Object body) {
+    if (body instanceof Requests.Parsed parsed && parsed.method().equals(method)) {
+      return parsed;
+    }
     if (!(body instanceof JsonObject params)) {
       throw RpcException.invalidParams("params", "must be a JSON object");
     }
@@ -296,7 +300,8 @@ public final class OrchestratorVerticle extends VerticleBase {
       message.fail(rpc.code(), rpc.getMessage());
       return;
     }
-    Object requestId = message.body() instanceof JsonObject params ? params.getValue("request_id") : null;
+    Object requestId = message.body() instanceof Requests.Request parsed ? parsed.requestId()
+        : message.body() instanceof JsonObject params ? params.getValue("request_id") : null;
     LOG.error("{} failed", method, kv("decision_id", call.decisionId()), kv("request_id", requestId), err);
     lastError.record(method + " failed: " + err.getClass().getSimpleName());
     message.fail(ErrorCodes.INTERNAL_ERROR, "Internal error");

@@ -28,7 +28,7 @@ class McpFuzzTest {
   static final JsonBounds BOUNDS = new JsonBounds(1, JsonBounds.DEFAULT_MAX_DEPTH, JsonBounds.DEFAULT_MAX_STRING_LENGTH);
   /** A fake orchestrator: echoes a decision for calls, a fixed body for health. */
   static final McpEndpoint.Backend FAKE_BACKEND = new McpEndpoint.Backend(
-      (method, params) -> Future.succeededFuture(new JsonObject().put("decision_id", "00000000-0000-0000-0000-000000000000")
+      request -> Future.succeededFuture(new JsonObject().put("decision_id", "00000000-0000-0000-0000-000000000000")
           .put("loop", (String) null).put("rationale", "fake").put("latency_ms", 0.1)),
       () -> Future.succeededFuture(new JsonObject().put("status", "ok")),
       (method, params, actor) -> Future.succeededFuture(new JsonObject().put("loops", new io.vertx.core.json.JsonArray())));
