@@ -63,7 +63,7 @@ public final class Main {
   static String readyLine(AppConfig config) {
     String host = config.http().host();
     int port = config.http().port();
-    String reachable = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "localhost" : host;
+    String reachable = config.http().reachableHost("localhost");
     String database = config.database().embedded()
         ? "embedded PostgreSQL in " + config.database().embeddedDir()
         : "PostgreSQL at " + config.database().describe();

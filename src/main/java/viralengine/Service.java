@@ -275,7 +275,7 @@ public final class Service {
    */
   private Future<Void> open() {
     AppConfig.Orchestrator settings = config.orchestrator();
-    return Warmup.run(vertx, rehearsal, config.http().host(), settings.warmupCalls(), settings.warmupMs())
+    return Warmup.run(vertx, rehearsal, config.http().reachableHost("127.0.0.1"), settings.warmupCalls(), settings.warmupMs())
         .compose(rehearsed -> orchestrator.open(rehearsed))
         .compose(v -> announce())
         .onSuccess(v -> orchestratorUp.tryComplete());

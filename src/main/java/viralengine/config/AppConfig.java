@@ -35,7 +35,12 @@ public record AppConfig(
     Selection selection,
     Report report) {
 
-  public record Http(String host, int port, int instances) {}
+  public record Http(String host, int port, int instances) {
+    /** {@code host} when it names one interface; {@code local} when HTTP listens on every interface. */
+    public String reachableHost(String local) {
+      return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? local : host;
+    }
+  }
 
   /**
    * Who may call: the accepted API tokens with their names, scopes and rate limits (empty: auth

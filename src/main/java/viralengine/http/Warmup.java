@@ -60,13 +60,12 @@ public final class Warmup {
 
   /**
    * Rehearses up to {@code calls} decisions within {@code budgetMs} against this process's HTTP port, reached on
-   * {@code bindHost} (or loopback when HTTP listens on every interface); completes with how many were decided.
+   * {@code host} (where this process reaches its own HTTP server); completes with how many were decided.
    */
-  public static Future<Integer> run(Vertx vertx, Rehearsal rehearsal, String bindHost, int calls, long budgetMs) {
+  public static Future<Integer> run(Vertx vertx, Rehearsal rehearsal, String host, int calls, long budgetMs) {
     if (calls == 0 || budgetMs == 0) {
       return Future.succeededFuture(0);
     }
-    String host = bindHost.equals("0.0.0.0") || bindHost.equals("::") || bindHost.equals("[::]") ? "127.0.0.1" : bindHost;
     HttpClient client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
     Warmup warmup = new Warmup(client, rehearsal, host, calls, budgetMs);
     Promise<Integer> finished = Promise.promise();
