@@ -28,7 +28,8 @@ class WarmupTest {
       first.query("UPDATE viral_loops SET active = true");
     }
     // With tokens configured: the rehearsal has none, and must still be decided (its own pass, nothing else).
-    JsonObject config = new JsonObject().put("orchestrator", new JsonObject().put("warmup_calls", 200))
+    // A budget far beyond 200 calls: the test asserts what the rehearsal does, not how fast (the machine may be busy).
+    JsonObject config = new JsonObject().put("orchestrator", new JsonObject().put("warmup_calls", 200).put("warmup_ms", 60_000))
         .put("auth", new JsonObject().put("token_sha256", new JsonArray().add(TokenSet.sha256Hex(TOKEN))));
     try (TestService svc = TestService.start(config)) {
       assertEquals(200, svc.get("/health/ready").statusCode() == 200 ? warmupDecisions(svc) : -1,
