@@ -144,9 +144,7 @@ public final class Erasure {
       }
       String userId = row.getString("user_id");
       erasedUser[0] = userId;
-      return conn.preparedQuery("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)")
-          .execute(Tuple.of(ERASURE_LOCK, REPORT_LOCK))
-          .compose(v -> erase(conn, userId, row.getString("tombstone")))
+      return erase(conn, userId, row.getString("tombstone"))
           .compose(counts -> conn.preparedQuery(COMPLETE).execute(Tuple.of(requestId, counts))
               .map(done -> answer(requestId, row, counts, done.iterator().next().getOffsetDateTime("completed_at"),
                   false)));
@@ -159,10 +157,14 @@ public final class Erasure {
     });
   }
 
-  /** Runs every {@link ErasedTables} entry in order on {@code conn}; the rows each changed, by table and column. */
+  /**
+   * Runs every {@link ErasedTables} entry in order on {@code conn}, under both locks; the rows each changed, by table
+   * and column.
+   */
   private static Future<JsonObject> erase(SqlConnection conn, String userId, String tombstone) {
     JsonObject counts = new JsonObject();
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = conn.preparedQuery("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)")
+        .execute(Tuple.of(ERASURE_LOCK, REPORT_LOCK)).mapEmpty();
     for (ErasedTables.Entry entry : ErasedTables.ALL) {
       Tuple params = entry.tombstone() ? Tuple.of(userId, tombstone) : Tuple.of(userId);
       chain = chain.compose(v -> conn.preparedQuery(entry.sql()).execute(params)

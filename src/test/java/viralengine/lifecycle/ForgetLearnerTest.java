@@ -104,8 +104,12 @@ class ForgetLearnerTest {
         .put("to", hour.plus(2, ChronoUnit.HOURS).toString())));
   }
 
-  /** Rows of every table whose text mentions {@code value}, by table. */
   static Map<String, Long> mentions(String value) {
+    return mentions(svc, value);
+  }
+
+  /** Rows of every table whose text mentions {@code value}, by table. */
+  static Map<String, Long> mentions(TestService svc, String value) {
     Map<String, Long> found = new TreeMap<>();
     for (Row table : svc.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
         + " AND table_type = 'BASE TABLE'")) {
@@ -207,6 +211,26 @@ class ForgetLearnerTest {
     another.getJsonObject("rows").forEach(e -> assertEquals(0L, ((Number) e.getValue()).longValue(), e.getKey()));
     assertEquals(after, everything(), "a new request for a learner already forgotten changes no row either");
     assertEquals(2, svc.count("SELECT count(*) FROM learner_erasures"), "both requests are audited");
+  }
+
+  /**
+   * A replayed row of an erased learner folded into the rollups before its erasure caught up makes a link under the
+   * user_id for an hour the tombstone already has: the erasure must neither fail on the key nor move a count.
+   */
+  @Test
+  void aRollupLinkTheTombstoneAlreadyHasIsDroppedWithoutMovingTheReport() {
+    fixture();
+    String tombstone = forget(CHILD, "erasure-6").getString("tombstone");
+    JsonObject before = report();
+    long twins = svc.count("WITH copied AS (INSERT INTO report_chain (kind, level, loop_id, grp, user_id, hour, prev_hour)"
+        + " SELECT kind, level, loop_id, grp, $2, hour, prev_hour FROM report_chain WHERE user_id = $1 RETURNING 1)"
+        + " SELECT count(*) FROM copied", tombstone, CHILD);
+    assertTrue(twins > 0, "the fixture has rollup links");
+
+    JsonObject again = forget(CHILD, "erasure-7");
+    assertEquals(twins, again.getJsonObject("rows").getLong("report_chain.user_id (twins)"));
+    assertEquals(Map.of(), mentions(CHILD));
+    assertEquals(before, report());
   }
 
   @Test

@@ -2,7 +2,6 @@ package viralengine.lifecycle;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,7 +10,6 @@ import viralengine.support.PgProxy;
 import viralengine.support.TestService;
 
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,16 +71,7 @@ class ForgetWhileSpooledTest {
   }
 
   static Map<String, Long> mentions(String value) {
-    Map<String, Long> found = new TreeMap<>();
-    for (Row table : direct.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        + " AND table_type = 'BASE TABLE'")) {
-      String name = table.getString(0);
-      long n = direct.count("SELECT count(*) FROM \"" + name + "\" t WHERE t::text LIKE '%' || $1 || '%'", value);
-      if (n > 0) {
-        found.put(name, n);
-      }
-    }
-    return found;
+    return ForgetLearnerTest.mentions(direct, value);
   }
 
   @Test
