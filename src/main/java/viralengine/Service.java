@@ -17,6 +17,7 @@ import viralengine.cluster.ClusterNode;
 import viralengine.config.AppConfig;
 import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
+import viralengine.lifecycle.Erasure;
 import viralengine.http.Breakers;
 import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
@@ -62,6 +63,7 @@ public final class Service {
   private final Rehearsal rehearsal = Rehearsal.create();
   private final ServiceMetrics metrics;
   private final DecisionLog log;
+  private final Erasure erasure;
   private final CatalogWatcher catalog;
   /** The bandit's posteriors, refreshed every selection.refresh_ms when selection.strategy is thompson. */
   private final PosteriorRefresher posteriors;
@@ -96,6 +98,9 @@ public final class Service {
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), flushes,
         config.decisionLog().overlapAfterMs(), config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
+    this.erasure = new Erasure(vertx, pool, config.erasure().secret());
+    // Rows of an erased learner that were still in the spool are erased as they reach PostgreSQL.
+    log.onReplayed(erasure::replayed);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
@@ -264,7 +269,7 @@ public final class Service {
             orchestrator = deployed;
           });
         })
-        .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
+        .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool, erasure)))
         .onSuccess(id -> adminDeployment = id)
         .mapEmpty();
   }

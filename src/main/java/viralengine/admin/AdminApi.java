@@ -30,8 +30,10 @@ public final class AdminApi {
   public static final String UPSERT_FREQUENCY_RULE = "upsert_frequency_rule";
   public static final String DELETE_FREQUENCY_RULE = "delete_frequency_rule";
   public static final String LIST_CHANGES = "list_changes";
+  /** Params {@code {user_id, request_id, reason?}}: a parent's erasure request (docs/data-lifecycle.md). */
+  public static final String FORGET_LEARNER = "forget_learner";
   public static final List<String> METHODS = List.of(LIST_LOOPS, GET_LOOP, UPSERT_LOOP, SET_LOOP_ACTIVE,
-      LIST_FREQUENCY_RULES, UPSERT_FREQUENCY_RULE, DELETE_FREQUENCY_RULE, LIST_CHANGES);
+      LIST_FREQUENCY_RULES, UPSERT_FREQUENCY_RULE, DELETE_FREQUENCY_RULE, LIST_CHANGES, FORGET_LEARNER);
 
   /**
    * Who makes the change: recorded as {@code actor} in the audit trail. The HTTP edge sets it to the
@@ -41,8 +43,15 @@ public final class AdminApi {
   public static final String BUS_ACTOR = "event-bus";
   /** How long a caller should wait: a write is one short transaction, but it may queue behind others. */
   public static final long SEND_TIMEOUT_MS = 5_000;
+  /** An erasure rewrites every row of a learner (thousands) and may wait for the report fold's lock. */
+  public static final long FORGET_TIMEOUT_MS = 60_000;
 
   private AdminApi() {}
+
+  /** How long a caller should wait for {@code method}. */
+  public static long sendTimeoutMs(String method) {
+    return FORGET_LEARNER.equals(method) ? FORGET_TIMEOUT_MS : SEND_TIMEOUT_MS;
+  }
 
   public static String address(String method) {
     return AGENT + "." + method;

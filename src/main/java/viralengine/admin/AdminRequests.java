@@ -8,6 +8,7 @@ import viralengine.loops.Loop;
 import viralengine.loops.LoopJson;
 import viralengine.loops.RuleJson;
 import viralengine.rpc.ErrorCodes;
+import viralengine.rpc.Params;
 import viralengine.rpc.RpcException;
 
 import java.util.Set;
@@ -20,7 +21,7 @@ public final class AdminRequests {
   static final long MAX_VERSION = Long.MAX_VALUE / 2;
 
   public sealed interface Request permits ListLoops, GetLoop, UpsertLoop, SetLoopActive, ListRules, UpsertRule,
-      DeleteRule, ListChanges {}
+      DeleteRule, ListChanges, ForgetLearner {}
 
   public record ListLoops() implements Request {}
 
@@ -38,6 +39,13 @@ public final class AdminRequests {
   public record DeleteRule(String id) implements Request {}
 
   public record ListChanges(int limit) implements Request {}
+
+  public record ForgetLearner(String userId, String requestId, String reason) implements Request {}
+
+  /** user_id and request_id as the orchestrator's methods accept them. */
+  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_REASON_LENGTH = 500;
+  private static final String ID_CHARSET = "visible ASCII characters (no spaces)";
 
   private AdminRequests() {}
 
@@ -74,6 +82,13 @@ public final class AdminRequests {
       case AdminApi.DELETE_FREQUENCY_RULE -> new DeleteRule(read(params, Set.of("id")).slug("id", true));
       case AdminApi.LIST_CHANGES -> new ListChanges((int) read(params, Set.of("limit"))
           .whole("limit", 1, MAX_CHANGES, (long) DEFAULT_CHANGES));
+      case AdminApi.FORGET_LEARNER -> {
+        FieldReader in = read(params, Set.of("user_id", "request_id", "reason"));
+        JsonObject p = params instanceof JsonObject o ? o : new JsonObject();
+        yield new ForgetLearner(Params.requiredString(p, "user_id", MAX_ID_LENGTH, Params.VISIBLE_ASCII, ID_CHARSET),
+            Params.requiredString(p, "request_id", MAX_ID_LENGTH, Params.VISIBLE_ASCII, ID_CHARSET),
+            in.text("reason", 1, MAX_REASON_LENGTH, false, true));
+      }
       default -> throw new RpcException(ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + method,
           new JsonObject().put("methods", new JsonArray(AdminApi.METHODS).copy().add("rpc.discover")));
     };

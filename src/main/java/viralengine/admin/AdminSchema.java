@@ -30,7 +30,7 @@ public final class AdminSchema {
 
   public static List<OpenRpc.Method> methods() {
     return List.of(listLoops(), getLoop(), upsertLoop(), setLoopActive(), listRules(), upsertRule(), deleteRule(),
-        listChanges());
+        listChanges(), forgetLearner());
   }
 
   /** The OpenRPC document answered by {@code rpc.discover} on the admin agent. */
@@ -172,6 +172,46 @@ public final class AdminSchema {
         params, result, READ_ERRORS,
         example("The last change", new JsonObject().put("limit", 1),
             new JsonObject().put("changes", new JsonArray().add(exampleChange)).put("config_version", 8)), true, true);
+  }
+
+  private static ApiSchema.Method forgetLearner() {
+    JsonObject id = new JsonObject().put("type", "string").put("minLength", 1).put("maxLength", AdminRequests.MAX_ID_LENGTH)
+        .put("pattern", "^[\\x21-\\x7E]+$");
+    JsonObject params = objectSchema(new JsonArray().add("user_id").add("request_id"),
+        "user_id", id.copy().put("description", "The learner to forget."),
+        "request_id", id.copy().put("description", "The erasure request's id: a retry with the same id changes nothing"
+            + " and answers the first call's result."),
+        "reason", new JsonObject().put("type", "string").put("minLength", 1).put("maxLength", AdminRequests.MAX_REASON_LENGTH)
+            .put("description", "Why (e.g. \"parent request, ticket 4711\"); kept in the erasure's audit row."));
+    JsonObject time = new JsonObject().put("type", "string").put("format", "date-time");
+    JsonObject result = resultSchema(new JsonArray().add("request_id").add("tombstone").add("actor").add("reason")
+            .add("requested_at").add("completed_at").add("rows").add("replayed"),
+        "request_id", new JsonObject().put("type", "string"),
+        "tombstone", new JsonObject().put("type", "string").put("description", "What now stands for the learner in every"
+            + " kept row: erased: and a keyed hash of the user_id, which cannot be reversed without the deployment's secret."),
+        "actor", new JsonObject().put("type", "string").put("description", "The name of the token that asked."),
+        "reason", new JsonObject().put("type", new JsonArray().add("string").add("null")),
+        "requested_at", time, "completed_at", time,
+        "rows", new JsonObject().put("type", "object").put("additionalProperties", new JsonObject().put("type", "integer"))
+            .put("description", "Rows changed (tombstoned or deleted) per table.column."),
+        "replayed", bool("True when this answers an earlier call with the same request_id."));
+    JsonObject rows = new JsonObject().put("report_chain.user_id", 3).put("loop_outcomes.user_id", 2)
+        .put("loop_outcomes.referred_user_id", 0).put("viral_events.user_id", 4).put("agent_decisions.user_id", 4)
+        .put("loop_exposures.user_id", 1).put("learner_variants.user_id", 0).put("learners.user_id", 1);
+    return method(AdminApi.FORGET_LEARNER, "Forget a learner", "Erase a learner's personal data (COPPA, GDPR Art. 17)",
+        "Replaces the learner's user_id with a tombstone in every row that names them, drops what is personal (event"
+            + " context, input params beyond the event type, profile attributes, referred_user_id), deletes their"
+            + " profile and kept state, and makes every node forget what it cached. Counts, reports and the audit"
+            + " trail's shape stay. Idempotent by request_id; an erasure interrupted by a stop is finished at the next"
+            + " start. -32004 when the request_id was used to forget another learner.",
+        params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.IDEMPOTENCY_CONFLICT, ErrorCodes.OVERLOADED,
+            ErrorCodes.INTERNAL_ERROR),
+        example("A parent's request", new JsonObject().put("user_id", "learner-42").put("request_id", "erasure-4711")
+                .put("reason", "parent request, ticket 4711"),
+            new JsonObject().put("request_id", "erasure-4711").put("tombstone", "erased:5f0c...").put("actor", "ops")
+                .put("reason", "parent request, ticket 4711").put("requested_at", "2026-12-07T16:40:00.120Z")
+                .put("completed_at", "2026-12-07T16:40:00.310Z").put("rows", rows).put("replayed", false)),
+        false, true);
   }
 
   // ---- schema pieces ----

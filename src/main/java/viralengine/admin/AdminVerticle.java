@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.lifecycle.Erasure;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.Params;
 import viralengine.rpc.RpcException;
@@ -25,13 +26,18 @@ public final class AdminVerticle extends VerticleBase {
   static final int MAX_ACTOR_LENGTH = 128;
 
   private final AdminStore store;
+  private final Erasure erasure;
 
-  public AdminVerticle(Pool pool) {
+  public AdminVerticle(Pool pool, Erasure erasure) {
     this.store = new AdminStore(pool);
+    this.erasure = erasure;
   }
 
   @Override
   public Future<?> start() {
+    // An erasure a stop interrupted (a kill -9 included) is finished now, whoever asked for it.
+    erasure.resumePending().onFailure(err -> LOG.error("Could not finish the pending erasures; the next start retries",
+        err));
     List<Future<Void>> registered = new ArrayList<>();
     for (String method : AdminApi.METHODS) {
       registered.add(vertx.eventBus().consumer(AdminApi.address(method), message -> onCall(method, message)).completion());
@@ -63,6 +69,8 @@ public final class AdminVerticle extends VerticleBase {
       return store.upsertRule(r.rule(), actor);
     } else if (request instanceof AdminRequests.DeleteRule r) {
       return store.deleteRule(r.id(), actor);
+    } else if (request instanceof AdminRequests.ForgetLearner r) {
+      return erasure.forget(r.userId(), r.requestId(), r.reason(), actor);
     } else if (request instanceof AdminRequests.ListChanges r) {
       return store.listChanges(r.limit());
     }

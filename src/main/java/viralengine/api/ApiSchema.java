@@ -306,7 +306,9 @@ public final class ApiSchema {
         "experiments", new JsonObject().put("type", new JsonArray().add("object").add("null"))
             .put("description", "The assignments the decision was made with: holdout, the variant shown per loop, and"
                 + " for a holdout the counterfactual loop."),
-        "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."));
+        "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."),
+        "learner_erased", new JsonObject().put("type", "boolean").put("description", "True when the learner was"
+            + " forgotten (admin forget_learner): input names their tombstone, and what was personal is gone."));
     return new Method(Requests.EXPLAIN_DECISION, Requests.EXPLAIN_DECISION, "Explain a decision",
         "What was decided and why: input, result, every loop's check, config version and outcomes so far",
         "Answers the decision as logged: the params, the result the caller received, every loop's reason code and"

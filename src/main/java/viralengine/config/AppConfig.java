@@ -33,7 +33,8 @@ public record AppConfig(
     Cluster cluster,
     Experiments experiments,
     Selection selection,
-    Report report) {
+    Report report,
+    Erasure erasure) {
 
   public record Http(String host, int port, int instances) {
     /** {@code host} when it names one interface; {@code local} when HTTP listens on every interface. */
@@ -112,6 +113,21 @@ public record AppConfig(
    * bandit's posteriors are refreshed every {@code refreshMs} from the last {@code window} selections of each arm;
    * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
    */
+  /**
+   * forget_learner: {@code secret} keys the tombstone hash that replaces an erased learner's user_id. Null when
+   * {@code erasure.secret} is unset: the service then generates one per deployment and keeps it in PostgreSQL
+   * (docs/data-lifecycle.md). Never logged; {@link #toString()} hides it.
+   */
+  public record Erasure(String secret) {
+    public static final int MIN_SECRET_LENGTH = 32;
+    public static final int MAX_SECRET_LENGTH = 1024;
+
+    @Override
+    public String toString() {
+      return "Erasure[secret=" + (secret == null ? "generated" : "configured") + "]";
+    }
+  }
+
   public record Selection(String strategy, long refreshMs, Long seed, int window) {}
 
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
@@ -198,7 +214,8 @@ public record AppConfig(
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
       Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold")));
+          "k_alert_threshold")),
+      Map.entry("erasure", Set.of("secret")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -207,7 +224,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report);
+        security, connections, deployVerticles, cluster, experiments, selection, report, erasure);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -289,7 +306,22 @@ public record AppConfig(
             s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
-            s.decimal("report.k_alert_threshold", 0.1, 0, 100)));
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100)),
+        erasure(s));
+  }
+
+  /** A configured secret must be long enough not to be guessed; the messages never echo it. */
+  private static Erasure erasure(Settings s) {
+    Object raw = s.raw("erasure.secret");
+    if (raw == null) {
+      return new Erasure(null);
+    }
+    if (!(raw instanceof String secret) || secret.length() < Erasure.MIN_SECRET_LENGTH
+        || secret.length() > Erasure.MAX_SECRET_LENGTH) {
+      throw new ConfigException("erasure.secret", "must be a string of " + Erasure.MIN_SECRET_LENGTH + " to "
+          + Erasure.MAX_SECRET_LENGTH + " characters (for example: openssl rand -hex 32)");
+    }
+    return new Erasure(secret);
   }
 
   private static Experiments experiments(Settings s) {

@@ -18,8 +18,10 @@ import viralengine.store.StoredOutcome;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The durable decision log: a caller's row is answered once it is durable, in PostgreSQL or (while PostgreSQL is
@@ -65,6 +67,7 @@ public final class DecisionLog extends VerticleBase {
   private GroupCommit commits;
   private Replay replay;
   private volatile boolean started;
+  private Function<Set<String>, Future<Void>> onReplayed = users -> Future.succeededFuture();
 
   public DecisionLog(DecisionStore store, Settings settings, LastError lastError, ServiceMetrics metrics) {
     this.store = store;
@@ -76,6 +79,15 @@ public final class DecisionLog extends VerticleBase {
   }
 
   /**
+   * Called (before start) with the learners whose rows a replay batch just wrote, once they are in PostgreSQL: the
+   * erasure of a learner whose rows were still spooled applies to them here. The batch counts as replayed once the
+   * returned future succeeds; a failure retries the batch (the write is idempotent).
+   */
+  public void onReplayed(Function<Set<String>, Future<Void>> hook) {
+    this.onReplayed = hook;
+  }
+
+  /**
    * Opens the spool. Rows go to the spool, and nothing is replayed, until {@link #schemaReady()}: a spool
    * left by an earlier run must not meet a database whose tables are not migrated yet.
    */
@@ -83,7 +95,7 @@ public final class DecisionLog extends VerticleBase {
   public Future<?> start() {
     spool = new SpoolSwitch(vertx, "viral-engine-spool-" + deploymentID(), settings.spoolDir(), settlement, metrics,
         lastError);
-    replay = new Replay(vertx, store, spool, lastError, Math.max(REPLAY_BATCH, settings.maxBatch()));
+    replay = new Replay(vertx, store, spool, lastError, Math.max(REPLAY_BATCH, settings.maxBatch()), onReplayed);
     spool.onAppended(replay::start);
     commits = new GroupCommit(vertx, settings, settlement, spool, outstanding -> new Flush.Writer(vertx, store,
         settlement, spool, metrics, lastError, settings.flushTimeoutMs(), outstanding));

@@ -10,8 +10,11 @@ import viralengine.store.DecisionStore;
 import viralengine.store.FallbackRecord;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Drains the spool into PostgreSQL, oldest first, in big batches; a failure keeps what is left and retries with
@@ -25,11 +28,14 @@ final class Replay {
   private final SpoolSwitch spool;
   private final LastError lastError;
   private final int batch;
+  private final Function<Set<String>, Future<Void>> onReplayed;
   private boolean schemaReady;
   private boolean replaying;
   private boolean closing;
 
-  Replay(Vertx vertx, DecisionStore store, SpoolSwitch spool, LastError lastError, int batch) {
+  Replay(Vertx vertx, DecisionStore store, SpoolSwitch spool, LastError lastError, int batch,
+      Function<Set<String>, Future<Void>> onReplayed) {
+    this.onReplayed = onReplayed;
     this.vertx = vertx;
     this.store = store;
     this.spool = spool;
@@ -94,17 +100,36 @@ final class Replay {
   private Future<Void> apply(List<Spool.Stored> entries) {
     List<DecisionRecord> decisions = new ArrayList<>();
     List<FallbackRecord> fallbacks = new ArrayList<>();
+    Set<String> learners = new HashSet<>();
     for (Spool.Stored stored : entries) {
       Object entry = LogCodec.decode(stored.body());
       if (entry instanceof DecisionRecord d) {
         decisions.add(d);
+        if (d.userId() != null) {
+          learners.add(d.userId());
+        }
       } else {
-        fallbacks.add((FallbackRecord) entry);
+        FallbackRecord f = (FallbackRecord) entry;
+        fallbacks.add(f);
+        if (f.params().getValue("user_id") instanceof String userId) {
+          learners.add(userId);
+        }
       }
     }
     Future<?> d = decisions.isEmpty() ? Future.succeededFuture() : store.insertDecisions(decisions, true);
     Future<?> f = fallbacks.isEmpty() ? Future.succeededFuture() : store.upsertFallbacks(fallbacks);
-    return Future.all(d, f).timeout(DecisionLog.REPLAY_TIMEOUT_MS, TimeUnit.MILLISECONDS).mapEmpty();
+    return Future.all(d, f).timeout(DecisionLog.REPLAY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .compose(v -> afterReplay(learners));
+  }
+
+  /**
+   * Any failure here is retried like an outage (the batch again, after a backoff), never set aside as refused data:
+   * the rows went in fine, and what failed is erasing them.
+   */
+  private Future<Void> afterReplay(Set<String> learners) {
+    return onReplayed.apply(learners).timeout(DecisionLog.REPLAY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .recover(err -> Future.failedFuture(new IllegalStateException("erasing replayed rows of erased learners failed: "
+            + DecisionLog.message(err))));
   }
 
   /** A batch PostgreSQL refuses for its content: apply entries alone, and set aside the ones it refuses. */

@@ -44,11 +44,11 @@ final class AdminAgent implements RpcHandler.Agent {
 
   /** Runs an admin method on behalf of {@code actor}; JSON-RPC and MCP both come here. */
   Future<JsonObject> call(String method, JsonObject params, String actor) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(AdminApi.SEND_TIMEOUT_MS)
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(AdminApi.sendTimeoutMs(method))
         .addHeader(AdminApi.HEADER_ACTOR, actor);
     return vertx.eventBus().<JsonObject>request(AdminApi.address(method), params, options)
         .map(Message::body)
-        .recover(err -> Future.failedFuture(toRpc(err)));
+        .recover(err -> Future.failedFuture(toRpc(method, err)));
   }
 
   /** The caller's token name is the audit trail's actor ({@code anonymous} with auth disabled). */
@@ -56,7 +56,7 @@ final class AdminAgent implements RpcHandler.Agent {
     return Principal.of(ctx).name();
   }
 
-  private static RpcException toRpc(Throwable err) {
+  private static RpcException toRpc(String method, Throwable err) {
     if (err instanceof AdminApi.Failure failure) {
       return new RpcException(failure.failureCode(), failure.getMessage(), failure.data());
     }
@@ -65,7 +65,8 @@ final class AdminAgent implements RpcHandler.Agent {
     }
     if (err instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
       return new RpcException(ErrorCodes.INTERNAL_ERROR, "The admin agent did not answer within "
-          + AdminApi.SEND_TIMEOUT_MS + " ms; read the loop again before retrying");
+          + AdminApi.sendTimeoutMs(method) + " ms; read the loop again before retrying (forget_learner: retry with the"
+          + " same request_id)");
     }
     return new RpcException(ErrorCodes.INTERNAL_ERROR,
         "The admin agent is not available (starting up, or its database is unreachable)");

@@ -66,6 +66,18 @@ final class IdempotencyCache {
     }
   }
 
+  /**
+   * Drops every answer whose params name the learner (an erasure): the params and the answer hold their user_id and
+   * context. A scan, but erasures are rare and the cache is bounded.
+   */
+  void forgetLearner(String userId) {
+    entries.values().removeIf(answer -> answer.encodedParams().contains(userId) && names(answer.params(), userId));
+  }
+
+  private static boolean names(JsonObject params, String userId) {
+    return userId.equals(params.getValue("user_id")) || userId.equals(params.getValue("referred_user_id"));
+  }
+
   int size() {
     return entries.size();
   }

@@ -131,6 +131,12 @@ final class Orchestrator {
     recent.forget(userId);
   }
 
+  /** The learner was erased: nothing of them stays in this verticle's memory. */
+  void erased(String userId) {
+    recent.forget(userId);
+    cache.forgetLearner(userId);
+  }
+
   void forgetAll() {
     recent.clear();
   }

@@ -21,6 +21,7 @@ import viralengine.decisionlog.DecisionLog;
 import viralengine.learners.Learner;
 import viralengine.learners.LearnerStore;
 import viralengine.learners.RecentLearners;
+import viralengine.lifecycle.Erasure;
 import viralengine.loops.Catalog;
 import viralengine.loops.Loop;
 import viralengine.metrics.LastError;
@@ -135,6 +136,10 @@ public final class OrchestratorVerticle extends VerticleBase {
     }
     registered.add(vertx.eventBus().<String>consumer(OrchestratorApi.LEARNER_CHANGED,
         message -> orchestrator.forget(message.body())).completion());
+    registered.add(vertx.eventBus().<String>consumer(Erasure.ERASED, message -> {
+      orchestrator.erased(message.body());
+      metrics.recent().forgetLearner(message.body());
+    }).completion());
     registered.add(vertx.eventBus().localConsumer(OrchestratorApi.LEARNERS_RESET, message -> {
       orchestrator.forgetAll();
       message.reply(null);

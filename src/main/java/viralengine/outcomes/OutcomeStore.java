@@ -37,6 +37,9 @@ public final class OutcomeStore {
 
   private static final String EXPLAIN = "SELECT a.decision_id, a.request_id, a.method, a.input_params, a.output_result,"
       + " a.rationale, a.features_used, a.success, a.error_code, a.latency_ms, a.created_at, l.name AS loop,"
+      // Only a tombstone (erased:...) can name an erasure: a live learner costs no look-up.
+      + " a.user_id LIKE 'erased:%' AND EXISTS (SELECT 1 FROM learner_erasures e WHERE e.tombstone = a.user_id)"
+      + " AS learner_erased,"
       + " coalesce((SELECT jsonb_agg(jsonb_build_object('outcome_id', o.outcome_id, 'outcome', o.outcome,"
       + " 'occurred_at', o.occurred_at, 'recorded_at', o.recorded_at, 'referred_user_id', o.referred_user_id,"
       + " 'context', o.context, 'last_touch', CASE WHEN o.referred_user_id IS NULL THEN NULL ELSE NOT EXISTS ("
@@ -126,7 +129,8 @@ public final class OutcomeStore {
           // The holdout and variant assignments the decision was made with (null for rows older than them).
           .put("experiments", features.getJsonObject("experiments"))
           .put("features_used", features)
-          .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray());
+          .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray())
+          .put("learner_erased", Boolean.TRUE.equals(row.getBoolean("learner_erased")));
     });
   }
 }

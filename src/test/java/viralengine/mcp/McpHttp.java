@@ -28,7 +28,7 @@ final class McpHttp {
   /** With auth disabled every caller has every scope, so the admin agent's other tools are listed too. */
   static final java.util.List<String> ALL_TOOLS = java.util.stream.Stream.concat(DECIDE_TOOLS.stream(),
       java.util.stream.Stream.of("get_loop", "upsert_loop", "set_loop_active", "list_frequency_rules",
-          "upsert_frequency_rule", "delete_frequency_rule", "list_changes")).toList();
+          "upsert_frequency_rule", "delete_frequency_rule", "list_changes", "forget_learner")).toList();
 
   static JsonObject meta() {
     return new JsonObject()
