@@ -174,7 +174,7 @@ public final class AdminSchema {
             new JsonObject().put("changes", new JsonArray().add(exampleChange)).put("config_version", 8)), true, true);
   }
 
-  private static ApiSchema.Method forgetLearner() {
+  private static OpenRpc.Method forgetLearner() {
     JsonObject id = new JsonObject().put("type", "string").put("minLength", 1).put("maxLength", AdminRequests.MAX_ID_LENGTH)
         .put("pattern", "^[\\x21-\\x7E]+$");
     JsonObject params = objectSchema(new JsonArray().add("user_id").add("request_id"),

@@ -36,7 +36,7 @@ class LayeringTest {
     layers.put("Edge", List.of("http", "mcp", "client"));
     layers.put("Agents", List.of("orchestrator", "admin", "cluster"));
     layers.put("Features", List.of("decision", "bandit", "report", "outcomes", "learners", "loops", "decisionlog",
-        "admission", "connections", "store", "metrics", "agents", "targeting", "frequency", "bench"));
+        "admission", "connections", "store", "metrics", "agents", "targeting", "frequency", "lifecycle", "bench"));
     layers.put("Contract", List.of("api"));
     layers.put("Base", List.of("rpc", "config", "auth", "logs"));
     return layers;
