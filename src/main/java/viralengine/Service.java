@@ -18,6 +18,7 @@ import viralengine.config.AppConfig;
 import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
+import viralengine.incentives.IncentivesVerticle;
 import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
 import viralengine.http.Rehearsal;
@@ -71,6 +72,7 @@ public final class Service {
   private volatile String orchestratorDeployment;
   private volatile OrchestratorVerticle orchestrator;
   private volatile String adminDeployment;
+  private final List<String> peerDeployments = new CopyOnWriteArrayList<>();
   private volatile String httpDeployment;
   private final List<String> userDeployments = new CopyOnWriteArrayList<>();
   private final EmbeddedDatabase embedded;
@@ -207,6 +209,7 @@ public final class Service {
         .transform(v -> undeploy(httpDeployment))
         .eventually(() -> undeploy(orchestratorDeployment))
         .eventually(() -> undeploy(adminDeployment))
+        .eventually(() -> Future.join(peerDeployments.stream().map(this::undeploy).toList()))
         .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
           posteriors.close();
@@ -266,7 +269,22 @@ public final class Service {
         })
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
         .onSuccess(id -> adminDeployment = id)
+        .compose(id -> deployPeers())
         .mapEmpty();
+  }
+
+  /** The built-in peer agents (AGENTS.md), on by default: trust_safety, personalization and incentives. */
+  private Future<Void> deployPeers() {
+    if (!peerDeployments.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<io.vertx.core.Deployable> peers = List.of(
+        new IncentivesVerticle(pool, catalog::current, clock));
+    Future<Void> chain = Future.succeededFuture();
+    for (io.vertx.core.Deployable peer : peers) {
+      chain = chain.compose(v -> vertx.deployVerticle(peer).onSuccess(peerDeployments::add).mapEmpty());
+    }
+    return chain;
   }
 
   /**
