@@ -19,6 +19,8 @@ import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.http.Breakers;
 import viralengine.incentives.IncentivesVerticle;
+import viralengine.personalization.PersonalizationVerticle;
+import viralengine.safety.SafetyVerticle;
 import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
 import viralengine.http.Rehearsal;
@@ -279,6 +281,8 @@ public final class Service {
       return Future.succeededFuture();
     }
     List<io.vertx.core.Deployable> peers = List.of(
+        new SafetyVerticle(pool, catalog::current, clock, config.trustSafety()),
+        new PersonalizationVerticle(pool, catalog::current),
         new IncentivesVerticle(pool, catalog::current, clock));
     Future<Void> chain = Future.succeededFuture();
     for (io.vertx.core.Deployable peer : peers) {

@@ -33,7 +33,8 @@ public record AppConfig(
     Cluster cluster,
     Experiments experiments,
     Selection selection,
-    Report report) {
+    Report report,
+    TrustSafety trustSafety) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -108,6 +109,13 @@ public record AppConfig(
    * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
    */
   public record Selection(String strategy, long refreshMs, Long seed, int window) {}
+
+  /**
+   * The built-in trust_safety agent's limits: {@code invite_rate} blocks past {@code maxInvitesPerDay} invite_sent
+   * outcomes in 24 hours or {@code maxSelectionsPerHour} selections in an hour; an abuse report blocks the reported
+   * loop for its learner for {@code reportBlockDays}.
+   */
+  public record TrustSafety(int maxInvitesPerDay, int maxSelectionsPerHour, int reportBlockDays) {}
 
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
   static final int MAX_SALT_LENGTH = 128;
@@ -193,7 +201,8 @@ public record AppConfig(
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
       Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold")));
+          "k_alert_threshold")),
+      Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -202,7 +211,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report);
+        security, connections, deployVerticles, cluster, experiments, selection, report, trustSafety);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -284,7 +293,11 @@ public record AppConfig(
             s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
-            s.decimal("report.k_alert_threshold", 0.1, 0, 100)));
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100)),
+        new TrustSafety(
+            s.integer("trust_safety.max_invites_per_day", 10, 1, 1_000_000),
+            s.integer("trust_safety.max_selections_per_hour", 10, 1, 1_000_000),
+            s.integer("trust_safety.report_block_days", 30, 1, 3_650)));
   }
 
   private static Experiments experiments(Settings s) {

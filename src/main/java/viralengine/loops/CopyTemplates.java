@@ -76,6 +76,11 @@ public final class CopyTemplates {
     compiled.visit(new Mustache.Visitor() {
       @Override
       public void visitText(String text) {
+        // jmustache keeps an unclosed or stray tag as text: a placeholder the writer meant, that would show as typed.
+        if (text.contains("{{") || text.contains("}}")) {
+          throw RpcException.invalidParams(path, "has a malformed placeholder: every {{ needs its }}, around one of"
+              + " {{learner.attributes.X}}, {{context.X}}, {{loop.display_name}}");
+        }
       }
 
       @Override

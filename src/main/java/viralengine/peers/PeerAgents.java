@@ -131,7 +131,8 @@ public final class PeerAgents {
     JsonObject params = objectSchema(new JsonArray().add("user_id"), "user_id", id("The learner to unblock."));
     JsonObject result = resultSchema(new JsonArray().add("user_id").add("unblocked"), "user_id", id("As sent."),
         "unblocked", bool("False when the learner was not blocked."));
-    return method(SafetyApi.UNBLOCK_USER, "Unblock a learner", "Lift a learner's block", "Lifts the learner's block.",
+    return method(SafetyApi.UNBLOCK_USER, "Unblock a learner", "Lift a learner's block", "Lifts the learner's block: check_action no longer answers blocked_user for them. unblocked is false when"
+            + " they were not blocked.",
         params, result, WRITE, new JsonObject().put("user_id", "learner-42"),
         new JsonObject().put("user_id", "learner-42").put("unblocked", true), false, true);
   }
@@ -145,7 +146,8 @@ public final class PeerAgents {
     JsonObject result = resultSchema(new JsonArray().add("blocks"), "blocks",
         new JsonObject().put("type", "array").put("items", block).put("description", "Blocks in force, newest first."));
     return method(SafetyApi.LIST_BLOCKS, "List blocked learners", "The blocks in force",
-        "Lists the learners blocked now, newest first.", params, result, READ, new JsonObject(),
+        "Lists the learners blocked now (blocks whose until has passed are left out), newest first, with the reason"
+            + " and end of each.", params, result, READ, new JsonObject(),
         new JsonObject().put("blocks", new JsonArray()), true, true);
   }
 
@@ -252,7 +254,8 @@ public final class PeerAgents {
     JsonObject result = resultSchema(new JsonArray().add("user_id").add("balances"), "user_id", id("As sent."),
         "balances", new JsonObject().put("type", "array").put("items", item));
     return method(IncentivesApi.GET_BALANCE, "Read a learner's rewards", "Totals per reward type",
-        "Unexpired, unrevoked totals per type, with the next expiry.", params, result, READ,
+        "The learner's rewards: unexpired, unrevoked totals per reward type, with the time the first of them"
+            + " expires (null for never).", params, result, READ,
         new JsonObject().put("user_id", "learner-42"), new JsonObject().put("user_id", "learner-42").put("balances",
             new JsonArray().add(new JsonObject().put("type", "xp").put("amount", 100).putNull("next_expires_at"))), true, true);
   }
@@ -277,7 +280,8 @@ public final class PeerAgents {
     JsonObject result = resultSchema(new JsonArray().add("reward_types"), "reward_types",
         new JsonObject().put("type", "array").put("items", item));
     return method(IncentivesApi.LIST_REWARD_TYPES, "List reward types", "The reward types and their caps",
-        "Every reward type with its amount per grant, daily cap per learner and expiry.",
+        "Every reward type with its amount per grant, its daily cap per learner (calendar day in the learner's time"
+            + " zone) and how many days a grant lasts (null for never).",
         new JsonObject().put("type", "object").put("properties", new JsonObject()).put("additionalProperties", false),
         result, READ, new JsonObject(), new JsonObject().put("reward_types", new JsonArray().add(new JsonObject()
             .put("type", "xp").put("amount", 50).put("daily_cap", 500).putNull("expires_in_days"))), true, true);
