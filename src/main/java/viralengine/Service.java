@@ -19,6 +19,9 @@ import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.lifecycle.Erasure;
 import viralengine.http.Breakers;
+import viralengine.incentives.IncentivesVerticle;
+import viralengine.personalization.PersonalizationVerticle;
+import viralengine.safety.SafetyVerticle;
 import viralengine.http.EdgeGuards;
 import viralengine.http.HttpVerticle;
 import viralengine.http.Rehearsal;
@@ -73,6 +76,7 @@ public final class Service {
   private volatile String orchestratorDeployment;
   private volatile OrchestratorVerticle orchestrator;
   private volatile String adminDeployment;
+  private final List<String> peerDeployments = new CopyOnWriteArrayList<>();
   private volatile String httpDeployment;
   private final List<String> userDeployments = new CopyOnWriteArrayList<>();
   private final EmbeddedDatabase embedded;
@@ -212,6 +216,7 @@ public final class Service {
         .transform(v -> undeploy(httpDeployment))
         .eventually(() -> undeploy(orchestratorDeployment))
         .eventually(() -> undeploy(adminDeployment))
+        .eventually(() -> Future.join(peerDeployments.stream().map(this::undeploy).toList()))
         .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
           posteriors.close();
@@ -271,7 +276,24 @@ public final class Service {
         })
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool, erasure)))
         .onSuccess(id -> adminDeployment = id)
+        .compose(id -> deployPeers())
         .mapEmpty();
+  }
+
+  /** The built-in peer agents (AGENTS.md), on by default: trust_safety, personalization and incentives. */
+  private Future<Void> deployPeers() {
+    if (!peerDeployments.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<io.vertx.core.Deployable> peers = List.of(
+        new SafetyVerticle(pool, catalog::current, clock, config.trustSafety()),
+        new PersonalizationVerticle(pool, catalog::current),
+        new IncentivesVerticle(pool, catalog::current, clock));
+    Future<Void> chain = Future.succeededFuture();
+    for (io.vertx.core.Deployable peer : peers) {
+      chain = chain.compose(v -> vertx.deployVerticle(peer).onSuccess(peerDeployments::add).mapEmpty());
+    }
+    return chain;
   }
 
   /**

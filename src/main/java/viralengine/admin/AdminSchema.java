@@ -246,7 +246,10 @@ public final class AdminSchema {
             .put("dismiss_cooldown_seconds", seconds("Per learner, after they dismissed it."))
             .put("action", new JsonObject().put("type", "object").put("required", new JsonArray().add("type"))
                 .put("properties", new JsonObject().put("type", slug("What the product renders, e.g. show_share_modal.")))
-                .put("description", "The payload the product renders (at most " + LoopJson.MAX_ACTION_BYTES + " bytes)."))
+                .put("description", "The payload the product renders (at most " + LoopJson.MAX_ACTION_BYTES + " bytes). Optional"
+                    + " copy: per persona (student, parent, tutor, default) {headline, body, cta, share_copy} templates with"
+                    + " placeholders {{learner.attributes.X}}, {{context.X}}, {{loop.display_name}}, rendered by the"
+                    + " personalization agent."))
             .put("variants", new JsonObject().put("type", "array").put("maxItems", LoopJson.MAX_VARIANTS)
                 .put("description", "Weighted alternatives to action. A learner is assigned one by sticky salted hash"
                     + " the first time the loop is selected for them, and keeps it when the weights change.")
@@ -257,6 +260,11 @@ public final class AdminSchema {
                         .put("weight", new JsonObject().put("type", "number").put("exclusiveMinimum", 0)
                             .put("maximum", LoopJson.MAX_WEIGHT))
                         .put("action", new JsonObject().put("type", "object").put("required", new JsonArray().add("type"))))))
+            .put("incentive", new JsonObject().put("type", "object").put("additionalProperties", false)
+                .put("description", "Optional: the reward types (incentives agent, list_reward_types) a joined outcome"
+                    + " through this loop grants the referrer (the decision's learner) and the joiner, once each.")
+                .put("properties", new JsonObject().put("referrer", slug("A reward type, e.g. streak_shield."))
+                    .put("joiner", slug("A reward type, e.g. ai_tutor_minutes."))))
             .put("version", new JsonObject().put("type", "integer").put("minimum", 1)
                 .put("description", "Goes up by one on every change; read-only.")));
   }

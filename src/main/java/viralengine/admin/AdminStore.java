@@ -31,12 +31,12 @@ final class AdminStore {
       + " WHERE name = $1 FOR UPDATE";
   private static final String GET_LOOP = "SELECT " + CatalogRepository.LOOP_JSON + " AS loop, "
       + CatalogRepository.CONFIG_VERSION + " AS config_version FROM viral_loops WHERE name = $1";
-  private static final String INSERT_LOOP = "INSERT INTO viral_loops (" + LOOP_COLUMNS + ", version)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
+  private static final String INSERT_LOOP = "INSERT INTO viral_loops (" + LOOP_COLUMNS + ", version, incentive)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15)"
       + " ON CONFLICT (name) DO NOTHING RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String UPDATE_LOOP = "UPDATE viral_loops SET display_name = $2, description = $3, active = $4,"
       + " triggers = $5, priority = $6, expected_k = $7, groups = $8, audience = $9, targeting = $10,"
-      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, variants = $14, version = version + 1,"
+      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, variants = $14, incentive = $16, version = version + 1,"
       + " updated_at = now() WHERE name = $1 AND version = $15 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String SET_ACTIVE = "UPDATE viral_loops SET active = $2, version = version + 1, updated_at = now()"
       + " WHERE name = $1 AND version = $3 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
@@ -53,6 +53,7 @@ final class AdminStore {
   private static final String AUDIT = "WITH change AS (INSERT INTO config_changes (actor, entity, key, action, before, after)"
       + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)"
       + " SELECT id, pg_notify('" + CatalogWatcher.CHANNEL + "', id::text) FROM change";
+  private static final String REWARD_TYPES = "SELECT type FROM reward_types ORDER BY type";
   private static final String CONFIG_VERSION = "SELECT " + CatalogRepository.CONFIG_VERSION;
   private static final String CHANGES = "SELECT id, changed_at, actor, entity, key, action, before, after"
       + " FROM config_changes ORDER BY id DESC LIMIT $1";
@@ -111,9 +112,28 @@ final class AdminStore {
   }
 
   Future<JsonObject> upsertLoop(Loop loop, Long expected, String actor) {
-    return pool.withTransaction(conn -> lockLoop(conn, loop.name()).compose(before -> before == null
+    return pool.withTransaction(conn -> checkRewardTypes(conn, loop).compose(checked -> lockLoop(conn, loop.name()))
+        .compose(before -> before == null
         ? createLoop(conn, loop, expected, actor)
         : updateLoop(conn, before, loop, expected, actor)));
+  }
+
+  /** A loop's incentive names reward types of the incentives agent's ledger (data, so checked against the table). */
+  private static Future<Void> checkRewardTypes(SqlConnection conn, Loop loop) {
+    if (loop.incentive().isNone()) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(REWARD_TYPES).execute().map(rows -> {
+      java.util.List<String> known = new java.util.ArrayList<>();
+      rows.forEach(row -> known.add(row.getString("type")));
+      for (String role : java.util.List.of("referrer", "joiner")) {
+        String type = loop.incentive().forRole(role);
+        if (type != null && !known.contains(type)) {
+          throw RpcException.invalidParams("loop.incentive." + role, "is not a reward type (known: " + known + ")");
+        }
+      }
+      return null;
+    });
   }
 
   private Future<JsonObject> createLoop(SqlConnection conn, Loop loop, Long expected, String actor) {
@@ -121,7 +141,7 @@ final class AdminStore {
       throw new RpcException(ErrorCodes.NOT_FOUND, "Not found: no loop named " + loop.name()
           + " (send expected_version 0, or none, to create it)", new JsonObject().put("name", loop.name()));
     }
-    return conn.preparedQuery(INSERT_LOOP).execute(loopValues(loop)).compose(rows -> {
+    return conn.preparedQuery(INSERT_LOOP).execute(loopValues(loop).addValue(incentiveValue(loop))).compose(rows -> {
       if (rows.size() == 0) {
         throw conflict("loop " + loop.name() + " was created by someone else meanwhile", expected, null);
       }
@@ -138,7 +158,7 @@ final class AdminStore {
     if (unchanged.equals(beforeJson)) {
       return unchangedAnswer(conn, "loop", beforeJson);
     }
-    Tuple values = loopValues(loop).addLong(before.version());
+    Tuple values = loopValues(loop).addLong(before.version()).addValue(incentiveValue(loop));
     return conn.preparedQuery(UPDATE_LOOP).execute(values).compose(rows -> {
       if (rows.size() == 0) {
         throw conflict("loop " + loop.name() + " changed meanwhile", expected, null);
@@ -287,6 +307,10 @@ final class AdminStore {
         .addInteger((int) loop.dismissCooldownSeconds())
         .addValue(json.getJsonObject("action"))
         .addValue(json.getJsonArray("variants"));
+  }
+
+  private static JsonObject incentiveValue(Loop loop) {
+    return LoopJson.toJson(loop).getJsonObject("incentive");
   }
 
   /** {@code period} is a jsonb parameter: a name goes as a JSON string, a rolling window as an object. */

@@ -34,7 +34,8 @@ public record AppConfig(
     Experiments experiments,
     Selection selection,
     Report report,
-    Erasure erasure) {
+    Erasure erasure,
+    TrustSafety trustSafety) {
 
   public record Http(String host, int port, int instances) {
     /** {@code host} when it names one interface; {@code local} when HTTP listens on every interface. */
@@ -130,6 +131,13 @@ public record AppConfig(
 
   public record Selection(String strategy, long refreshMs, Long seed, int window) {}
 
+  /**
+   * The built-in trust_safety agent's limits: {@code invite_rate} blocks past {@code maxInvitesPerDay} invite_sent
+   * outcomes in 24 hours or {@code maxSelectionsPerHour} selections in an hour; an abuse report blocks the reported
+   * loop for its learner for {@code reportBlockDays}.
+   */
+  public record TrustSafety(int maxInvitesPerDay, int maxSelectionsPerHour, int reportBlockDays) {}
+
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
   static final int MAX_SALT_LENGTH = 128;
 
@@ -215,7 +223,8 @@ public record AppConfig(
       Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
           "k_alert_threshold")),
-      Map.entry("erasure", Set.of("secret")));
+      Map.entry("erasure", Set.of("secret")),
+      Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -224,7 +233,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report, erasure);
+        security, connections, deployVerticles, cluster, experiments, selection, report, erasure, trustSafety);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -307,7 +316,11 @@ public record AppConfig(
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
             s.decimal("report.k_alert_threshold", 0.1, 0, 100)),
-        erasure(s));
+        erasure(s),
+        new TrustSafety(
+            s.integer("trust_safety.max_invites_per_day", 10, 1, 1_000_000),
+            s.integer("trust_safety.max_selections_per_hour", 10, 1, 1_000_000),
+            s.integer("trust_safety.report_block_days", 30, 1, 3_650)));
   }
 
   /** A configured secret must be long enough not to be guessed; the messages never echo it. */

@@ -27,6 +27,8 @@ import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.mcp.McpEndpoint;
+import viralengine.peers.PeerAgent;
+import viralengine.peers.PeerAgents;
 import viralengine.metrics.ServiceMetrics;
 
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,9 @@ public final class HttpVerticle extends VerticleBase {
       "GET /health", "GET /health/live", "GET /health/ready", "GET /metrics",
       "GET /dashboard", "GET /dashboard/events", "GET /dashboard/loop_report",
       "GET /mcp/orchestrator/health", "POST /mcp/orchestrator", "POST /mcp/orchestrator/{method}",
-      "POST /mcp/admin", "POST /mcp/admin/{method}", "POST /mcp");
+      "POST /mcp/admin", "POST /mcp/admin/{method}",
+      "POST /mcp/trust_safety", "POST /mcp/trust_safety/{method}", "POST /mcp/personalization",
+      "POST /mcp/personalization/{method}", "POST /mcp/incentives", "POST /mcp/incentives/{method}", "POST /mcp");
 
   private final AppConfig config;
   private final CircuitBreaker breaker;
@@ -122,10 +126,20 @@ public final class HttpVerticle extends VerticleBase {
     RpcHandler admin = new RpcHandler(adminAgent, config.limits(), admission, metrics);
     router.post("/mcp/admin/:method").handler(body).handler(admin::handle);
     router.post("/mcp/admin").handler(body).handler(admin::handle);
+    // The built-in peer agents (trust_safety, personalization, incentives), each on routes of its own.
+    java.util.Map<String, PeerAgentRoute> peers = new java.util.LinkedHashMap<>();
+    for (PeerAgent peer : PeerAgents.ALL) {
+      PeerAgentRoute route = new PeerAgentRoute(vertx, peer);
+      peers.put(peer.name(), route);
+      RpcHandler handler = new RpcHandler(route, config.limits(), admission, metrics);
+      router.post("/mcp/" + peer.name() + "/:method").handler(body).handler(handler::handle);
+      router.post("/mcp/" + peer.name()).handler(body).handler(handler::handle);
+    }
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
     // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
-    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health, adminAgent::call), admission).mount(router, body);
+    new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health, adminAgent::call,
+        (agent, method, params, caller) -> peers.get(agent).call(method, params, caller)), admission).mount(router, body);
 
     router.route().last().handler(HttpVerticle::notFound);
     router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", "Method " + ctx.request().method() + " is not allowed here"));
@@ -155,10 +169,20 @@ public final class HttpVerticle extends VerticleBase {
     }
   }
 
-  /** The admin agent needs {@code admin}; every other JSON-RPC route and MCP need {@code decide}. */
+  /**
+   * The admin agent needs {@code admin}; a peer agent's method named in the path needs that method's scope (its bare
+   * route needs {@code decide}, and each method's scope is checked again once the body names it); every other
+   * JSON-RPC route and MCP need {@code decide}.
+   */
   static Scope apiScope(String normalizedPath) {
     String path = normalizedPath.toLowerCase(java.util.Locale.ROOT); // whatever case the router would still match
-    return path.equals("/mcp/admin") || path.startsWith("/mcp/admin/") ? Scope.ADMIN : Scope.DECIDE;
+    if (path.equals("/mcp/admin") || path.startsWith("/mcp/admin/")) {
+      return Scope.ADMIN;
+    }
+    String[] parts = path.split("/");
+    PeerAgent peer = parts.length == 4 ? PeerAgents.named(parts[2]) : null;
+    PeerAgent.Method method = peer == null ? null : peer.method(parts[3]);
+    return method == null ? Scope.DECIDE : method.scope();
   }
 
   /** CORS stays off (no headers at all) unless {@code http.cors_origins} names the origins to allow. */
@@ -183,7 +207,8 @@ public final class HttpVerticle extends VerticleBase {
     if (AGENT.equals(ctx.pathParam("agent"))) {
       ctx.next();
     } else {
-      Responses.error(ctx, 404, "not_found", "Unknown agent; this service hosts agents '" + AGENT + "' and 'admin'");
+      Responses.error(ctx, 404, "not_found", "Unknown agent; this service hosts agents '" + AGENT
+          + "', 'admin', 'trust_safety', 'personalization' and 'incentives'");
     }
   }
 

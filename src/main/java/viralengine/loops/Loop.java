@@ -13,6 +13,7 @@ import java.util.List;
  * @param triggers event types that may fire this loop; empty means any
  * @param action the payload the product renders when this loop is selected (and it has no variants)
  * @param variants weighted alternatives to {@code action}, empty for none; a learner keeps the one first assigned
+ * @param incentive the rewards a join through this loop grants each side ({@link Incentive#NONE} for none)
  */
 public record Loop(
     long id,
@@ -31,7 +32,17 @@ public record Loop(
     long dismissCooldownSeconds,
     JsonObject action,
     List<Variant> variants,
-    long version) {
+    long version,
+    Incentive incentive) {
+
+  /** A loop without an incentive. */
+  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
+      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
+      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
+      long version) {
+    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, Incentive.NONE);
+  }
 
   /** A loop without variants: every learner is shown {@code action}. */
   public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
@@ -54,6 +65,23 @@ public record Loop(
    */
   public record Audience(Integer minAge, Integer maxAge, List<String> personas, boolean requiresParentalConsent) {
     public static final Audience ANYONE = new Audience(null, null, List.of(), false);
+  }
+
+  /**
+   * The reward types (incentives agent) a {@code joined} outcome through this loop grants: {@code referrer} to the
+   * decision's learner, {@code joiner} to the referred learner; either may be null.
+   */
+  public record Incentive(String referrer, String joiner) {
+    public static final Incentive NONE = new Incentive(null, null);
+
+    public boolean isNone() {
+      return referrer == null && joiner == null;
+    }
+
+    /** The reward type for a role ({@code referrer} or {@code joiner}); null when none. */
+    public String forRole(String role) {
+      return "referrer".equals(role) ? referrer : "joiner".equals(role) ? joiner : null;
+    }
   }
 
   public boolean triggeredBy(String eventType) {

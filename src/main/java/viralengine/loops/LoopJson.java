@@ -35,7 +35,8 @@ public final class LoopJson {
 
   private static final Set<String> FIELDS = Set.of("name", "display_name", "description", "active", "triggers",
       "priority", "expected_k", "groups", "audience", "targeting", "cooldown_seconds", "dismiss_cooldown_seconds",
-      "action", "variants", "version");
+      "action", "variants", "version", "incentive");
+  private static final Set<String> INCENTIVE_FIELDS = Set.of("referrer", "joiner");
   private static final Set<String> VARIANT_FIELDS = Set.of("key", "weight", "action");
   private static final Set<String> AUDIENCE_FIELDS = Set.of("min_age", "max_age", "personas", "requires_parental_consent");
 
@@ -79,7 +80,8 @@ public final class LoopJson {
         in.whole("dismiss_cooldown_seconds", 0, MAX_COOLDOWN_SECONDS, 0L),
         action(in, "action"),
         variants(in),
-        version);
+        version,
+        incentive(in));
   }
 
   /** The JSON form, without the internal id. */
@@ -96,7 +98,7 @@ public final class LoopJson {
       audience.put("personas", new JsonArray(a.personas()));
     }
     audience.put("requires_parental_consent", a.requiresParentalConsent());
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("name", loop.name())
         .put("display_name", loop.displayName())
         .put("description", loop.description())
@@ -112,6 +114,30 @@ public final class LoopJson {
         .put("action", loop.action().copy())
         .put("variants", variantsJson(loop.variants()))
         .put("version", loop.version());
+    if (!loop.incentive().isNone()) {
+      json.put("incentive", incentiveJson(loop.incentive()));
+    }
+    return json;
+  }
+
+  /** Optional {@code {referrer?, joiner?}}: reward type names (the admin agent checks that each type exists). */
+  private static Loop.Incentive incentive(FieldReader loop) {
+    if (!loop.has("incentive")) {
+      return Loop.Incentive.NONE;
+    }
+    FieldReader in = FieldReader.of(loop.raw("incentive"), loop.path("incentive"), INCENTIVE_FIELDS);
+    return new Loop.Incentive(in.slug("referrer", false), in.slug("joiner", false));
+  }
+
+  private static JsonObject incentiveJson(Loop.Incentive incentive) {
+    JsonObject json = new JsonObject();
+    if (incentive.referrer() != null) {
+      json.put("referrer", incentive.referrer());
+    }
+    if (incentive.joiner() != null) {
+      json.put("joiner", incentive.joiner());
+    }
+    return json;
   }
 
   private static String orEmpty(String s) {
@@ -183,6 +209,9 @@ public final class LoopJson {
   private static JsonObject action(FieldReader in, String field) {
     JsonObject action = in.object(field, MAX_ACTION_BYTES, true);
     FieldReader.slugAt(in.path(field) + ".type", action.getValue("type"));
+    if (action.getValue("copy") != null) {
+      CopyTemplates.validate(action.getValue("copy"), in.path(field) + ".copy");
+    }
     return action;
   }
 

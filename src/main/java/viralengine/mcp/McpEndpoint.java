@@ -66,7 +66,19 @@ public final class McpEndpoint {
    * {@code ::health}), so MCP calls share its event-bus addresses, circuit breaker, fallbacks and decision log.
    */
   public record Backend(Function<Requests.Parsed, Future<JsonObject>> call, Supplier<Future<JsonObject>> health,
-      AdminCall admin) {}
+      AdminCall admin, PeerCall peers) {
+    /** Without the built-in peer agents' tools. */
+    public Backend(Function<Requests.Parsed, Future<JsonObject>> call, Supplier<Future<JsonObject>> health,
+        AdminCall admin) {
+      this(call, health, admin, null);
+    }
+  }
+
+  /** A built-in peer agent's method (trust_safety, personalization, incentives), run for {@code caller}. */
+  @FunctionalInterface
+  public interface PeerCall {
+    Future<JsonObject> call(String agent, String method, JsonObject params, Principal caller);
+  }
 
   /** An admin agent method, run on behalf of {@code actor} (the caller's token name, for the audit trail). */
   @FunctionalInterface

@@ -10,6 +10,8 @@ import viralengine.api.ApiSchema;
 import viralengine.api.Requests;
 import viralengine.auth.Principal;
 import viralengine.auth.Scope;
+import viralengine.peers.PeerAgent;
+import viralengine.peers.PeerAgents;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.OpenRpc;
 import viralengine.rpc.RpcException;
@@ -35,6 +37,7 @@ final class McpTools {
 
   private final Map<String, OpenRpc.Method> byTool = new LinkedHashMap<>();
   private final Map<String, OpenRpc.Method> adminByTool = new LinkedHashMap<>();
+  private final Map<String, PeerTool> peerByTool = new LinkedHashMap<>();
   private final JsonArray definitions = new JsonArray();
   private final JsonArray adminDefinitions = new JsonArray();
   private final Requests.Limits limits;
@@ -51,6 +54,36 @@ final class McpTools {
       adminByTool.put(method.tool(), method);
       (LIST_LOOPS.equals(method.tool()) ? definitions : adminDefinitions).add(definition(method));
     }
+    if (backend.peers() != null) {
+      for (PeerAgent agent : PeerAgents.ALL) {
+        for (PeerAgent.Method method : agent.methods()) {
+          String tool = peerTool(agent, method);
+          peerByTool.put(tool, new PeerTool(agent.name(), method));
+          (method.scope() == Scope.ADMIN ? adminDefinitions : definitions).add(definition(method.schema()).put("name", tool));
+        }
+      }
+    }
+  }
+
+  /** A peer agent's method as a tool: {@code {agent}_{method}}, e.g. {@code trust_safety_check_action}. */
+  static String peerTool(PeerAgent agent, PeerAgent.Method method) {
+    return agent.name() + "_" + method.name();
+  }
+
+  private record PeerTool(String agent, PeerAgent.Method method) {}
+
+  private Future<JsonObject> runPeer(PeerTool peer, Object arguments, Principal caller, String tool) {
+    if (arguments != null && !(arguments instanceof JsonObject)) {
+      return Future.failedFuture(invalidParams("Invalid params: tools/call params.arguments must be an object", null));
+    }
+    JsonObject args = arguments == null ? new JsonObject() : (JsonObject) arguments;
+    Future<JsonObject> outcome;
+    try {
+      outcome = backend.peers().call(peer.agent(), peer.method().name(), args, caller);
+    } catch (RpcException e) {
+      outcome = Future.failedFuture(e);
+    }
+    return outcome.transform(done -> Future.succeededFuture(done.succeeded() ? success(done.result()) : failure(tool, done.cause())));
   }
 
   /** The tools this caller may use, in a fixed order (a copy: callers may decorate it). */
@@ -67,6 +100,10 @@ final class McpTools {
     Object name = params.getValue("name");
     if (!(name instanceof String tool)) {
       return Future.failedFuture(invalidParams("Invalid params: tools/call needs params.name, the name of a tool", null));
+    }
+    PeerTool peer = peerByTool.get(tool);
+    if (peer != null) {
+      return runPeer(peer, params.getValue("arguments"), caller, tool);
     }
     OpenRpc.Method admin = adminByTool.get(tool);
     if (admin != null && (LIST_LOOPS.equals(tool) || caller.has(Scope.ADMIN))) {

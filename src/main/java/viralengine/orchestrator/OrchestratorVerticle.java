@@ -27,6 +27,7 @@ import viralengine.loops.Loop;
 import viralengine.metrics.LastError;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.outcomes.OutcomeStore;
+import viralengine.incentives.JoinGrants;
 import viralengine.outcomes.Outcomes;
 import viralengine.report.LoopReport;
 import viralengine.report.ReportJobs;
@@ -111,7 +112,8 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig.Orchestrator settings = config.orchestrator();
     learners = new LearnerStore(pool);
-    outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged);
+    outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged,
+        new JoinGrants(pool, catalog, clock));
     orchestrator = new Orchestrator(vertx, log, learners,
         new RecentLearners(settings.learnerCacheSize(), Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,

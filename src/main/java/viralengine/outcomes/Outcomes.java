@@ -3,6 +3,7 @@ package viralengine.outcomes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import viralengine.api.Requests;
+import viralengine.incentives.JoinGrants;
 import viralengine.metrics.LoopActivity;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -20,18 +21,27 @@ public final class Outcomes {
   /** Outcomes belong to decisions that showed a loop, or held the learner out (what lift is measured against). */
   static final Set<String> RECORDABLE = Set.of("selected", "holdout");
   static final String DISMISSED = "dismissed";
+  static final String JOINED = "joined";
 
   private final OutcomeStore store;
   private final Clock clock;
   private final LoopActivity activity;
   /** Told the learner's id when a dismissal is recorded: it starts a cooldown, so what was kept of them is stale. */
   private final Consumer<String> dismissed;
+  /** Two-sided rewards of a join (null: none are granted). */
+  private final JoinGrants joinGrants;
 
   public Outcomes(OutcomeStore store, Clock clock, LoopActivity activity, Consumer<String> dismissed) {
+    this(store, clock, activity, dismissed, null);
+  }
+
+  public Outcomes(OutcomeStore store, Clock clock, LoopActivity activity, Consumer<String> dismissed,
+      JoinGrants joinGrants) {
     this.store = store;
     this.clock = clock;
     this.activity = activity;
     this.dismissed = dismissed;
+    this.joinGrants = joinGrants;
   }
 
   public Future<JsonObject> record(Requests.RecordOutcome r) {
@@ -47,10 +57,22 @@ public final class Outcomes {
         if (DISMISSED.equals(r.outcome())) {
           dismissed.accept(recorded.userId());
         }
-        return Future.succeededFuture(result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, shown));
+        return rewarded(r, recorded, shown, result(recorded.outcomeId(), r.decisionId(), r.outcome(), occurred, shown));
       }
-      return replay(r, shown);
+      return replay(r, shown).compose(answer -> rewarded(r, recorded, shown, answer));
     });
+  }
+
+  /**
+   * A join through a loop with an incentive grants both sides, on the first call and on every retry alike: the
+   * grants are idempotent, so a retry completes what a failed first call left undone and never grants twice.
+   */
+  private Future<JsonObject> rewarded(Requests.RecordOutcome r, OutcomeStore.Recorded recorded, String shown, JsonObject answer) {
+    if (joinGrants == null || !JOINED.equals(r.outcome()) || r.referredUserId() == null || shown == null) {
+      return Future.succeededFuture(answer);
+    }
+    return joinGrants.grant(r.decisionId(), shown, recorded.userId(), r.referredUserId())
+        .map(rewards -> rewards == null ? answer : answer.put("rewards", rewards));
   }
 
   public Future<JsonObject> explain(Requests.ExplainDecision r) {

@@ -34,9 +34,9 @@ class LayeringTest {
     Map<String, List<String>> layers = new LinkedHashMap<>();
     layers.put("App", List.of(""));
     layers.put("Edge", List.of("http", "mcp", "client"));
-    layers.put("Agents", List.of("orchestrator", "admin", "cluster"));
+    layers.put("Agents", List.of("orchestrator", "admin", "cluster", "peers"));
     layers.put("Features", List.of("decision", "bandit", "report", "outcomes", "learners", "loops", "decisionlog",
-        "admission", "connections", "store", "metrics", "agents", "targeting", "frequency", "lifecycle", "bench"));
+        "admission", "connections", "store", "metrics", "agents", "targeting", "frequency", "lifecycle", "safety", "incentives", "personalization", "bench"));
     layers.put("Contract", List.of("api"));
     layers.put("Base", List.of("rpc", "config", "auth", "logs"));
     return layers;

@@ -283,7 +283,7 @@ class JsonRpcHttpTest {
     HttpResponse<Buffer> route = svc.get("/nowhere");
     assertEquals(404, route.statusCode());
     assertEquals("not_found", route.bodyAsJsonObject().getString("error"));
-    HttpResponse<Buffer> agent = svc.post("/mcp/incentives/select_loop", request(1, "select_loop", new JsonObject()));
+    HttpResponse<Buffer> agent = svc.post("/mcp/billing/select_loop", request(1, "select_loop", new JsonObject()));
     assertEquals(404, agent.statusCode());
     assertEquals("not_found", agent.bodyAsJsonObject().getString("error"));
   }

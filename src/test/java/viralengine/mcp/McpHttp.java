@@ -24,11 +24,14 @@ final class McpHttp {
   /** The {@code _meta} a 2026-07-28 request carries. */
   /** The tools of a caller without scope admin: the orchestrator's, then list_loops. */
   static final java.util.List<String> DECIDE_TOOLS = java.util.List.of("trigger_event", "select_loop", "orchestrator_health",
-      "upsert_learner", "get_learner", "record_outcome", "explain_decision", "loop_report", "list_loops");
+      "upsert_learner", "get_learner", "record_outcome", "explain_decision", "loop_report", "list_loops",
+      "trust_safety_check_action", "trust_safety_report_abuse", "personalization_personalize", "incentives_offer_reward",
+      "incentives_get_balance", "incentives_list_reward_types");
   /** With auth disabled every caller has every scope, so the admin agent's other tools are listed too. */
   static final java.util.List<String> ALL_TOOLS = java.util.stream.Stream.concat(DECIDE_TOOLS.stream(),
       java.util.stream.Stream.of("get_loop", "upsert_loop", "set_loop_active", "list_frequency_rules",
-          "upsert_frequency_rule", "delete_frequency_rule", "list_changes", "forget_learner")).toList();
+          "upsert_frequency_rule", "delete_frequency_rule", "list_changes", "forget_learner", "trust_safety_block_user",
+          "trust_safety_unblock_user", "trust_safety_list_blocks", "incentives_grant_reward", "incentives_revoke_reward")).toList();
 
   static JsonObject meta() {
     return new JsonObject()

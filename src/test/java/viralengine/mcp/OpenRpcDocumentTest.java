@@ -244,7 +244,12 @@ class OpenRpcDocumentTest {
       JsonObject tool = (JsonObject) t;
       String name = toolToMethod.getOrDefault(tool.getString("name"), tool.getString("name"));
       // The admin agent's tools take their schemas from the admin agent's document.
-      JsonObject method = !McpHttp.DECIDE_TOOLS.contains(tool.getString("name")) || "list_loops".equals(name) ? adminDocument.getJsonArray("methods").stream()
+      // A peer agent's tools ({agent}_{method}) take theirs from that agent's document.
+      viralengine.peers.PeerAgent peer = viralengine.peers.PeerAgents.ALL.stream()
+          .filter(a -> name.startsWith(a.name() + "_")).findFirst().orElse(null);
+      JsonObject method = peer != null ? peer.openRpc().getJsonArray("methods").stream().map(JsonObject.class::cast)
+          .filter(m -> name.equals(peer.name() + "_" + m.getString("name"))).findFirst().orElseThrow()
+          : !McpHttp.DECIDE_TOOLS.contains(tool.getString("name")) || "list_loops".equals(name) ? adminDocument.getJsonArray("methods").stream()
           .map(JsonObject.class::cast).filter(m -> name.equals(m.getString("name"))).findFirst().orElseThrow()
           : method(name);
       JsonObject input = tool.getJsonObject("inputSchema");
