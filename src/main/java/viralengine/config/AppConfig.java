@@ -33,7 +33,8 @@ public record AppConfig(
     Cluster cluster,
     Experiments experiments,
     Selection selection,
-    Report report) {
+    Report report,
+    AgentSettings agents) {
 
   public record Http(String host, int port, int instances) {}
 
@@ -193,7 +194,8 @@ public record AppConfig(
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
       Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold")));
+          "k_alert_threshold")),
+      Map.entry("agents", Set.copyOf(AgentSettings.NAMES)));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -202,7 +204,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report);
+        security, connections, deployVerticles, cluster, experiments, selection, report, agents);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -284,7 +286,8 @@ public record AppConfig(
             s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
-            s.decimal("report.k_alert_threshold", 0.1, 0, 100)));
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100)),
+        AgentSettings.from(s));
   }
 
   private static Experiments experiments(Settings s) {
@@ -381,6 +384,9 @@ public record AppConfig(
       Set<String> known = KNOWN_KEYS.get(section.getKey());
       if (known == null) {
         throw new ConfigException(section.getKey(), "unknown section (known: " + KNOWN_KEYS.keySet() + ")");
+      }
+      if (section.getKey().equals("agents")) {
+        AgentSettings.rejectUnknownKeys(values);
       }
       for (String key : values.fieldNames()) {
         if (!known.contains(key)) {

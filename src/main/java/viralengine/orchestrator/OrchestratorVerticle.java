@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.agents.Agents;
+import viralengine.agents.FallbackCopy;
 import viralengine.cluster.Affinity;
 import viralengine.config.AppConfig;
 import viralengine.decision.Buckets;
@@ -52,6 +54,11 @@ public final class OrchestratorVerticle extends VerticleBase {
   private static final long DRAIN_POLL_MS = 10;
   /** loop_report's own connections: one for the periodic refresh and gauges, one for a report at the same time. */
   static final int REPORT_POOL_SIZE = 2;
+  /**
+   * Where a decision's copy comes from when personalization does not answer well in time: the loop's own
+   * {@code action.copy} for the persona, rendered by the personalization package ({@code CopyRenderer::render}).
+   */
+  static final FallbackCopy LOCAL_COPY = FallbackCopy.NONE;
 
   private final AppConfig config;
   private final Pool pool;
@@ -70,6 +77,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   /** The bandit's latest posteriors (empty unless selection.strategy is thompson). */
   private final Supplier<Posteriors> posteriors;
   private Orchestrator orchestrator;
+  private Agents agents;
   private Outcomes outcomes;
   private LearnerStore learners;
   private HealthReporter health;
@@ -109,10 +117,11 @@ public final class OrchestratorVerticle extends VerticleBase {
     AppConfig.Orchestrator settings = config.orchestrator();
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged);
+    agents = new Agents(vertx, config.agents(), metrics);
     orchestrator = new Orchestrator(vertx, log, learners,
         new RecentLearners(settings.learnerCacheSize(), Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
-        experiment(config), posteriors);
+        experiment(config), posteriors, new AgentStep(agents, LOCAL_COPY, settings.timeoutMs()));
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
@@ -149,6 +158,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     Promise<Void> opened = Promise.promise();
     context.runOnContext(v -> {
       orchestrator.forgetAll();
+      agents.reset();
       io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
           .description("Decisions rehearsed through HTTP at start, before this node reported ready (writes rolled back)")
           .register(metrics.registry());
@@ -162,6 +172,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> stop() {
     if (reportJobs != null) {
       reportJobs.stop();
+    }
+    if (agents != null) {
+      agents.close();
     }
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
