@@ -2,8 +2,10 @@ package viralengine.agents;
 
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -74,18 +76,43 @@ public final class AgentLink implements AutoCloseable {
 
   /**
    * Calls {@code method} with {@code params}, waiting at most {@code timeoutMs}; {@code validate} cuts the answer down
-   * to its contract or throws {@link InvalidAnswer}. A budget of zero or less makes no call: outcome timeout. A
+   * to its contract or throws {@link InvalidAnswer}. A budget of zero or less makes no call: outcome timeout (or
+   * circuit_open while the circuit is open). A
    * rehearsal's call (the start-up warm-up) is left out of the metrics, as its decision is.
    */
   public Future<AgentReply> call(String method, JsonObject params, long timeoutMs, UnaryOperator<JsonObject> validate,
       boolean rehearsal) {
     long start = System.nanoTime();
     if (timeoutMs <= 0) {
-      return Future.succeededFuture(reply(method, AgentReply.Outcome.TIMEOUT, null, start, rehearsal));
+      AgentReply.Outcome outcome = breaker.state() == CircuitBreakerState.OPEN ? AgentReply.Outcome.CIRCUIT_OPEN
+          : AgentReply.Outcome.TIMEOUT;
+      return Future.succeededFuture(reply(method, outcome, null, start, rehearsal));
     }
-    return breaker.<JsonObject>execute(() -> send(method, params, timeoutMs).map(validate))
+    return breaker.<JsonObject>execute(() -> inTime(send(method, params, timeoutMs), timeoutMs).map(validate))
         .map(result -> reply(method, AgentReply.Outcome.OK, result, start, rehearsal))
         .otherwise(failure -> reply(method, outcome(failure), null, start, rehearsal));
+  }
+
+  /**
+   * The answer, or a timeout once the budget is spent: a timer of our own, because the transport's timeouts start
+   * later (the HTTP client's once a connection is had) and the decision's deadline does not wait for them.
+   */
+  private Future<JsonObject> inTime(Future<JsonObject> answer, long timeoutMs) {
+    if (answer.isComplete()) {
+      return answer;
+    }
+    Promise<JsonObject> result = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, id -> result.tryFail(new ReplyException(ReplyFailure.TIMEOUT,
+        "Agent " + agent + ": no answer within " + timeoutMs + " ms")));
+    answer.onComplete(done -> {
+      vertx.cancelTimer(timer);
+      if (done.succeeded()) {
+        result.tryComplete(done.result());
+      } else {
+        result.tryFail(done.cause());
+      }
+    });
+    return result.future();
   }
 
   private Future<JsonObject> send(String method, JsonObject params, long timeoutMs) {

@@ -150,20 +150,20 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   /**
-   * Opens for business once the start-up rehearsal is done: forgets the rehearsal's learners and registers health,
+   * Opens for business once the start-up rehearsal is done: calls each peer agent once ({@link Agents#warm}), forgets
+   * the rehearsal's learners and registers health,
    * which is what readiness asks. Health is local: in a cluster, each node's HTTP edge and verticles ask their own
    * node (which forwards as needed).
    */
   public Future<Void> open(int rehearsed) {
     Promise<Void> opened = Promise.promise();
-    context.runOnContext(v -> {
+    context.runOnContext(v -> agents.warm().onComplete(warm -> {
       orchestrator.forgetAll();
-      agents.reset();
       io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
           .description("Decisions rehearsed through HTTP at start, before this node reported ready (writes rolled back)")
           .register(metrics.registry());
       vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion().onComplete(opened);
-    });
+    }));
     return opened.future();
   }
 
