@@ -1,11 +1,10 @@
-package viralengine.orchestrator;
+package viralengine.support;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import viralengine.support.TestService;
 
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code /mcp/{agent}/{method}} and misbehaves on demand, one {@link Mode} per agent. It stands in for a peer that
  * cannot run here (an LLM-backed personalization service, say).
  */
-final class FakeRemoteAgent implements AutoCloseable {
-  enum Mode { OK, SLOW, FAILING, MALFORMED, HANGING }
+public final class FakeRemoteAgent implements AutoCloseable {
+  public enum Mode { OK, SLOW, FAILING, MALFORMED, HANGING }
 
-  static final long SLOW_MS = 300;
+  public static final long SLOW_MS = 300;
   private final HttpServer server;
   private final Vertx vertx;
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
@@ -34,7 +33,7 @@ final class FakeRemoteAgent implements AutoCloseable {
     this.server = server;
   }
 
-  static FakeRemoteAgent start(Vertx vertx) {
+  public static FakeRemoteAgent start(Vertx vertx) {
     FakeRemoteAgent[] self = new FakeRemoteAgent[1];
     HttpServer server = vertx.createHttpServer().requestHandler(request -> self[0].handle(request));
     self[0] = new FakeRemoteAgent(vertx, server);
@@ -42,23 +41,23 @@ final class FakeRemoteAgent implements AutoCloseable {
     return self[0];
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
-  void mode(String agent, Mode mode) {
+  public void mode(String agent, Mode mode) {
     modes.put(agent, mode);
   }
 
-  void everyAgent(Mode mode) {
+  public void everyAgent(Mode mode) {
     List.of("trust_safety", "personalization", "incentives").forEach(agent -> mode(agent, mode));
   }
 
-  List<String> authorizations() {
+  public List<String> authorizations() {
     return authorizations;
   }
 
-  List<JsonObject> requests() {
+  public List<JsonObject> requests() {
     return requests;
   }
 
