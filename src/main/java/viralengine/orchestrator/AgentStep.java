@@ -178,8 +178,10 @@ final class AgentStep {
   }
 
   private String exhausted(Map<String, String> blocked) {
-    return "No loop: trust_safety blocked " + String.join(", ", blocked.keySet()) + " (at most "
-        + agents.settings().maxCandidates() + " candidates are vetted, agents.trust_safety.max_candidates)";
+    int max = agents.settings().maxCandidates();
+    return "No loop: trust_safety blocked " + String.join(", ", blocked.keySet())
+        + (blocked.size() >= max ? " (at most " + max + " candidates are vetted, agents.trust_safety.max_candidates)"
+        : " and no other loop is eligible");
   }
 
   private static JsonObject learnerFacts(Situation situation) {
