@@ -217,6 +217,12 @@ final class Orchestrator {
       Situation situation = new Situation(known.learner(), request.eventType(), request.context(), known.history(), now,
           experiment.forDecision(known.variants(), posteriors.get()));
       Evaluation eval = Decider.decide(snapshot, situation);
+      Future<?> earlier = selecting.get(request.userId());
+      if (earlier != null && eval.shown() != null && !(request instanceof Requests.SelectLoop s && s.dryRun())) {
+        // A selection that counts waits for the learner's earlier one (see decideAndRecord) before any agent is asked:
+        // it is decided again on what that write turned out to be, and the agents only for that decision.
+        return earlier.transform(done -> decide(request, call));
+      }
       return agents.run(snapshot, situation, eval, request, call).map(vetted ->
           request instanceof Requests.TriggerEvent event ? triggerDecision(event, vetted, known, call, now)
               : selectDecision((Requests.SelectLoop) request, vetted, known, call, now));

@@ -220,4 +220,36 @@ class AgentsHttpTest {
     assertEquals("streak_shield", triggered.getJsonObject("action").getJsonObject("reward").getString("type"));
     assertEquals(3, explain(svc, triggered).getJsonArray("agents").size());
   }
+
+  /**
+   * The agent step runs inside the learner's turn and before the durable write: twenty concurrent calls for one
+   * learner, each sent twice with its request_id, give one decision per request_id (retries get the first answer,
+   * the agents asked once per decision) and never more selections than the daily cap of 3.
+   */
+  @Test
+  void concurrentCallsForOneLearnerKeepTheirTurnsTheCapAndOneDecisionPerRequestId() {
+    activate(svc, "buddy_challenge", "results_rally");
+    String user = "hot-agents-1";
+    List<io.vertx.core.Future<io.vertx.core.buffer.Buffer>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      JsonObject params = new JsonObject().put("user_id", user).put("request_id", "hot-agents-req-" + i % 20);
+      JsonObject call = new JsonObject().put("jsonrpc", "2.0").put("id", i).put("method", "select_loop").put("params", params);
+      sent.add(svc.http.post(svc.port, "127.0.0.1", "/mcp/orchestrator/select_loop")
+          .putHeader("content-type", "application/json").sendBuffer(io.vertx.core.buffer.Buffer.buffer(call.encode()))
+          .map(response -> response.body()));
+    }
+    java.util.Map<String, String> decisionByRequest = new java.util.HashMap<>();
+    for (int i = 0; i < sent.size(); i++) {
+      JsonObject answer = result(new JsonObject(TestService.await(sent.get(i))));
+      String first = decisionByRequest.putIfAbsent("hot-agents-req-" + i % 20, answer.getString("decision_id"));
+      if (first != null) {
+        assertEquals(first, answer.getString("decision_id"), "a retry gets the first answer");
+      }
+    }
+    assertEquals(20, svc.count("SELECT count(*) FROM agent_decisions WHERE user_id = $1", user));
+    long selected = svc.count("SELECT count(*) FROM agent_decisions WHERE user_id = $1 AND outcome = 'selected'", user);
+    assertTrue(selected >= 1 && selected <= 3, selected + " selections: the daily cap is 3");
+    assertEquals(selected, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = $1", user));
+    assertEquals(selected, agents.personalized.size(), "each selection dressed once, no retry asked again");
+  }
 }
