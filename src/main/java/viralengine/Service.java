@@ -285,6 +285,10 @@ public final class Service {
     if (!peerDeployments.isEmpty()) {
       return Future.succeededFuture();
     }
+    if (!config.agents().builtin()) {
+      LOG.info("Built-in agents not deployed (agents.builtin=false): decisions call only remote agents");
+      return Future.succeededFuture();
+    }
     List<io.vertx.core.Deployable> peers = List.of(
         new SafetyVerticle(pool, catalog::current, clock, config.trustSafety()),
         new PersonalizationVerticle(pool, catalog::current),

@@ -123,6 +123,23 @@ public final class AgentClient implements AutoCloseable {
         .recover(failure -> Future.failedFuture(fromBreaker(failure)));
   }
 
+  /**
+   * One call with its own timeout, around this client's breaker: for a caller that keeps a breaker of its own and
+   * judges the answer before it counts ({@link AgentLink}). Fails as {@link #call} does, never with -32002.
+   */
+  public Future<JsonObject> request(String method, JsonObject params, long timeoutMs) {
+    if (closed.get()) {
+      return Future.failedFuture(error("client is closed"));
+    }
+    if (method == null || !NAME.matcher(method).matches()) {
+      return Future.failedFuture(new RpcException(ErrorCodes.INTERNAL_ERROR, "Agent " + agent + ": invalid method name"));
+    }
+    long id = ids.incrementAndGet();
+    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", id).put("method", method)
+        .put("params", params == null ? new JsonObject() : params);
+    return send(method, id, request, timeoutMs);
+  }
+
   /** Closes the HTTP client and the breaker. Idempotent. */
   @Override
   public void close() {
@@ -133,9 +150,17 @@ public final class AgentClient implements AutoCloseable {
   }
 
   private Future<JsonObject> send(String method, long id, JsonObject request) {
-    return client.postAbs(endpoint + method)
-        .timeout(options.timeoutMs())
-        .putHeader("Accept", "application/json")
+    return send(method, id, request, options.timeoutMs());
+  }
+
+  private Future<JsonObject> send(String method, long id, JsonObject request, long timeoutMs) {
+    var post = client.postAbs(endpoint + method)
+        .timeout(timeoutMs)
+        .putHeader("Accept", "application/json");
+    if (options.bearerToken() != null) {
+      post.putHeader("Authorization", "Bearer " + options.bearerToken());
+    }
+    return post
         .as(new BoundedBodyCodec(options.maxResponseBytes(),
             error("response is larger than " + options.maxResponseBytes() + " bytes")))
         .sendJsonObject(request)
@@ -236,8 +261,7 @@ public final class AgentClient implements AutoCloseable {
   }
 
   private RpcException timeout() {
-    return new RpcException(ErrorCodes.TIMEOUT,
-        "Agent " + agent + ": no answer within " + options.timeoutMs() + " ms");
+    return new RpcException(ErrorCodes.TIMEOUT, "Agent " + agent + ": no answer in time");
   }
 
   private RpcException error(String problem) {

@@ -9,9 +9,27 @@ package viralengine.agents;
  *     Vert.x breaker counts failures in whole seconds
  * @param resetTimeoutMs how long the circuit stays open before it lets one trial call through
  * @param maxResponseBytes the largest response body accepted from the peer
+ * @param bearerToken sent as {@code Authorization: Bearer ...}; null sends none. A secret: {@link #toString()} hides it
  */
 public record AgentClientOptions(
-    long timeoutMs, int maxFailures, long failureWindowMs, long resetTimeoutMs, int maxResponseBytes) {
+    long timeoutMs, int maxFailures, long failureWindowMs, long resetTimeoutMs, int maxResponseBytes,
+    String bearerToken) {
+
+  public AgentClientOptions(long timeoutMs, int maxFailures, long failureWindowMs, long resetTimeoutMs,
+      int maxResponseBytes) {
+    this(timeoutMs, maxFailures, failureWindowMs, resetTimeoutMs, maxResponseBytes, null);
+  }
+
+  public AgentClientOptions withBearerToken(String token) {
+    return new AgentClientOptions(timeoutMs, maxFailures, failureWindowMs, resetTimeoutMs, maxResponseBytes, token);
+  }
+
+  @Override
+  public String toString() {
+    return "AgentClientOptions[timeoutMs=" + timeoutMs + ", maxFailures=" + maxFailures + ", failureWindowMs="
+        + failureWindowMs + ", resetTimeoutMs=" + resetTimeoutMs + ", maxResponseBytes=" + maxResponseBytes
+        + ", bearerToken=" + (bearerToken == null ? "none" : "set") + "]";
+  }
 
   /** Defaults sized to fit inside the orchestrator's 150 ms SLA. */
   public static final AgentClientOptions DEFAULTS = new AgentClientOptions(100, 5, 60_000, 30_000, 256 * 1024);

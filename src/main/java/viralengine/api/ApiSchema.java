@@ -80,6 +80,8 @@ public final class ApiSchema {
         "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
         "config_version", configVersion(),
+        "flagged", new JsonObject().put("type", "boolean").put("description", "Present and true when trust_safety"
+            + " flagged the loop shown: it is shown, and the decision is marked for review."),
         "latency_ms", latency());
     JsonObject exampleResult = new JsonObject()
         .put("decision_id", "ea8d311b-e8ff-4ff8-89c6-9a1695477366")
@@ -134,6 +136,8 @@ public final class ApiSchema {
         "eligible_loops", eligibleSchema(),
         "rationale", rationale(),
         "config_version", configVersion(),
+        "flagged", new JsonObject().put("type", "boolean").put("description", "Present and true when trust_safety"
+            + " flagged the loop shown: it is shown, and the decision is marked for review."),
         "dry_run", new JsonObject().put("type", "boolean").put("description", "Present and true for a dry run."),
         "latency_ms", latency(),
         "degraded", new JsonObject().put("type", "boolean")
@@ -306,6 +310,9 @@ public final class ApiSchema {
         "experiments", new JsonObject().put("type", new JsonArray().add("object").add("null"))
             .put("description", "The assignments the decision was made with: holdout, the variant shown per loop, and"
                 + " for a holdout the counterfactual loop."),
+        "agents", new JsonObject().put("type", "array").put("description", "Each call to a peer agent the decision"
+            + " made: {agent, method, latency_ms, outcome (ok, timeout, error, circuit_open or invalid), fallback,"
+            + " verdict?}; empty when none was made (a holdout, nothing eligible)."),
         "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."),
         "learner_erased", new JsonObject().put("type", "boolean").put("description", "True when the learner was"
             + " forgotten (admin forget_learner): input names their tombstone, and what was personal is gone."));
@@ -396,7 +403,9 @@ public final class ApiSchema {
 
   private static JsonObject actionSchema() {
     return new JsonObject().put("type", new JsonArray().add("object").add("null"))
-        .put("description", "The chosen loop's payload for the product to render, or null.");
+        .put("description", "The chosen loop's payload for the product to render, or null: the loop's (or variant's)"
+            + " action with personalization's headline, body, cta and share_copy merged in, and reward {type, amount,"
+            + " expires_in_days} when incentives offers one.");
   }
 
   private static JsonObject eligibleSchema() {

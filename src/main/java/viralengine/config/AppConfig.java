@@ -35,7 +35,8 @@ public record AppConfig(
     Selection selection,
     Report report,
     Erasure erasure,
-    TrustSafety trustSafety) {
+    TrustSafety trustSafety,
+    AgentSettings agents) {
 
   public record Http(String host, int port, int instances) {
     /** {@code host} when it names one interface; {@code local} when HTTP listens on every interface. */
@@ -224,7 +225,14 @@ public record AppConfig(
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
           "k_alert_threshold")),
       Map.entry("erasure", Set.of("secret")),
-      Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")));
+      Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")),
+      Map.entry("agents", agentsSectionKeys()));
+  private static Set<String> agentsSectionKeys() {
+    Set<String> keys = new java.util.HashSet<>(AgentSettings.NAMES);
+    keys.add(AgentSettings.BUILTIN);
+    return Set.copyOf(keys);
+  }
+
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -233,7 +241,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report, erasure, trustSafety);
+        security, connections, deployVerticles, cluster, experiments, selection, report, erasure, trustSafety, agents);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -320,7 +328,8 @@ public record AppConfig(
         new TrustSafety(
             s.integer("trust_safety.max_invites_per_day", 10, 1, 1_000_000),
             s.integer("trust_safety.max_selections_per_hour", 10, 1, 1_000_000),
-            s.integer("trust_safety.report_block_days", 30, 1, 3_650)));
+            s.integer("trust_safety.report_block_days", 30, 1, 3_650)),
+        AgentSettings.from(s));
   }
 
   /** A configured secret must be long enough not to be guessed; the messages never echo it. */
@@ -431,6 +440,9 @@ public record AppConfig(
       Set<String> known = KNOWN_KEYS.get(section.getKey());
       if (known == null) {
         throw new ConfigException(section.getKey(), "unknown section (known: " + KNOWN_KEYS.keySet() + ")");
+      }
+      if (section.getKey().equals("agents")) {
+        AgentSettings.rejectUnknownKeys(values);
       }
       for (String key : values.fieldNames()) {
         if (!known.contains(key)) {

@@ -75,6 +75,9 @@ public final class ConfigLoader {
     for (String key : AppConfig.keys()) {
       keys.add(Settings.envName(key));
     }
+    for (String key : AgentSettings.keys()) {
+      keys.add(Settings.envName(key)); // three levels deep: AGENTS_PERSONALIZATION_TOKEN
+    }
     return keys;
   }
 }

@@ -56,6 +56,14 @@ public final class Decider {
   }
 
   public static Evaluation decide(Catalog catalog, Situation situation) {
+    return decide(catalog, situation, Map.of());
+  }
+
+  /**
+   * The decision with some loops blocked by trust_safety (loop name to the detail): a blocked loop that passed every
+   * check gets {@link Reason#BLOCKED_BY_TRUST_SAFETY}, and the strategy picks among the other eligible loops.
+   */
+  public static Evaluation decide(Catalog catalog, Situation situation, Map<String, String> blocked) {
     Learner learner = situation.learner();
     Map<Long, Loop> byId = new HashMap<>();
     catalog.loops().forEach(loop -> byId.put(loop.id(), loop));
@@ -64,6 +72,9 @@ public final class Decider {
     List<Loop> eligible = new ArrayList<>();
     for (Loop loop : catalog.loops()) {
       Check check = check(loop, catalog.rules(), byId, situation, attributes);
+      if (check.eligible() && blocked.containsKey(loop.name())) {
+        check = new Check(loop.name(), Reason.BLOCKED_BY_TRUST_SAFETY, blocked.get(loop.name()));
+      }
       checks.add(check);
       if (check.eligible()) {
         eligible.add(loop);

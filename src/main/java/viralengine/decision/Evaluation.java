@@ -27,6 +27,20 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
     }
   }
 
+  /**
+   * This evaluation with nothing shown: trust_safety blocked as many candidates as it may vet. The loops never vetted
+   * stay eligible in the checks; the answer shows none of them.
+   */
+  public Evaluation nothingShown(String why) {
+    return new Evaluation(Outcome.NO_ELIGIBLE_LOOP, checks, eligible, null, why, configVersion, heldOut, null, strategy,
+        null);
+  }
+
+  /** This evaluation with another rationale. */
+  public Evaluation withRationale(String why) {
+    return new Evaluation(outcome, checks, eligible, chosen, why, configVersion, heldOut, variant, strategy, pick);
+  }
+
   /** The loop the caller is shown: the chosen one, unless the learner is held out. */
   public Loop shown() {
     return outcome == Outcome.SELECTED ? chosen : null;

@@ -188,6 +188,7 @@ final class DashboardRoutes {
         .put("health", health)
         .put("decisions", metrics.recent().newestFirst())
         .put("loops", metrics.loopActivity().lastHour())
+        .put("agents", metrics.agents())
         .put("timeline", metrics.timeline().lastHour().put("outcomes", metrics.loopActivity().outcomesPerMinute()));
   }
 }

@@ -40,6 +40,11 @@ public final class ServiceMetrics {
   public static final String ADMISSION_LIMIT = "viral.admission.limit";
   public static final String IN_FLIGHT = "viral.requests.in.flight";
   public static final String FALLBACKS_NOT_RECORDED = "viral.fallbacks.not.recorded";
+  public static final String AGENT_CALLS = "viral.agent.calls";
+  public static final String AGENT_LATENCY = "viral.agent.latency";
+  public static final String AGENT_BREAKER_STATE = "viral.agent.circuit.breaker.state";
+  /** What a call to a peer agent came to (AGENTS.md "Audit"); anything but ok means the decision used a fallback. */
+  public static final List<String> AGENT_OUTCOMES = List.of("ok", "timeout", "error", "circuit_open", "invalid");
 
   public static final String OUTCOME_DEGRADED = "degraded";
   public static final List<String> BREAKER_STATES = List.of("closed", "open", "half_open");
@@ -59,6 +64,9 @@ public final class ServiceMetrics {
   private final Map<String, Counter> events = new ConcurrentHashMap<>();
   private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
   private final Map<String, Counter> transitions = new ConcurrentHashMap<>();
+  private final Map<String, Counter> agentCalls = new ConcurrentHashMap<>();
+  private final Map<String, Timer> agentLatency = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<String>> agentBreakers = new ConcurrentHashMap<>();
   private final Counter cacheHits;
   private final Counter staleSelections;
   private final Counter cacheMisses;
@@ -198,6 +206,58 @@ public final class ServiceMetrics {
       transitions.put(s, Counter.builder(BREAKER_TRANSITIONS).tag("to", s).description("Circuit breaker transitions")
           .register(registry));
     }
+  }
+
+  /**
+   * A peer agent's breaker, published as {@code viral_agent_circuit_breaker_state{agent,state}}, and its calls' meters
+   * made now so that the dashboard and the alert rules see every agent and outcome from the start.
+   */
+  public void agent(String agent, Supplier<String> state) {
+    agentBreakers.put(agent, state);
+    for (String s : BREAKER_STATES) {
+      Gauge.builder(AGENT_BREAKER_STATE, () -> s.equals(state.get()) ? 1 : 0).tag("agent", agent).tag("state", s)
+          .description("1 for the peer agent's circuit breaker's current state").register(registry);
+    }
+    AGENT_OUTCOMES.forEach(outcome -> agentCounter(agent, outcome));
+    agentTimer(agent);
+  }
+
+  /** One call to a peer agent: its outcome (one of {@link #AGENT_OUTCOMES}) and how long it took. */
+  public void agentCall(String agent, String outcome, long nanos) {
+    agentCounter(agent, outcome).increment();
+    agentTimer(agent).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Per agent: calls, fallbacks (calls not ok), mean and max latency in ms, and the breaker's state. */
+  public JsonObject agents() {
+    JsonObject all = new JsonObject();
+    for (Map.Entry<String, Supplier<String>> agent : new java.util.TreeMap<>(agentBreakers).entrySet()) {
+      String name = agent.getKey();
+      long calls = 0;
+      long fallbacks = 0;
+      for (String outcome : AGENT_OUTCOMES) {
+        long count = (long) agentCounter(name, outcome).count();
+        calls += count;
+        fallbacks += "ok".equals(outcome) ? 0 : count;
+      }
+      Timer timer = agentTimer(name);
+      all.put(name, new JsonObject().put("calls", calls).put("fallbacks", fallbacks)
+          .put("mean_ms", timer.mean(TimeUnit.MILLISECONDS)).put("max_ms", timer.max(TimeUnit.MILLISECONDS))
+          .put("breaker", agent.getValue().get()));
+    }
+    return all;
+  }
+
+  private Counter agentCounter(String agent, String outcome) {
+    return agentCalls.computeIfAbsent(agent + '|' + outcome, key -> Counter.builder(AGENT_CALLS).tag("agent", agent)
+        .tag("outcome", outcome).description("Calls to peer agents by agent and outcome (anything but ok fell back)")
+        .register(registry));
+  }
+
+  private Timer agentTimer(String agent) {
+    return agentLatency.computeIfAbsent(agent, key -> Timer.builder(AGENT_LATENCY).tag("agent", agent)
+        .description("How long calls to each peer agent took, fallbacks included").publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(1)).register(registry));
   }
 
   public void breakerTransition(String to) {

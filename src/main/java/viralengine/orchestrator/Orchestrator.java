@@ -72,11 +72,13 @@ final class Orchestrator {
   /** The call deciding each request_id now: a retry that races it waits for its answer instead of deciding again. */
   private final Map<String, Future<JsonObject>> deciding = new HashMap<>();
   private final Vertx vertx;
+  private final AgentStep agents;
 
   Orchestrator(Vertx vertx, DecisionLog log, LearnerStore learners, RecentLearners recent, IdempotencyCache cache,
       Supplier<Catalog> catalog, Clock clock, ServiceMetrics metrics, Experiment experiment,
-      Supplier<Posteriors> posteriors) {
+      Supplier<Posteriors> posteriors, AgentStep agents) {
     this.vertx = vertx;
+    this.agents = agents;
     this.recent = recent;
     this.experiment = experiment;
     this.posteriors = posteriors;
@@ -218,11 +220,19 @@ final class Orchestrator {
     Future<LearnerStore.State> state = snapshot.loops().stream().anyMatch(Loop::active)
         ? known(request.userId(), Decider.historySince(snapshot, now), now)
         : Future.succeededFuture(new LearnerStore.State(Learner.unknown(request.userId()), History.NONE, 0, Map.of()));
-    return state.map(known -> {
-      Evaluation eval = Decider.decide(snapshot, new Situation(known.learner(), request.eventType(), request.context(),
-          known.history(), now, experiment.forDecision(known.variants(), posteriors.get())));
-      return request instanceof Requests.TriggerEvent event ? triggerDecision(event, eval, known, call, now)
-          : selectDecision((Requests.SelectLoop) request, eval, known, call, now);
+    return state.compose(known -> {
+      Situation situation = new Situation(known.learner(), request.eventType(), request.context(), known.history(), now,
+          experiment.forDecision(known.variants(), posteriors.get()));
+      Evaluation eval = Decider.decide(snapshot, situation);
+      Future<?> earlier = selecting.get(request.userId());
+      if (earlier != null && eval.shown() != null && !(request instanceof Requests.SelectLoop s && s.dryRun())) {
+        // A selection that counts waits for the learner's earlier one (see decideAndRecord) before any agent is asked:
+        // it is decided again on what that write turned out to be, and the agents only for that decision.
+        return earlier.transform(done -> decide(request, call));
+      }
+      return agents.run(snapshot, situation, eval, request, call).map(vetted ->
+          request instanceof Requests.TriggerEvent event ? triggerDecision(event, vetted, known, call, now)
+              : selectDecision((Requests.SelectLoop) request, vetted, known, call, now));
     });
   }
 
@@ -237,12 +247,13 @@ final class Orchestrator {
     return learners.state(userId, since).onSuccess(read -> recent.put(userId, read, since, now, readAt));
   }
 
-  private Decision triggerDecision(Requests.TriggerEvent event, Evaluation eval, LearnerStore.State known, Call call,
-      Instant now) {
+  private Decision triggerDecision(Requests.TriggerEvent event, AgentStep.Vetted vetted, LearnerStore.State known,
+      Call call, Instant now) {
+    Evaluation eval = vetted.evaluation();
     EventHandler handler = router.route(event.eventType());
     String handled = handler.handle(event);
     UUID eventId = Ids.next();
-    JsonObject result = decisionResult(call, eval, false);
+    JsonObject result = decisionResult(call, vetted, false);
     JsonObject ordered = new JsonObject()
         .put("decision_id", result.getString("decision_id"))
         .put("event_id", eventId.toString())
@@ -251,14 +262,15 @@ final class Orchestrator {
         .mergeIn(result);
     EventRecord row = new EventRecord(eventId, event.eventType(), event.userId(),
         event.occurredAt() == null ? call.receivedAt() : event.occurredAt(), call.receivedAt(), event.context());
-    JsonObject features = eval.features(event.eventType()).put("handler", handler.name()).put("handled", handled);
+    JsonObject features = features(vetted, event.eventType()).put("handler", handler.name()).put("handled", handled);
     return new Decision(ordered, decisionRecord(event, ordered, eval, features, known, false, call, row, now), eval);
   }
 
-  private Decision selectDecision(Requests.SelectLoop request, Evaluation eval, LearnerStore.State known, Call call,
-      Instant now) {
-    JsonObject result = decisionResult(call, eval, request.dryRun());
-    JsonObject features = eval.features(request.eventType());
+  private Decision selectDecision(Requests.SelectLoop request, AgentStep.Vetted vetted, LearnerStore.State known,
+      Call call, Instant now) {
+    Evaluation eval = vetted.evaluation();
+    JsonObject result = decisionResult(call, vetted, request.dryRun());
+    JsonObject features = features(vetted, request.eventType());
     if (request.dryRun()) {
       features.put("dry_run", true);
     }
@@ -266,14 +278,27 @@ final class Orchestrator {
         eval);
   }
 
-  /** The fields every decision answers with (DECISIONING.md "Deciding"). */
-  private static JsonObject decisionResult(Call call, Evaluation eval, boolean dryRun) {
+  /** The audit's features, with the agents' calls (AGENTS.md "Audit") when any was made. */
+  private static JsonObject features(AgentStep.Vetted vetted, String eventType) {
+    JsonObject features = vetted.evaluation().features(eventType);
+    if (!vetted.calls().isEmpty()) {
+      features.put("agents", vetted.calls());
+    }
+    if (vetted.flagged()) {
+      features.put("flagged", true);
+    }
+    return features;
+  }
+
+  /** The fields every decision answers with (DECISIONING.md "Deciding", AGENTS.md "The decision with agents"). */
+  private static JsonObject decisionResult(Call call, AgentStep.Vetted vetted, boolean dryRun) {
+    Evaluation eval = vetted.evaluation();
     Loop loop = eval.shown();
     JsonObject result = new JsonObject()
         .put("decision_id", call.decisionId().toString())
         .put("outcome", eval.outcome().code())
         .put("loop", loop == null ? null : loop.name())
-        .put("action", eval.action());
+        .put("action", vetted.action());
     if (eval.variant() != null) {
       // The audit row's variant column (and learner_variants, for a selection that counts) is read from here.
       result.put("variant", eval.variant().key());
@@ -282,6 +307,9 @@ final class Orchestrator {
         .put("eligible_loops", eval.eligibleNames())
         .put("rationale", eval.rationale())
         .put("config_version", eval.configVersion());
+    if (vetted.flagged()) {
+      result.put("flagged", true);
+    }
     if (dryRun) {
       result.put("dry_run", true);
     }

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import viralengine.agents.Agents;
+import viralengine.agents.FallbackCopy;
 import viralengine.api.OrchestratorApi;
 import viralengine.api.Requests;
 import viralengine.cluster.Affinity;
@@ -29,6 +31,7 @@ import viralengine.metrics.ServiceMetrics;
 import viralengine.outcomes.OutcomeStore;
 import viralengine.incentives.JoinGrants;
 import viralengine.outcomes.Outcomes;
+import viralengine.personalization.CopyRenderer;
 import viralengine.report.LoopReport;
 import viralengine.report.ReportJobs;
 import viralengine.report.ReportStore;
@@ -56,6 +59,11 @@ public final class OrchestratorVerticle extends VerticleBase {
   private static final long DRAIN_POLL_MS = 10;
   /** loop_report's own connections: one for the periodic refresh and gauges, one for a report at the same time. */
   static final int REPORT_POOL_SIZE = 2;
+  /**
+   * Where a decision's copy comes from when personalization does not answer well in time: the loop's own
+   * {@code action.copy} for the persona, rendered by the personalization package ({@code CopyRenderer::render}).
+   */
+  static final FallbackCopy LOCAL_COPY = CopyRenderer::render;
 
   private final AppConfig config;
   private final Pool pool;
@@ -74,6 +82,7 @@ public final class OrchestratorVerticle extends VerticleBase {
   /** The bandit's latest posteriors (empty unless selection.strategy is thompson). */
   private final Supplier<Posteriors> posteriors;
   private Orchestrator orchestrator;
+  private Agents agents;
   private Outcomes outcomes;
   private LearnerStore learners;
   private HealthReporter health;
@@ -114,10 +123,11 @@ public final class OrchestratorVerticle extends VerticleBase {
     learners = new LearnerStore(pool);
     outcomes = new Outcomes(new OutcomeStore(pool), clock, metrics.loopActivity(), this::learnerChanged,
         new JoinGrants(pool, catalog, clock));
+    agents = new Agents(vertx, config.agents(), metrics);
     orchestrator = new Orchestrator(vertx, log, learners,
         new RecentLearners(settings.learnerCacheSize(), Duration.ofMillis(settings.learnerCacheTtlMs())),
         new IdempotencyCache(settings.idempotencyCacheSize(), settings.idempotencyTtlMs()), catalog, clock, metrics,
-        experiment(config), posteriors);
+        experiment(config), posteriors, new AgentStep(agents, LOCAL_COPY, settings.timeoutMs()));
     health = new HealthReporter(pool, log, catalog, orchestrator::cacheSize, breakerState, lastError,
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
@@ -150,19 +160,20 @@ public final class OrchestratorVerticle extends VerticleBase {
   }
 
   /**
-   * Opens for business once the start-up rehearsal is done: forgets the rehearsal's learners and registers health,
+   * Opens for business once the start-up rehearsal is done: calls each peer agent once ({@link Agents#warm}), forgets
+   * the rehearsal's learners and registers health,
    * which is what readiness asks. Health is local: in a cluster, each node's HTTP edge and verticles ask their own
    * node (which forwards as needed).
    */
   public Future<Void> open(int rehearsed) {
     Promise<Void> opened = Promise.promise();
-    context.runOnContext(v -> {
+    context.runOnContext(v -> agents.warm().onComplete(warm -> {
       orchestrator.forgetAll();
       io.micrometer.core.instrument.Gauge.builder("viral.warmup.decisions", () -> rehearsed)
           .description("Decisions rehearsed through HTTP at start, before this node reported ready (writes rolled back)")
           .register(metrics.registry());
       vertx.eventBus().localConsumer(OrchestratorApi.HEALTH, this::onHealth).completion().onComplete(opened);
-    });
+    }));
     return opened.future();
   }
 
@@ -171,6 +182,9 @@ public final class OrchestratorVerticle extends VerticleBase {
   public Future<?> stop() {
     if (reportJobs != null) {
       reportJobs.stop();
+    }
+    if (agents != null) {
+      agents.close();
     }
     Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + config.drainTimeoutMs();

@@ -128,6 +128,8 @@ public final class OutcomeStore {
           .put("checks", features.getJsonArray("checks", new JsonArray()))
           // The holdout and variant assignments the decision was made with (null for rows older than them).
           .put("experiments", features.getJsonObject("experiments"))
+          // Each call to a peer agent (AGENTS.md "Audit"): empty when none was made.
+          .put("agents", features.getJsonArray("agents", new JsonArray()))
           .put("features_used", features)
           .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray())
           .put("learner_erased", Boolean.TRUE.equals(row.getBoolean("learner_erased")));

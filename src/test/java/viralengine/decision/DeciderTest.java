@@ -367,4 +367,26 @@ class DeciderTest {
   static History.Selection sel(long loopId, Instant at) {
     return new History.Selection(loopId, at);
   }
+
+  @Test
+  void aLoopBlockedByTrustSafetyIsCheckedAsSuchAndTheNextEligibleLoopIsChosen() {
+    Catalog catalog = new Catalog(List.of(loop(1, "buddy", 30), loop(2, "rally", 20), inactive(loop(3, "quiet", 10))),
+        List.of(), 7);
+    Situation situation = new Situation(student(2010), "practice_completed", new JsonObject(), History.NONE, NOW);
+    Evaluation eval = Decider.decide(catalog, situation, Map.of("buddy", "trust_safety: child_sharing",
+        "quiet", "never vetted"));
+    assertEquals("rally", eval.chosen().name());
+    assertEquals(List.of("rally"), eval.eligible().stream().map(Loop::name).toList());
+    assertEquals(new Check("buddy", Reason.BLOCKED_BY_TRUST_SAFETY, "trust_safety: child_sharing"), eval.checks().get(0));
+    assertEquals(Reason.INACTIVE, eval.checks().get(2).reason(), "a block never hides an earlier reason");
+    Evaluation none = Decider.decide(catalog, situation, Map.of("buddy", "x", "rally", "y"));
+    assertEquals(Evaluation.Outcome.NO_ELIGIBLE_LOOP, none.outcome());
+    assertNull(none.nothingShown("no").chosen());
+  }
+
+  static Loop inactive(Loop l) {
+    return new Loop(l.id(), l.name(), l.displayName(), l.description(), false, l.triggers(), l.priority(),
+        l.expectedK(), l.groups(), l.audience(), l.targetingDocument(), l.targeting(), l.cooldownSeconds(),
+        l.dismissCooldownSeconds(), l.action(), l.version());
+  }
 }

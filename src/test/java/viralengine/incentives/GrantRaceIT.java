@@ -32,7 +32,7 @@ class GrantRaceIT {
   static final int CALLS = 50;
 
   static Map<String, String> env() {
-    return Map.of("SPOOL_DIR", TestService.newSpoolDir(), "LOG_LEVEL", "WARN");
+    return Map.of("SPOOL_DIR", TestService.newSpoolDir(), "LOG_LEVEL", "WARN", "AGENTS_BUILTIN", "true");
   }
 
   @Test

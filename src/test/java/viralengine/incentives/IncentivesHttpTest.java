@@ -31,7 +31,7 @@ class IncentivesHttpTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(new JsonObject(), CLOCK);
+    svc = TestService.start(TestService.builtInAgents(), CLOCK);
   }
 
   @AfterAll

@@ -20,7 +20,7 @@ class LoopAgentFieldsTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(TestService.relaxedTiming());
+    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents()));
   }
 
   @AfterAll

@@ -21,7 +21,7 @@ class PersonalizationHttpTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(TestService.relaxedTiming());
+    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents()));
   }
 
   @AfterAll

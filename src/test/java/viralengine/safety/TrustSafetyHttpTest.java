@@ -29,7 +29,7 @@ class TrustSafetyHttpTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(TestService.relaxedTiming().put("trust_safety", new JsonObject()
+    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents()).put("trust_safety", new JsonObject()
         .put("max_invites_per_day", 3).put("max_selections_per_hour", 4).put("report_block_days", 10)), CLOCK);
   }
 
@@ -176,10 +176,14 @@ class TrustSafetyHttpTest {
   @Test
   void twoReportsBlockEveryLoop() {
     PeerFixtures.adult(svc, "ann", new JsonObject());
+    // Both decisions first: a report blocks its loop for the learner, and decisions are vetted by trust_safety.
+    List<String> decisions = new java.util.ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      PeerRpc.ok(svc, "trust_safety", "report_abuse", new JsonObject().put("decision_id", PeerFixtures.selected(svc, "ann"))
-          .put("reason", "spam"));
+      decisions.add(PeerFixtures.selected(svc, "ann"));
       CLOCK.advance(Duration.ofDays(2)); // past the loop's cooldown and caps
+    }
+    for (String decision : decisions) {
+      PeerRpc.ok(svc, "trust_safety", "report_abuse", new JsonObject().put("decision_id", decision).put("reason", "spam"));
     }
     JsonObject answer = check("ann", "peer_quiet", new JsonObject().put("age", 30));
     assertVerdict("block", List.of("reported"), answer, "two reports: risk 1.0");

@@ -92,6 +92,8 @@ public final class ServiceProcess implements AutoCloseable {
     }
     // As in TestService: no holdout unless a test asks for one, so a chosen user id is never held out by chance.
     builder.environment().put("EXPERIMENTS_HOLDOUT_PERCENT", "0");
+    // As in TestService: no built-in agents unless a test asks for them (AGENTS_BUILTIN=true).
+    builder.environment().put("AGENTS_BUILTIN", "false");
     builder.environment().putAll(env);
     Process process = builder.start();
     if (stdout == Stdout.PIPE) {

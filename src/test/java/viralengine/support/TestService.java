@@ -105,7 +105,15 @@ public final class TestService implements AutoCloseable {
         .put("shutdown", new JsonObject().put("drain_timeout_ms", 5_000))
         .put("spool", new JsonObject().put("dir", newSpoolDir()))
         // A short warm-up: every start still rehearses the decision path, without the production default's seconds.
-        .put("orchestrator", new JsonObject().put("warmup_calls", 50));
+        .put("orchestrator", new JsonObject().put("warmup_calls", 50))
+        // Phase 1 and 2 tests decide without the built-in agents (their learners are of unknown age, whom
+        // trust_safety's child_sharing rule blocks from sharing loops); Phase 3 tests turn them on ({@link #builtInAgents()}).
+        .put("agents", new JsonObject().put("builtin", false));
+  }
+
+  /** Overrides that deploy the three built-in agents, as production does by default. */
+  public static JsonObject builtInAgents() {
+    return new JsonObject().put("agents", new JsonObject().put("builtin", true));
   }
 
   /** A fresh spool directory under target/, so services never share a spool. */
