@@ -142,9 +142,18 @@ class RemoteAgentsHttpTest {
     audit.stream().map(JsonObject.class::cast).forEach(call -> assertTrue(call.getBoolean("fallback"), call.encode()));
     assertEquals("allow", audit.getJsonObject(0).getString("verdict"), "block_minors allows an adult");
 
-    JsonObject last = firstInTime(answers, 11, DECISIONS);
-    assertEquals(List.of("trust_safety.check_action:circuit_open", "personalization.personalize:circuit_open",
-        "incentives.offer_reward:circuit_open"), calls(explain(svc, last).getJsonArray("agents")));
+    // A call with no budget left (the decision already late) is not made and does not count against the agent; on a
+    // busy machine that can leave personalization's or incentives' breaker a failure or two short: decide on.
+    List<String> allOpen = List.of("trust_safety.check_action:circuit_open", "personalization.personalize:circuit_open",
+        "incentives.offer_reward:circuit_open");
+    List<String> seen = List.of();
+    for (int i = DECISIONS; i < 3 * DECISIONS && !seen.equals(allOpen); i++) {
+      JsonObject answer = decideForAdult("remote-" + mode + "-" + i);
+      if (!answer.getBoolean("degraded", false)) {
+        seen = calls(explain(svc, answer).getJsonArray("agents"));
+      }
+    }
+    assertEquals(allOpen, seen, "every agent's breaker opened");
     String metrics = svc.get("/metrics").bodyAsString();
     for (String name : List.of("trust_safety", "personalization", "incentives")) {
       assertTrue(metrics.contains("viral_agent_circuit_breaker_state{agent=\"" + name + "\",state=\"open\"} 1.0"),
