@@ -117,7 +117,7 @@ public final class OrchestratorVerticle extends VerticleBase {
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
     ReportStore reportStore = new ReportStore(reportPool, config.report().refreshBatch());
-    report = new LoopReport(reportStore);
+    report = new LoopReport(reportStore, config.experiments().holdoutPercent(), catalog);
     reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
     reportJobs.start();
     LOG.info("Loops loaded: {}, {} active", catalog.get().loops().size(), activeLoopCount());

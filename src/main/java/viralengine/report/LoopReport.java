@@ -3,12 +3,16 @@ package viralengine.report;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import viralengine.loops.Catalog;
+import viralengine.loops.Loop;
 import viralengine.orchestrator.Requests;
 
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * loop_report: the figures per row, each rate with its 95% interval, the K-factor and the lift against the
@@ -16,9 +20,14 @@ import java.util.Map;
  */
 public final class LoopReport {
   private final ReportStore store;
+  private final int holdoutPercent;
+  private final Supplier<Catalog> catalog;
 
-  public LoopReport(ReportStore store) {
+  /** The configured split the sample-ratio checks expect: the holdout's share and the catalog's variant weights. */
+  public LoopReport(ReportStore store, int holdoutPercent, Supplier<Catalog> catalog) {
     this.store = store;
+    this.holdoutPercent = holdoutPercent;
+    this.catalog = catalog;
   }
 
   public Future<JsonObject> run(Requests.LoopReport request) {
@@ -28,7 +37,7 @@ public final class LoopReport {
             .put("to", request.to().toString())
             .put("group_by", request.groupBy())
             .put("complete", snapshot.complete())
-            .put("rows", rows(snapshot, request.groupBy())));
+            .put("rows", rows(snapshot, request.groupBy(), split())));
   }
 
   static String level(String groupBy) {
@@ -37,6 +46,15 @@ public final class LoopReport {
       case "event_type" -> ReportStore.EVENT_TYPE;
       default -> ReportStore.LOOP;
     };
+  }
+
+  /** The split the configuration asks for: the holdout's percent and each loop's variant weights, by loop name. */
+  record Split(int holdoutPercent, Map<String, List<Loop.Variant>> variants) {}
+
+  Split split() {
+    Map<String, List<Loop.Variant>> variants = new HashMap<>();
+    catalog.get().loops().forEach(loop -> variants.put(loop.name(), loop.variants()));
+    return new Split(holdoutPercent, variants);
   }
 
   /** What one row adds up: the treatment's figures and learners, and its holdout's. */
@@ -53,7 +71,7 @@ public final class LoopReport {
   private record Key(long loopId, String group) {}
 
   /** Rows sorted by loop name, then group; a loop with holdouts only gets a row of its own. */
-  static JsonArray rows(ReportStore.Snapshot snapshot, String groupBy) {
+  static JsonArray rows(ReportStore.Snapshot snapshot, String groupBy, Split split) {
     boolean byVariant = "variant".equals(groupBy);
     Map<Key, Row> rows = new HashMap<>();
     Map<Key, ReportStore.Figures> holdouts = new HashMap<>();
@@ -84,14 +102,48 @@ public final class LoopReport {
         rows.computeIfAbsent(key, k -> newRow(k, names.get(k.loopId())));
       }
     }
+    Map<Long, Srm.Result> variantChecks = byVariant ? variantChecks(rows.values(), split) : Map.of();
     JsonArray out = new JsonArray();
     rows.values().stream()
         .sorted(Comparator.comparing((Row r) -> r.loop == null ? "" : r.loop).thenComparing(r -> r.group))
         .forEach(r -> {
           Key holdoutKey = new Key(r.loopId, byVariant ? "" : r.group);
-          out.add(row(r, groupBy, holdouts.get(holdoutKey), heldOut.getOrDefault(holdoutKey, 0L)));
+          long heldOutLearners = heldOut.getOrDefault(holdoutKey, 0L);
+          Srm.Result srm = byVariant ? variantChecks.get(r.loopId)
+              : Srm.holdout(split.holdoutPercent(), r.selected, heldOutLearners);
+          out.add(row(r, groupBy, holdouts.get(holdoutKey), heldOutLearners)
+              .put("srm", srm == null ? null : srm.toJson()));
         });
     return out;
+  }
+
+  /**
+   * Per loop with variants: its learners per variant against the configured weights. Learners of a variant the
+   * loop no longer has are left out (they were assigned under another configuration); a loop without variants has
+   * no check.
+   */
+  private static Map<Long, Srm.Result> variantChecks(Iterable<Row> rows, Split split) {
+    Map<Long, Map<String, Long>> observed = new HashMap<>();
+    Map<Long, String> names = new HashMap<>();
+    for (Row r : rows) {
+      observed.computeIfAbsent(r.loopId, id -> new HashMap<>()).put(r.group, r.selected);
+      names.put(r.loopId, r.loop);
+    }
+    Map<Long, Srm.Result> checks = new HashMap<>();
+    observed.forEach((loopId, learners) -> {
+      List<Loop.Variant> variants = split.variants().getOrDefault(names.get(loopId), List.of());
+      if (variants.isEmpty()) {
+        return;
+      }
+      Map<String, Double> shares = new LinkedHashMap<>();
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (Loop.Variant variant : variants) {
+        shares.put(variant.key(), variant.weight());
+        counts.put(variant.key(), learners.getOrDefault(variant.key(), 0L));
+      }
+      checks.put(loopId, Srm.test(shares, counts));
+    });
+    return checks;
   }
 
   private static Row newRow(Key key, String loop) {
@@ -148,15 +200,27 @@ public final class LoopReport {
         .put("method", method);
   }
 
-  /** The figures the gauges publish, per loop: K-factor and lift (null when undefined). */
-  public record LoopGauges(String loop, Double kFactor, Double lift) {}
+  /**
+   * The figures the gauges publish, per loop: K-factor, lift and the p-values of the holdout's and the variants'
+   * sample-ratio checks (null when undefined).
+   */
+  public record LoopGauges(String loop, Double kFactor, Double lift, Double holdoutSrmP, Double variantSrmP) {}
 
-  /** The K-factor and lift of every loop over [from, to). */
+  /** The gauges of every loop over [from, to): the loop-level report, then the variant-level one for its SRM. */
   public Future<List<LoopGauges>> gauges(java.time.Instant from, java.time.Instant to) {
-    return store.read(from, to, ReportStore.LOOP).map(snapshot -> rows(snapshot, "loop").stream()
-        .map(o -> (JsonObject) o)
-        .map(row -> new LoopGauges(row.getString("loop"), row.getJsonObject("k_factor").getDouble("value"),
-            row.getJsonObject("lift").getDouble("value")))
-        .toList());
+    Split split = split();
+    return store.read(from, to, ReportStore.LOOP).compose(byLoop -> store.read(from, to, ReportStore.VARIANT)
+        .map(byVariant -> {
+          Map<String, Double> variantP = new HashMap<>();
+          rows(byVariant, "variant", split).stream().map(o -> (JsonObject) o)
+              .filter(row -> row.getJsonObject("srm") != null)
+              .forEach(row -> variantP.put(row.getString("loop"), row.getJsonObject("srm").getDouble("p_value")));
+          return rows(byLoop, "loop", split).stream()
+              .map(o -> (JsonObject) o)
+              .map(row -> new LoopGauges(row.getString("loop"), row.getJsonObject("k_factor").getDouble("value"),
+                  row.getJsonObject("lift").getDouble("value"), row.getJsonObject("srm").getDouble("p_value"),
+                  variantP.get(row.getString("loop"))))
+              .toList();
+        }));
   }
 }
