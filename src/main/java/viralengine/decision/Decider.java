@@ -80,8 +80,10 @@ public final class Decider {
     String rationale = rationale(catalog, situation, outcome, pick, eligible.size());
     Loop.Variant variant = outcome != Evaluation.Outcome.SELECTED ? null
         : Variants.pick(chosen, experiment.salt(), learner.userId(), experiment.storedVariants().get(chosen.id()));
+    Propensities.Estimate propensities = pick == null ? null
+        : Propensities.of(pick.strategy(), eligible, situation.eventType(), experiment.posteriors());
     return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion(),
-        heldOut, variant, experiment.strategy(), pick);
+        heldOut, variant, experiment.strategy(), pick, propensities);
   }
 
   /** The strategy's choice among the eligible loops (in priority order). */

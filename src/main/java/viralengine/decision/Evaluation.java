@@ -14,9 +14,11 @@ import java.util.List;
  * @param heldOut whether the learner is in the holdout (whatever the outcome)
  * @param variant the shown loop's variant for this learner; null when nothing is shown or the loop has none
  * @param pick how the strategy chose {@code chosen}; null when no loop was eligible
+ * @param propensities the probability the strategy gave each eligible loop; null when none was eligible
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick) {
+    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick,
+    Propensities.Estimate propensities) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -57,6 +59,14 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
         .put("strategy", strategy.wire());
     if (pick != null && pick.strategy() == Strategy.THOMPSON) {
       features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
+    }
+    if (propensities != null) {
+      // The chosen loop's probability (a holdout's counterfactual's), every eligible loop's, and priority's choice:
+      // what an off-policy estimate of another policy needs from the log alone.
+      features.put("propensity", propensities.of(chosen))
+          .put("propensities", new JsonObject(new java.util.LinkedHashMap<>(propensities.byLoop())))
+          .put("propensity_method", propensities.method())
+          .put("priority_choice", eligible.get(0).name());
     }
     return features
         .put("loops_evaluated", checks.size())

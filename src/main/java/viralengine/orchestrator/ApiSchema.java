@@ -455,6 +455,9 @@ public final class ApiSchema {
         "experiments", new JsonObject().put("type", new JsonArray().add("object").add("null"))
             .put("description", "The assignments the decision was made with: holdout, the variant shown per loop, and"
                 + " for a holdout the counterfactual loop."),
+        "propensity", new JsonObject().put("type", new JsonArray().add("number").add("null"))
+            .put("description", "The probability the strategy gave the chosen (or counterfactual) loop; every eligible"
+                + " loop's is in features_used.propensities. Null when no loop was eligible, or for older rows."),
         "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."));
     return new Method(Requests.EXPLAIN_DECISION, Requests.EXPLAIN_DECISION, "Explain a decision",
         "What was decided and why: input, result, every loop's check, config version and outcomes so far",

@@ -125,6 +125,8 @@ public final class OutcomeStore {
           .put("checks", features.getJsonArray("checks", new JsonArray()))
           // The holdout and variant assignments the decision was made with (null for rows older than them).
           .put("experiments", features.getJsonObject("experiments"))
+          // The probability the strategy gave the chosen loop (null for rows older than propensities, or no loop).
+          .put("propensity", features.getValue("propensity"))
           .put("features_used", features)
           .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray());
     });
