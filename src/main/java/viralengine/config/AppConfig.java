@@ -106,8 +106,10 @@ public record AppConfig(
    * How the decision chooses among eligible loops: {@code priority}, {@code thompson} or {@code random}. The
    * bandit's posteriors are refreshed every {@code refreshMs} from the last {@code window} selections of each arm;
    * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
+   * {@code holdbackPercent} of the learners (sticky salted hash, independent of the holdout) are decided by
+   * {@code priority} whatever the strategy, so that the strategy can be compared with the rule it replaces.
    */
-  public record Selection(String strategy, long refreshMs, Long seed, int window) {}
+  public record Selection(String strategy, long refreshMs, Long seed, int window, int holdbackPercent) {}
 
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
   static final int MAX_SALT_LENGTH = 128;
@@ -116,10 +118,11 @@ public record AppConfig(
    * loop_report's rollups and the gauges over them: the inbox is folded in every {@code refreshMs}, at most
    * {@code refreshBatch} rows per transaction; {@code viral_k_factor} and {@code viral_holdout_lift} are computed
    * every {@code gaugeIntervalMs} over the last {@code gaugeWindowDays} days; {@code kAlertThreshold} is published as
-   * {@code viral_k_factor_alert_threshold} for the alert rule to compare with.
+   * {@code viral_k_factor_alert_threshold} for the alert rule to compare with. {@code sequentialTuningN} is the
+   * number of learners at which the always-valid intervals are narrowest (report/Sequential).
    */
   public record Report(long refreshMs, int refreshBatch, long gaugeIntervalMs, int gaugeWindowDays,
-      double kAlertThreshold) {}
+      double kAlertThreshold, long sequentialTuningN) {}
 
   /**
    * What opens the circuit: at least {@code failureRatePercent} of the calls that ended in the last {@code windowMs}
@@ -191,9 +194,9 @@ public record AppConfig(
       Map.entry("deploy", Set.of("verticles")),
       Map.entry("cluster", Cluster.KEYS),
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
-      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
+      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window", "holdback_percent")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold")));
+          "k_alert_threshold", "sequential_tuning_n")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -284,7 +287,8 @@ public record AppConfig(
             s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
-            s.decimal("report.k_alert_threshold", 0.1, 0, 100)));
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100),
+            s.number("report.sequential_tuning_n", 5_000, 100, 100_000_000)));
   }
 
   private static Experiments experiments(Settings s) {
@@ -302,7 +306,7 @@ public record AppConfig(
     }
     Long seed = s.raw("selection.seed") == null ? null : s.number("selection.seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     return new Selection(strategy, s.number("selection.refresh_ms", 5_000, 10, 3_600_000), seed,
-        s.integer("selection.window", 1_000, 100, 1_000_000));
+        s.integer("selection.window", 1_000, 100, 1_000_000), s.integer("selection.holdback_percent", 0, 0, 100));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

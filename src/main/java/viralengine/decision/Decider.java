@@ -71,7 +71,10 @@ public final class Decider {
     }
     eligible.sort(PRIORITY);
     Experiment experiment = situation.experiment();
-    Bandit.Pick pick = eligible.isEmpty() ? null : pick(eligible, situation.eventType(), experiment);
+    boolean heldBack = experiment.heldBack(learner.userId());
+    Bandit.Pick pick = eligible.isEmpty() ? null : heldBack
+        ? new Bandit.Pick(eligible.get(0), Strategy.PRIORITY, "holdback", Map.of())
+        : pick(eligible, situation.eventType(), experiment);
     Loop chosen = pick == null ? null : pick.loop();
     boolean heldOut = Buckets.heldOut(experiment.salt(), experiment.holdoutPercent(), learner.userId());
     Evaluation.Outcome outcome = learner.growthOptOut() ? Evaluation.Outcome.OPTED_OUT
@@ -161,6 +164,9 @@ public final class Decider {
   private static String why(Bandit.Pick pick, Situation situation) {
     return switch (pick.rule()) {
       case "priority" -> "highest-priority eligible loop (priority " + pick.loop().priority() + ")";
+      case "holdback" -> "highest-priority eligible loop (priority " + pick.loop().priority() + "): the learner is in the "
+          + situation.experiment().holdbackPercent() + "% holdback of selection.strategy "
+          + situation.experiment().strategy().wire();
       case "random" -> "chosen uniformly at random (selection.strategy random)";
       case "floor" -> "Thompson sampling's 1% floor for each eligible loop";
       case "explore" -> "Thompson sampling explores loops with fewer than " + Bandit.EXPLORE_BELOW + " selections ("

@@ -57,6 +57,10 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
     JsonObject features = new JsonObject()
         .put("event_type", eventType)
         .put("strategy", strategy.wire());
+    if (pick != null && "holdback".equals(pick.rule())) {
+      // Decided by priority: loop_report{group_by: strategy} compares these learners with the strategy's.
+      features.put("holdback", true);
+    }
     if (pick != null && pick.strategy() == Strategy.THOMPSON) {
       features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
     }

@@ -490,7 +490,11 @@ public final class ApiSchema {
             + " k_factor, joins_per_learner and lift with intervals; holdout {decisions, learners, joined,"
             + " joins_per_learner}; srm {expected, observed, p_value, alarm}: the sample-ratio check of learners per"
             + " arm against the configured split (treatment and holdout; for group_by variant, the loop's variants"
-            + " against their weights, null without variants), alarm at p < 0.001.").put("items", new JsonObject().put("type", "object")
+            + " against their weights, null without variants), alarm at p < 0.001. Every interval also carries"
+            + " sequential {low, high, method: msprt}, an always-valid 95% interval that may be read at any time."
+            + " group_by strategy: rows per policy {strategy, selections, learners, invite_sent, joined, fvm_reached,"
+            + " joins_per_learner}, with lift {of, over} of the configured strategy over the holdback and srm of the"
+            + " holdback split at the top level.").put("items", new JsonObject().put("type", "object")
             .put("required", new JsonArray().add("loop").add("selections").add("learners_exposed").add("shown")
                 .add("invite_sent").add("joined").add("fvm_reached").add("rates").add("k_factor").add("lift"))
             .put("properties", new JsonObject().put("k_factor", interval).put("lift", interval))));
