@@ -60,13 +60,18 @@ public final class Sequential {
         Double.POSITIVE_INFINITY);
   }
 
-  /** The lift xt/nt − xh/nh, with the same variance as the fixed Wald interval, over nt + nh units. */
+  /**
+   * The lift xt/nt − xh/nh over nt + nh units. The variance is pooled, λ̂·(1/nt + 1/nh) with λ̂ = (xt + xh)/(nt + nh),
+   * as a test of "no difference" takes it: with a small holdout, the unpooled variance shrinks whenever the
+   * holdout's few joins happen to be low, and an interval read every day would catch those moments.
+   */
   public static Intervals.Interval rateDifference(long xt, long nt, long xh, long nh, long tuningN) {
     Intervals.Interval fixed = Intervals.rateDifference(xt, nt, xh, nh);
     if (fixed == null) {
       return null;
     }
-    double variance = Math.max(xt, 1) / ((double) nt * nt) + Math.max(xh, 1) / ((double) nh * nh);
+    double pooled = Math.max(xt + xh, 1) / (double) (nt + nh);
+    double variance = pooled * (1.0 / nt + 1.0 / nh);
     return around(fixed, variance, nt + nh, tuningN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
   }
 }
