@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
+import viralengine.guardrails.GuardrailJob;
 import viralengine.bandit.PosteriorRefresher;
 import viralengine.admission.Pressure;
 import viralengine.cluster.Affinity;
@@ -65,6 +66,8 @@ public final class Service {
   private final CatalogWatcher catalog;
   /** The bandit's posteriors, refreshed every selection.refresh_ms when selection.strategy is thompson. */
   private final PosteriorRefresher posteriors;
+  /** Pauses loops whose guardrails show harm (report.guardrail_*), once the orchestrator is up. */
+  private final GuardrailJob guardrails;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
@@ -97,6 +100,7 @@ public final class Service {
         config.decisionLog().overlapAfterMs(), config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
+    this.guardrails = new GuardrailJob(vertx, pool, catalog::current, clock, registry, config.report());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
     this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
@@ -209,6 +213,7 @@ public final class Service {
         .eventually(() -> undeploy(adminDeployment))
         .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
+          guardrails.stop();
           posteriors.close();
           return catalog.close();
         })
@@ -265,7 +270,10 @@ public final class Service {
           });
         })
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool)))
-        .onSuccess(id -> adminDeployment = id)
+        .onSuccess(id -> {
+          adminDeployment = id;
+          guardrails.start();
+        })
         .mapEmpty();
   }
 

@@ -119,10 +119,13 @@ public record AppConfig(
    * {@code refreshBatch} rows per transaction; {@code viral_k_factor} and {@code viral_holdout_lift} are computed
    * every {@code gaugeIntervalMs} over the last {@code gaugeWindowDays} days; {@code kAlertThreshold} is published as
    * {@code viral_k_factor_alert_threshold} for the alert rule to compare with. {@code sequentialTuningN} is the
-   * number of learners at which the always-valid intervals are narrowest (report/Sequential).
+   * number of learners at which the always-valid intervals are narrowest (report/Sequential). The guardrail job
+   * checks every loop's guardrails every {@code guardrailIntervalMs} over the last {@code guardrailWindowHours}
+   * (since the loop's last change), once it has at least {@code guardrailMinLearners} learners.
    */
   public record Report(long refreshMs, int refreshBatch, long gaugeIntervalMs, int gaugeWindowDays,
-      double kAlertThreshold, long sequentialTuningN) {}
+      double kAlertThreshold, long sequentialTuningN, long guardrailIntervalMs, int guardrailWindowHours,
+      int guardrailMinLearners) {}
 
   /**
    * What opens the circuit: at least {@code failureRatePercent} of the calls that ended in the last {@code windowMs}
@@ -196,7 +199,8 @@ public record AppConfig(
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
       Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window", "holdback_percent")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold", "sequential_tuning_n")));
+          "k_alert_threshold", "sequential_tuning_n", "guardrail_interval_ms", "guardrail_window_hours",
+          "guardrail_min_learners")));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -288,7 +292,10 @@ public record AppConfig(
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
             s.decimal("report.k_alert_threshold", 0.1, 0, 100),
-            s.number("report.sequential_tuning_n", 5_000, 100, 100_000_000)));
+            s.number("report.sequential_tuning_n", 5_000, 100, 100_000_000),
+            s.number("report.guardrail_interval_ms", 60_000, 100, 86_400_000),
+            s.integer("report.guardrail_window_hours", 72, 1, 24 * 90),
+            s.integer("report.guardrail_min_learners", 100, 1, 100_000_000)));
   }
 
   private static Experiments experiments(Settings s) {

@@ -13,6 +13,7 @@ import java.util.List;
  * @param triggers event types that may fire this loop; empty means any
  * @param action the payload the product renders when this loop is selected (and it has no variants)
  * @param variants weighted alternatives to {@code action}, empty for none; a learner keeps the one first assigned
+ * @param guardrails metrics that, when they worsen beyond their bound against the holdout, pause the loop
  */
 public record Loop(
     long id,
@@ -31,7 +32,17 @@ public record Loop(
     long dismissCooldownSeconds,
     JsonObject action,
     List<Variant> variants,
-    long version) {
+    long version,
+    List<Guardrail> guardrails) {
+
+  /** A loop without guardrails. */
+  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
+      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
+      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
+      long version) {
+    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, List.of());
+  }
 
   /** A loop without variants: every learner is shown {@code action}. */
   public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
@@ -46,6 +57,14 @@ public record Loop(
    * of the loop's weights.
    */
   public record Variant(String key, double weight, JsonObject action) {}
+
+  /**
+   * A guardrail: when the always-valid interval shows with 95% confidence that {@code metric} (a share of the
+   * loop's learners) exceeds the holdout's by more than {@code maxIncrease}, the guardrail job deactivates the loop.
+   */
+  public record Guardrail(String metric, double maxIncrease) {
+    public static final List<String> METRICS = List.of("dismiss_rate", "opt_out_rate", "abuse_report_rate");
+  }
 
   /**
    * Who may see the loop.

@@ -74,4 +74,24 @@ public final class Sequential {
     double variance = pooled * (1.0 / nt + 1.0 / nh);
     return around(fixed, variance, nt + nh, tuningN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
   }
+
+  /**
+   * The difference of two proportions xt/nt − xh/nh, unpooled (a guardrail tests against a margin, not against 0),
+   * each p kept off 0 and 1 by half a count; over nt + nh units. With no holdout learners (nh = 0) the holdout's
+   * share is taken as 0 with no variance: a rate the holdout cannot have (it sees no loop to dismiss).
+   */
+  public static Intervals.Interval proportionDifference(long xt, long nt, long xh, long nh, long tuningN) {
+    if (nt <= 0 || xt < 0 || xt > nt || nh < 0 || xh < 0 || xh > nh) {
+      return null;
+    }
+    double pt = Math.min(Math.max(xt, 0.5), nt - 0.5) / nt;
+    double variance = pt * (1 - pt) / nt;
+    double difference = (double) xt / nt;
+    if (nh > 0) {
+      double ph = Math.min(Math.max(xh, 0.5), nh - 0.5) / nh;
+      variance += ph * (1 - ph) / nh;
+      difference -= (double) xh / nh;
+    }
+    return around(new Intervals.Interval(difference, 0, 0), variance, nt + nh, tuningN, -1, 1);
+  }
 }

@@ -86,7 +86,7 @@ public class DecisionsHttpTest {
     }
   }
 
-  static JsonObject result(JsonObject response) {
+  public static JsonObject result(JsonObject response) {
     assertNotNull(response.getJsonObject("result"), response.encode());
     return response.getJsonObject("result");
   }
