@@ -48,7 +48,8 @@ public final class LoopReport {
           .put("to", request.to().toString())
           .put("group_by", request.groupBy())
           .put("complete", true)
-          .mergeIn(byPolicy(policies)));
+          .mergeIn(byPolicy(policies.policies()))
+          .put("off_policy", offPolicy(policies)));
     }
     return store.read(request.from(), request.to(), level(request.groupBy()))
         .map(snapshot -> new JsonObject()
@@ -267,6 +268,26 @@ public final class LoopReport {
   }
 
   static final String HOLDBACK = "holdback";
+
+  /**
+   * "What would priority have earned?": the SNIPS estimate of priority's joins per decision from the strategy's
+   * logged decisions and propensities, beside what the holdback (priority, really run) measured.
+   */
+  static JsonObject offPolicy(ReportStore.Policies policies) {
+    OffPolicy.Sums sums = policies.offPolicy();
+    Intervals.Interval estimate = OffPolicy.snips(sums);
+    JsonObject json = new JsonObject().put("policy", "priority").put("reward", "joined per decision")
+        .put("decisions", sums.decisions()).put("matched", sums.matched());
+    json.put("estimate", estimate == null
+        ? new JsonObject().putNull("value").putNull("low").putNull("high").put("method", "snips")
+        : new JsonObject().put("value", estimate.value()).put("low", estimate.low()).put("high", estimate.high())
+            .put("method", "snips"));
+    ReportStore.Policy heldBack = policies.policies().stream().filter(p -> HOLDBACK.equals(p.policy())).findFirst()
+        .orElse(null);
+    Intervals.Interval measured = heldBack == null ? null : Intervals.poissonRate(heldBack.joined(), heldBack.decisions());
+    return json.put("measured", measured == null ? null : new JsonObject().put("value", measured.value())
+        .put("low", measured.low()).put("high", measured.high()).put("method", "poisson").put("of", HOLDBACK));
+  }
 
   /**
    * The figures the gauges publish, per loop: K-factor, lift and the p-values of the holdout's and the variants'

@@ -93,6 +93,23 @@ public final class ReportStore {
       + " count(*) FILTER (WHERE outcome = 'joined') AS joined, count(*) FILTER (WHERE outcome = 'fvm_reached') AS fvm_reached"
       + " FROM loop_outcomes lo WHERE lo.decision_id = d.decision_id) o GROUP BY policy ORDER BY policy";
 
+  /**
+   * The strategy's own decisions of [$1, $2) with a logged propensity (holdbacks, holdouts and dry runs left out),
+   * summed for the off-policy estimate of priority (OffPolicy): w = 1/propensity where the chosen loop is priority's
+   * choice, else 0; r = the decision's joins.
+   */
+  static final String OFF_POLICY = "WITH d AS (SELECT CASE WHEN l.name = d.features_used ->> 'priority_choice'"
+      + " THEN 1 / (d.features_used ->> 'propensity')::float8 ELSE 0 END AS w,"
+      + " (SELECT count(*) FROM loop_outcomes o WHERE o.decision_id = d.decision_id AND o.outcome = 'joined')::float8 AS r"
+      + " FROM agent_decisions d JOIN viral_loops l ON l.id = d.loop_id"
+      + " WHERE d.created_at >= $1 AND d.created_at < $2 AND d.outcome = 'selected'"
+      + " AND (d.features_used ->> 'propensity')::float8 > 0"
+      + " AND (d.features_used ->> 'holdback') IS DISTINCT FROM 'true'"
+      + " AND (d.features_used ->> 'dry_run') IS DISTINCT FROM 'true')"
+      + " SELECT count(*) AS n, count(*) FILTER (WHERE w > 0) AS matched, coalesce(sum(w), 0) AS w,"
+      + " coalesce(sum(w * r), 0) AS wr, coalesce(sum(w * w), 0) AS w2, coalesce(sum(w * w * r), 0) AS w2r,"
+      + " coalesce(sum(w * w * r * r), 0) AS w2r2 FROM d";
+
   static final String REFRESH = "SELECT report_refresh($1)";
   static final String PENDING = "SELECT EXISTS (SELECT 1 FROM report_inbox)";
 
@@ -143,18 +160,25 @@ public final class ReportStore {
     return refreshOnce().compose(taken -> pool.withTransaction(conn -> readIn(conn, params)));
   }
 
-  /** The figures per policy of [from, to), from the raw decisions (a read-only transaction). */
-  public Future<List<Policy>> readPolicies(Instant from, Instant to) {
-    return pool.withTransaction(conn -> conn.query("SET TRANSACTION READ ONLY").execute()
-        .compose(v -> conn.preparedQuery(POLICIES).execute(Tuple.of(utc(from), utc(to)))).map(rows -> {
+  /** The figures per policy of [from, to) and the off-policy sums, from the raw decisions, on one snapshot. */
+  public Future<Policies> readPolicies(Instant from, Instant to) {
+    Tuple range = Tuple.of(utc(from), utc(to));
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+        .compose(v -> conn.preparedQuery(POLICIES).execute(range))
+        .compose(policyRows -> conn.preparedQuery(OFF_POLICY).execute(range).map(sums -> {
           List<Policy> list = new ArrayList<>();
-          for (Row r : rows) {
+          for (Row r : policyRows) {
             list.add(new Policy(r.getString("policy"), r.getLong("decisions"), r.getLong("learners"),
                 r.getLong("invite_sent"), r.getLong("joined"), r.getLong("fvm_reached")));
           }
-          return list;
-        }));
+          Row s = sums.iterator().next();
+          return new Policies(list, new OffPolicy.Sums(s.getLong("n"), s.getLong("matched"), s.getDouble("w"),
+              s.getDouble("wr"), s.getDouble("w2"), s.getDouble("w2r"), s.getDouble("w2r2")));
+        })));
   }
+
+  /** What group_by strategy reads: each policy's figures, and the sums for the off-policy estimate of priority. */
+  public record Policies(List<Policy> policies, OffPolicy.Sums offPolicy) {}
 
   private static Future<Snapshot> readIn(SqlConnection conn, Tuple params) {
     return conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.decision.Buckets;
@@ -46,6 +47,11 @@ class HoldbackHttpTest {
   static void stop() {
     svc.resetData();
     svc.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    svc.resetData();
   }
 
   @Test
@@ -100,6 +106,37 @@ class HoldbackHttpTest {
         "and it is wider: " + lift.encode());
     assertFalse(report.getJsonObject("srm").getBoolean("alarm"), report.getJsonObject("srm").encode());
     assertEquals(LEARNERS / 2.0, report.getJsonObject("srm").getJsonObject("expected").getDouble("holdback"), 1e-9);
+  }
+
+  /**
+   * "What would priority have earned?" from Thompson's logged decisions and propensities alone, against what the
+   * holdback (priority, really run on other learners) measured: here a buddy_challenge decision earns a join for
+   * every other learner, results_rally never, so priority (always buddy_challenge) earns 0.5 per decision.
+   */
+  @Test
+  void theOffPolicyEstimateOfPriorityLandsOnWhatTheHoldbackMeasured() {
+    svc.query("UPDATE viral_loops SET active = true, cooldown_seconds = 0, triggers = '{}', targeting = '{}',"
+        + " audience = '{\"requires_parental_consent\": false}', priority = CASE name WHEN 'buddy_challenge' THEN 10"
+        + " ELSE 5 END WHERE name IN ('buddy_challenge', 'results_rally')");
+    awaitActiveLoops(svc, 2);
+    for (int i = 0; i < LEARNERS; i++) {
+      JsonObject answer = HoldoutHttpTest.trigger(svc, "ope-" + i);
+      if ("buddy_challenge".equals(answer.getString("loop")) && i % 2 == 0) {
+        result(svc.rpc("record_outcome", new JsonObject().put("decision_id", answer.getString("decision_id"))
+            .put("outcome", "joined")));
+      }
+    }
+    JsonObject offPolicy = awaitReport(LEARNERS).getJsonObject("off_policy");
+    assertEquals("priority", offPolicy.getString("policy"));
+    JsonObject estimate = offPolicy.getJsonObject("estimate");
+    JsonObject measured = offPolicy.getJsonObject("measured");
+    assertEquals("snips", estimate.getString("method"));
+    assertTrue(offPolicy.getLong("matched") > 20 && offPolicy.getLong("matched") < offPolicy.getLong("decisions"),
+        offPolicy.encode());
+    double value = measured.getDouble("value");
+    assertTrue(value > 0.3 && value < 0.7, "the holdback measured about 0.5: " + offPolicy.encode());
+    assertTrue(estimate.getDouble("low") <= value && value <= estimate.getDouble("high"),
+        "the measured value lies within the estimate's interval: " + offPolicy.encode());
   }
 
   static JsonObject row(JsonArray rows, String strategy) {
