@@ -104,7 +104,7 @@ public final class Service {
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
     this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
-        config.selection().window());
+        config.selection().window(), config.selection().reward(), config.selection().rewardWindowHours());
   }
 
   /**

@@ -21,22 +21,26 @@ final class ArmStore {
       + " count(s.decision_id) FILTER (WHERE s.rewarded) AS successes"
       + " FROM unnest($1::bigint[], $2::text[]) AS a(loop_id, event_type)"
       + " LEFT JOIN LATERAL (SELECT e.decision_id, EXISTS (SELECT 1 FROM loop_outcomes o"
-      + " WHERE o.decision_id = e.decision_id AND o.outcome = 'invite_sent'"
-      + " AND o.occurred_at <= e.fired_at + interval '24 hours') AS rewarded"
+      + " WHERE o.decision_id = e.decision_id AND o.outcome = $4"
+      + " AND o.occurred_at <= e.fired_at + make_interval(hours => $5)) AS rewarded"
       + " FROM loop_exposures e WHERE e.loop_id = a.loop_id AND coalesce(e.event_type, '') = a.event_type"
       + " ORDER BY e.fired_at DESC LIMIT $3) s ON true"
       + " GROUP BY a.loop_id, a.event_type";
 
   private final Pool pool;
+  private final String reward;
+  private final int rewardWindowHours;
 
-  ArmStore(Pool pool) {
+  ArmStore(Pool pool, String reward, int rewardWindowHours) {
     this.pool = pool;
+    this.reward = reward;
+    this.rewardWindowHours = rewardWindowHours;
   }
 
   Future<Posteriors> load(List<Posteriors.Arm> arms, int window) {
     Long[] loops = arms.stream().map(Posteriors.Arm::loopId).toArray(Long[]::new);
     String[] events = arms.stream().map(Posteriors.Arm::eventType).toArray(String[]::new);
-    return pool.preparedQuery(ARMS).execute(Tuple.of(loops, events, window)).map(rows -> {
+    return pool.preparedQuery(ARMS).execute(Tuple.of(loops, events, window, reward, rewardWindowHours)).map(rows -> {
       Map<Posteriors.Arm, Posteriors.Stats> stats = new HashMap<>();
       for (Row row : rows) {
         stats.put(new Posteriors.Arm(row.getLong("loop_id"), row.getString("event_type")),

@@ -32,9 +32,10 @@ public final class PosteriorRefresher {
   private long timer = -1;
   private Future<Posteriors> refreshing;
 
-  public PosteriorRefresher(Vertx vertx, Pool pool, Supplier<Catalog> catalog, long refreshMs, int window) {
+  public PosteriorRefresher(Vertx vertx, Pool pool, Supplier<Catalog> catalog, long refreshMs, int window,
+      String reward, int rewardWindowHours) {
     this.vertx = vertx;
-    this.store = new ArmStore(pool);
+    this.store = new ArmStore(pool, reward, rewardWindowHours);
     this.catalog = catalog;
     this.refreshMs = refreshMs;
     this.window = window;

@@ -107,9 +107,13 @@ public record AppConfig(
    * bandit's posteriors are refreshed every {@code refreshMs} from the last {@code window} selections of each arm;
    * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
    * {@code holdbackPercent} of the learners (sticky salted hash, independent of the holdout) are decided by
-   * {@code priority} whatever the strategy, so that the strategy can be compared with the rule it replaces.
+   * {@code priority} whatever the strategy, so that the strategy can be compared with the rule it replaces. The
+   * bandit's reward is a {@code reward} outcome within {@code rewardWindowHours} of the selection.
    */
-  public record Selection(String strategy, long refreshMs, Long seed, int window, int holdbackPercent) {}
+  public record Selection(String strategy, long refreshMs, Long seed, int window, int holdbackPercent, String reward,
+      int rewardWindowHours) {}
+
+  public static final List<String> REWARDS = List.of("invite_sent", "joined", "fvm_reached");
 
   public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
   static final int MAX_SALT_LENGTH = 128;
@@ -197,7 +201,8 @@ public record AppConfig(
       Map.entry("deploy", Set.of("verticles")),
       Map.entry("cluster", Cluster.KEYS),
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
-      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window", "holdback_percent")),
+      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window", "holdback_percent", "reward",
+          "reward_window_hours")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
           "k_alert_threshold", "sequential_tuning_n", "guardrail_interval_ms", "guardrail_window_hours",
           "guardrail_min_learners")));
@@ -312,8 +317,13 @@ public record AppConfig(
       throw new ConfigException("selection.strategy", "must be one of " + STRATEGIES + ", got '" + strategy + "'");
     }
     Long seed = s.raw("selection.seed") == null ? null : s.number("selection.seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    String reward = s.string("selection.reward", "invite_sent");
+    if (!REWARDS.contains(reward)) {
+      throw new ConfigException("selection.reward", "must be one of " + REWARDS + ", got '" + reward + "'");
+    }
     return new Selection(strategy, s.number("selection.refresh_ms", 5_000, 10, 3_600_000), seed,
-        s.integer("selection.window", 1_000, 100, 1_000_000), s.integer("selection.holdback_percent", 0, 0, 100));
+        s.integer("selection.window", 1_000, 100, 1_000_000), s.integer("selection.holdback_percent", 0, 0, 100),
+        reward, s.integer("selection.reward_window_hours", 24, 1, 24 * 90));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * An immutable snapshot of what the bandit knows of each arm, a (loop, event type): how many counted selections
- * it had (trials) and how many of them were followed by an {@code invite_sent} within 24 h (successes). The
+ * it had (trials) and how many of them were followed by the reward ({@code selection.reward}, by default an
+ * {@code invite_sent}) within its window (successes). The
  * posterior of its reward rate is Beta(1 + successes, 1 + trials - successes). A decision without an event type
  * is its own arm, under the event type {@code ""}.
  */
