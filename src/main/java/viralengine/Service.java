@@ -104,7 +104,8 @@ public final class Service {
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
     this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
-        config.selection().window(), config.selection().reward(), config.selection().rewardWindowHours());
+        config.selection().window(), config.selection().reward(), config.selection().rewardWindowHours(),
+        "recovering".equals(config.selection().strategy()));
   }
 
   /**
@@ -258,7 +259,8 @@ public final class Service {
           log.schemaReady();
           return catalog.start();
         })
-        .compose(loaded -> "thompson".equals(config.selection().strategy()) ? posteriors.start().mapEmpty()
+        .compose(loaded -> List.of("thompson", "recovering").contains(config.selection().strategy())
+            ? posteriors.start().mapEmpty()
             : Future.succeededFuture())
         .compose(loaded -> {
           OrchestratorVerticle deployed = new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),

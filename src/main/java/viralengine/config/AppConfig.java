@@ -115,7 +115,7 @@ public record AppConfig(
 
   public static final List<String> REWARDS = List.of("invite_sent", "joined", "fvm_reached");
 
-  public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
+  public static final List<String> STRATEGIES = List.of("priority", "thompson", "random", "recovering");
   static final int MAX_SALT_LENGTH = 128;
 
   /**

@@ -61,7 +61,7 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
       // Decided by priority: loop_report{group_by: strategy} compares these learners with the strategy's.
       features.put("holdback", true);
     }
-    if (pick != null && pick.strategy() == Strategy.THOMPSON) {
+    if (pick != null && (pick.strategy() == Strategy.THOMPSON || pick.strategy() == Strategy.RECOVERING)) {
       features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
     }
     if (propensities != null) {

@@ -33,9 +33,10 @@ public final class Propensities {
     }
   }
 
-  private record Key(List<Long> loops, String eventType) {}
+  /** The win probabilities depend only on the posteriors drawn from, in order. */
+  private record Key(List<Posteriors.Stats> drawnFrom) {}
 
-  private record Cache(Posteriors snapshot, Map<Key, Map<String, Double>> wins) {}
+  private record Cache(Posteriors snapshot, Map<Key, double[]> wins) {}
 
   private static final AtomicReference<Cache> CACHE = new AtomicReference<>(new Cache(null, Map.of()));
 
@@ -43,6 +44,12 @@ public final class Propensities {
 
   /** The propensities of {@code strategy} over {@code eligible} (not empty, in priority order). */
   static Estimate of(Strategy strategy, List<Loop> eligible, String eventType, Posteriors posteriors) {
+    return of(strategy, eligible, eventType, posteriors, Map.of());
+  }
+
+  /** As above; {@code recency} gives each loop's recency bucket for the recovering bandit. */
+  static Estimate of(Strategy strategy, List<Loop> eligible, String eventType, Posteriors posteriors,
+      Map<Long, Integer> recency) {
     Map<String, Double> byLoop = new LinkedHashMap<>();
     switch (strategy) {
       case PRIORITY -> {
@@ -54,13 +61,19 @@ public final class Propensities {
         eligible.forEach(loop -> byLoop.put(loop.name(), 1.0 / eligible.size()));
         return new Estimate(byLoop, "exact");
       }
+      case RECOVERING -> {
+        return thompson(eligible, eventType, posteriors,
+            eligible.stream().map(loop -> posteriors.of(loop.id(), (int) recency.get(loop.id()))).toList());
+      }
       default -> {
-        return thompson(eligible, eventType, posteriors);
+        return thompson(eligible, eventType, posteriors,
+            eligible.stream().map(loop -> posteriors.of(loop.id(), eventType)).toList());
       }
     }
   }
 
-  private static Estimate thompson(List<Loop> eligible, String eventType, Posteriors posteriors) {
+  private static Estimate thompson(List<Loop> eligible, String eventType, Posteriors posteriors,
+      List<Posteriors.Stats> drawnFrom) {
     Map<String, Double> byLoop = new LinkedHashMap<>();
     if (eligible.size() == 1) {
       byLoop.put(eligible.get(0).name(), 1.0);
@@ -74,30 +87,35 @@ public final class Propensities {
       eligible.forEach(loop -> byLoop.put(loop.name(), floor + (unexplored.contains(loop) ? rest / unexplored.size() : 0)));
       return new Estimate(byLoop, "exact");
     }
-    Map<String, Double> wins = wins(eligible, eventType, posteriors);
+    Map<String, Double> wins = wins(eligible, drawnFrom, posteriors);
     eligible.forEach(loop -> byLoop.put(loop.name(), floor + rest * wins.get(loop.name())));
     return new Estimate(byLoop, "monte_carlo");
   }
 
   /** P(the arm's draw is the highest), from the cache of this snapshot. */
-  private static Map<String, Double> wins(List<Loop> eligible, String eventType, Posteriors posteriors) {
+  private static Map<String, Double> wins(List<Loop> eligible, List<Posteriors.Stats> drawnFrom, Posteriors posteriors) {
     Cache cache = CACHE.get();
     if (cache.snapshot() != posteriors) {
       cache = new Cache(posteriors, new ConcurrentHashMap<>());
       CACHE.set(cache);
     }
-    Key key = new Key(eligible.stream().map(Loop::id).toList(), eventType == null ? "" : eventType);
-    return cache.wins().computeIfAbsent(key, k -> estimate(eligible, eventType, posteriors, k.hashCode()));
+    double[] won = cache.wins().computeIfAbsent(new Key(drawnFrom), k -> estimate(drawnFrom, k.hashCode()));
+    Map<String, Double> wins = new LinkedHashMap<>();
+    for (int i = 0; i < eligible.size(); i++) {
+      wins.put(eligible.get(i).name(), won[i]);
+    }
+    return wins;
   }
 
-  static Map<String, Double> estimate(List<Loop> eligible, String eventType, Posteriors posteriors, long seed) {
+  /** Each position's probability of the highest draw, by Monte Carlo. */
+  static double[] estimate(List<Posteriors.Stats> drawnFrom, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    int[] won = new int[eligible.size()];
+    int[] won = new int[drawnFrom.size()];
     for (int draw = 0; draw < DRAWS; draw++) {
       int best = 0;
       double bestDraw = -1;
-      for (int i = 0; i < eligible.size(); i++) {
-        Posteriors.Stats stats = posteriors.of(eligible.get(i).id(), eventType);
+      for (int i = 0; i < drawnFrom.size(); i++) {
+        Posteriors.Stats stats = drawnFrom.get(i);
         double value = Bandit.beta(1 + stats.successes(), 1 + stats.failures(), random);
         if (value > bestDraw) {
           best = i;
@@ -106,10 +124,10 @@ public final class Propensities {
       }
       won[best]++;
     }
-    Map<String, Double> wins = new LinkedHashMap<>();
-    for (int i = 0; i < eligible.size(); i++) {
-      wins.put(eligible.get(i).name(), (double) won[i] / DRAWS);
+    double[] shares = new double[won.length];
+    for (int i = 0; i < won.length; i++) {
+      shares[i] = (double) won[i] / DRAWS;
     }
-    return wins;
+    return shares;
   }
 }
