@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import viralengine.admin.AdminVerticle;
+import viralengine.guardrails.GuardrailJob;
 import viralengine.bandit.PosteriorRefresher;
 import viralengine.admission.Pressure;
 import viralengine.cluster.Affinity;
@@ -70,6 +71,8 @@ public final class Service {
   private final CatalogWatcher catalog;
   /** The bandit's posteriors, refreshed every selection.refresh_ms when selection.strategy is thompson. */
   private final PosteriorRefresher posteriors;
+  /** Pauses loops whose guardrails show harm (report.guardrail_*), once the orchestrator is up. */
+  private final GuardrailJob guardrails;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
@@ -106,10 +109,12 @@ public final class Service {
     // Rows of an erased learner that were still in the spool are erased as they reach PostgreSQL.
     log.onReplayed(erasure::replayed);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
+    this.guardrails = new GuardrailJob(vertx, pool, catalog::current, clock, registry, config.report());
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
     this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
-        config.selection().window());
+        config.selection().window(), config.selection().reward(), config.selection().rewardWindowHours(),
+        "recovering".equals(config.selection().strategy()));
   }
 
   /**
@@ -219,6 +224,7 @@ public final class Service {
         .eventually(() -> Future.join(peerDeployments.stream().map(this::undeploy).toList()))
         .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
+          guardrails.stop();
           posteriors.close();
           return catalog.close();
         })
@@ -263,7 +269,8 @@ public final class Service {
           log.schemaReady();
           return catalog.start();
         })
-        .compose(loaded -> "thompson".equals(config.selection().strategy()) ? posteriors.start().mapEmpty()
+        .compose(loaded -> List.of("thompson", "recovering").contains(config.selection().strategy())
+            ? posteriors.start().mapEmpty()
             : Future.succeededFuture())
         .compose(loaded -> {
           OrchestratorVerticle deployed = new OrchestratorVerticle(config, pool, log, () -> Breakers.state(breaker),
@@ -275,7 +282,10 @@ public final class Service {
           });
         })
         .compose(id -> adminDeployment != null ? Future.succeededFuture(adminDeployment) : vertx.deployVerticle(new AdminVerticle(pool, erasure)))
-        .onSuccess(id -> adminDeployment = id)
+        .onSuccess(id -> {
+          adminDeployment = id;
+          guardrails.start();
+        })
         .compose(id -> deployPeers())
         .mapEmpty();
   }

@@ -3,6 +3,7 @@ package viralengine.admin;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import viralengine.api.EventTypes;
+import viralengine.loops.Loop;
 import viralengine.loops.LoopJson;
 import viralengine.loops.RuleJson;
 import viralengine.rpc.ErrorCodes;
@@ -265,6 +266,16 @@ public final class AdminSchema {
                     + " through this loop grants the referrer (the decision's learner) and the joiner, once each.")
                 .put("properties", new JsonObject().put("referrer", slug("A reward type, e.g. streak_shield."))
                     .put("joiner", slug("A reward type, e.g. ai_tutor_minutes."))))
+            .put("guardrails", new JsonObject().put("type", "array").put("maxItems", Loop.Guardrail.METRICS.size())
+                .put("description", "Metrics that pause the loop: when the always-valid 95% interval shows the loop's"
+                    + " learners' rate above the holdout's by more than max_increase, the guardrail job deactivates the"
+                    + " loop (audited with actor guardrail). See docs/measure-and-learn.md.")
+                .put("items", new JsonObject().put("type", "object").put("additionalProperties", false)
+                    .put("required", new JsonArray().add("metric").add("max_increase"))
+                    .put("properties", new JsonObject()
+                        .put("metric", new JsonObject().put("type", "string").put("enum", new JsonArray(Loop.Guardrail.METRICS)))
+                        .put("max_increase", new JsonObject().put("type", "number").put("minimum", 0)
+                            .put("maximum", LoopJson.MAX_GUARDRAIL_INCREASE)))))
             .put("version", new JsonObject().put("type", "integer").put("minimum", 1)
                 .put("description", "Goes up by one on every change; read-only.")));
   }

@@ -24,20 +24,21 @@ import viralengine.rpc.RpcException;
  * expected ({@code WHERE version = $n}); the row lock taken first only makes the audit's "before" exact and
  * lets a stale writer wait and then find the new version, never overwrite it.
  */
-final class AdminStore {
+public final class AdminStore {
   private static final String LOOP_COLUMNS = "name, display_name, description, active, triggers, priority, expected_k,"
-      + " groups, audience, targeting, cooldown_seconds, dismiss_cooldown_seconds, action, variants";
+      + " groups, audience, targeting, cooldown_seconds, dismiss_cooldown_seconds, action, variants, guardrails";
   private static final String LOCK_LOOP = "SELECT " + CatalogRepository.LOOP_JSON + " AS loop FROM viral_loops"
       + " WHERE name = $1 FOR UPDATE";
   private static final String GET_LOOP = "SELECT " + CatalogRepository.LOOP_JSON + " AS loop, "
       + CatalogRepository.CONFIG_VERSION + " AS config_version FROM viral_loops WHERE name = $1";
   private static final String INSERT_LOOP = "INSERT INTO viral_loops (" + LOOP_COLUMNS + ", version, incentive)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16)"
       + " ON CONFLICT (name) DO NOTHING RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String UPDATE_LOOP = "UPDATE viral_loops SET display_name = $2, description = $3, active = $4,"
       + " triggers = $5, priority = $6, expected_k = $7, groups = $8, audience = $9, targeting = $10,"
-      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, variants = $14, incentive = $16, version = version + 1,"
-      + " updated_at = now() WHERE name = $1 AND version = $15 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
+      + " cooldown_seconds = $11, dismiss_cooldown_seconds = $12, action = $13, variants = $14, guardrails = $15,"
+      + " incentive = $17, version = version + 1, updated_at = now() WHERE name = $1 AND version = $16 RETURNING "
+      + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String SET_ACTIVE = "UPDATE viral_loops SET active = $2, version = version + 1, updated_at = now()"
       + " WHERE name = $1 AND version = $3 RETURNING " + CatalogRepository.LOOP_JSON + " AS loop";
   private static final String LOCK_RULE = "SELECT " + CatalogRepository.RULE_JSON + " AS rule FROM frequency_rules"
@@ -50,12 +51,12 @@ final class AdminStore {
   private static final String DELETE_RULE = "DELETE FROM frequency_rules WHERE id = $1 RETURNING "
       + CatalogRepository.RULE_JSON + " AS rule";
   /** The audit row and the notification in one statement; NOTIFY is delivered when the transaction commits. */
-  private static final String AUDIT = "WITH change AS (INSERT INTO config_changes (actor, entity, key, action, before, after)"
-      + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)"
+  private static final String AUDIT = "WITH change AS (INSERT INTO config_changes (actor, entity, key, action, before, after,"
+      + " evidence) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)"
       + " SELECT id, pg_notify('" + CatalogWatcher.CHANNEL + "', id::text) FROM change";
   private static final String REWARD_TYPES = "SELECT type FROM reward_types ORDER BY type";
   private static final String CONFIG_VERSION = "SELECT " + CatalogRepository.CONFIG_VERSION;
-  private static final String CHANGES = "SELECT id, changed_at, actor, entity, key, action, before, after"
+  private static final String CHANGES = "SELECT id, changed_at, actor, entity, key, action, before, after, evidence"
       + " FROM config_changes ORDER BY id DESC LIMIT $1";
 
   static final String LOOP = "loop";
@@ -64,7 +65,7 @@ final class AdminStore {
   private final Pool pool;
   private final CatalogRepository catalog;
 
-  AdminStore(Pool pool) {
+  public AdminStore(Pool pool) {
     this.pool = pool;
     this.catalog = new CatalogRepository(pool);
   }
@@ -105,7 +106,8 @@ final class AdminStore {
                 .put("key", row.getString("key"))
                 .put("action", row.getString("action"))
                 .put("before", row.getValue("before"))
-                .put("after", row.getValue("after")));
+                .put("after", row.getValue("after"))
+                .put("evidence", row.getValue("evidence")));
           }
           return new JsonObject().put("changes", changes).put("config_version", version);
         })));
@@ -170,6 +172,14 @@ final class AdminStore {
   }
 
   Future<JsonObject> setLoopActive(String name, boolean active, Long expected, String actor) {
+    return setLoopActive(name, active, expected, actor, null);
+  }
+
+  /**
+   * As the admin agent's set_loop_active, with {@code evidence} for the audit row: why an automatic actor (the
+   * guardrail job) made the change.
+   */
+  public Future<JsonObject> setLoopActive(String name, boolean active, Long expected, String actor, JsonObject evidence) {
     return pool.withTransaction(conn -> lockLoop(conn, name).compose(before -> {
       if (before == null) {
         throw loopNotFound(name);
@@ -184,7 +194,7 @@ final class AdminStore {
           throw conflict("loop " + name + " changed meanwhile", expected, null);
         }
         JsonObject after = storedLoop(rows);
-        return audit(conn, actor, LOOP, name, active ? "activate" : "deactivate", beforeJson, after)
+        return audit(conn, actor, LOOP, name, active ? "activate" : "deactivate", beforeJson, after, evidence)
             .map(version -> new JsonObject().put("loop", after).put("changed", true).put("config_version", version));
       });
     }));
@@ -261,7 +271,12 @@ final class AdminStore {
   /** Appends the audit row and notifies every instance; returns the change id, the new config version. */
   private static Future<Long> audit(SqlConnection conn, String actor, String entity, String key, String action,
       JsonObject before, JsonObject after) {
-    return conn.preparedQuery(AUDIT).execute(Tuple.of(actor, entity, key, action, before, after))
+    return audit(conn, actor, entity, key, action, before, after, null);
+  }
+
+  private static Future<Long> audit(SqlConnection conn, String actor, String entity, String key, String action,
+      JsonObject before, JsonObject after, JsonObject evidence) {
+    return conn.preparedQuery(AUDIT).execute(Tuple.of(actor, entity, key, action, before, after).addValue(evidence))
         .map(rows -> rows.iterator().next().getLong("id"));
   }
 
@@ -306,7 +321,8 @@ final class AdminStore {
         .addInteger((int) loop.cooldownSeconds())
         .addInteger((int) loop.dismissCooldownSeconds())
         .addValue(json.getJsonObject("action"))
-        .addValue(json.getJsonArray("variants"));
+        .addValue(json.getJsonArray("variants"))
+        .addValue(json.getJsonArray("guardrails"));
   }
 
   private static JsonObject incentiveValue(Loop loop) {

@@ -313,6 +313,9 @@ public final class ApiSchema {
         "agents", new JsonObject().put("type", "array").put("description", "Each call to a peer agent the decision"
             + " made: {agent, method, latency_ms, outcome (ok, timeout, error, circuit_open or invalid), fallback,"
             + " verdict?}; empty when none was made (a holdout, nothing eligible)."),
+        "propensity", new JsonObject().put("type", new JsonArray().add("number").add("null"))
+            .put("description", "The probability the strategy gave the chosen (or counterfactual) loop; every eligible"
+                + " loop's is in features_used.propensities. Null when no loop was eligible, or for older rows."),
         "outcomes", new JsonObject().put("type", "array").put("description", "The outcomes recorded so far, oldest first."),
         "learner_erased", new JsonObject().put("type", "boolean").put("description", "True when the learner was"
             + " forgotten (admin forget_learner): input names their tombstone, and what was personal is gone."));
@@ -345,7 +348,13 @@ public final class ApiSchema {
             + " type): selections, learners_selected, learners_exposed, shown, invite_sent, joined, fvm_reached; rates"
             + " {shown, exposed, invite_sent, joined, fvm_reached} each with numerator, denominator and interval;"
             + " k_factor, joins_per_learner and lift with intervals; holdout {decisions, learners, joined,"
-            + " joins_per_learner}.").put("items", new JsonObject().put("type", "object")
+            + " joins_per_learner}; srm {expected, observed, p_value, alarm}: the sample-ratio check of learners per"
+            + " arm against the configured split (treatment and holdout; for group_by variant, the loop's variants"
+            + " against their weights, null without variants), alarm at p < 0.001. Every interval also carries"
+            + " sequential {low, high, method: msprt}, an always-valid 95% interval that may be read at any time."
+            + " group_by strategy: rows per policy {strategy, selections, learners, invite_sent, joined, fvm_reached,"
+            + " joins_per_learner}, with lift {of, over} of the configured strategy over the holdback and srm of the"
+            + " holdback split at the top level.").put("items", new JsonObject().put("type", "object")
             .put("required", new JsonArray().add("loop").add("selections").add("learners_exposed").add("shown")
                 .add("invite_sent").add("joined").add("fvm_reached").add("rates").add("k_factor").add("lift"))
             .put("properties", new JsonObject().put("k_factor", interval).put("lift", interval))));
@@ -355,7 +364,8 @@ public final class ApiSchema {
             + " recorded for them: selections, distinct learners selected and exposed (with a shown), shown,"
             + " invite_sent, joined, fvm_reached; each rate with a 95% interval; the K-factor (invites per exposed"
             + " learner times joins per invite) and the lift in joins per learner against the holdout (held-out"
-            + " decisions whose counterfactual is the row's loop). Read-only; answers from hourly rollups in well under"
+            + " decisions whose counterfactual is the row's loop), and a chi-square sample-ratio check of the split."
+            + " Read-only; answers from hourly rollups in well under"
             + " a second over millions of decisions. See docs/measure-and-learn.md.",
         params, result, List.of(ErrorCodes.INVALID_PARAMS, ErrorCodes.OVERLOADED),
         List.of(), true, true);

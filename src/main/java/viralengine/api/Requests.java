@@ -46,7 +46,7 @@ public final class Requests {
       "parental_consent", "growth_opt_out", "attributes");
   private static final Set<String> REPORT_FIELDS = Set.of("from", "to", "group_by");
   /** loop_report's row dimensions: one row per loop, per (loop, variant) or per (loop, event type). */
-  public static final List<String> GROUP_BYS = List.of("loop", "variant", "event_type");
+  public static final List<String> GROUP_BYS = List.of("loop", "variant", "event_type", "strategy");
   /** The longest range a report may span: it bounds the rollup rows one report reads. */
   public static final java.time.Duration MAX_REPORT_RANGE = java.time.Duration.ofDays(366);
   private static final Set<String> OUTCOME_FIELDS = Set.of("decision_id", "outcome", "occurred_at", "request_id",

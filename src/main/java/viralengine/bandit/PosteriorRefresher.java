@@ -28,13 +28,17 @@ public final class PosteriorRefresher {
   private final Supplier<Catalog> catalog;
   private final long refreshMs;
   private final int window;
+  /** Whether to load the recovering bandit's counts by recency bucket too. */
+  private final boolean recency;
   private volatile Posteriors current = Posteriors.EMPTY;
   private long timer = -1;
   private Future<Posteriors> refreshing;
 
-  public PosteriorRefresher(Vertx vertx, Pool pool, Supplier<Catalog> catalog, long refreshMs, int window) {
+  public PosteriorRefresher(Vertx vertx, Pool pool, Supplier<Catalog> catalog, long refreshMs, int window,
+      String reward, int rewardWindowHours, boolean recency) {
+    this.recency = recency;
     this.vertx = vertx;
-    this.store = new ArmStore(pool);
+    this.store = new ArmStore(pool, reward, rewardWindowHours);
     this.catalog = catalog;
     this.refreshMs = refreshMs;
     this.window = window;
@@ -58,7 +62,7 @@ public final class PosteriorRefresher {
     if (refreshing != null) {
       return refreshing;
     }
-    Future<Posteriors> load = store.load(arms(catalog.get()), window);
+    Future<Posteriors> load = store.load(arms(catalog.get()), window, recency);
     refreshing = load;
     return load.andThen(done -> {
       synchronized (this) {

@@ -114,6 +114,9 @@ public record AppConfig(
    * How the decision chooses among eligible loops: {@code priority}, {@code thompson} or {@code random}. The
    * bandit's posteriors are refreshed every {@code refreshMs} from the last {@code window} selections of each arm;
    * {@code seed}, when set, makes its draws repeatable (tests and the simulator); null seeds from the system.
+   * {@code holdbackPercent} of the learners (sticky salted hash, independent of the holdout) are decided by
+   * {@code priority} whatever the strategy, so that the strategy can be compared with the rule it replaces. The
+   * bandit's reward is a {@code reward} outcome within {@code rewardWindowHours} of the selection.
    */
   /**
    * forget_learner: {@code secret} keys the tombstone hash that replaces an erased learner's user_id. Null when
@@ -130,7 +133,10 @@ public record AppConfig(
     }
   }
 
-  public record Selection(String strategy, long refreshMs, Long seed, int window) {}
+  public record Selection(String strategy, long refreshMs, Long seed, int window, int holdbackPercent, String reward,
+      int rewardWindowHours) {}
+
+  public static final List<String> REWARDS = List.of("invite_sent", "joined", "fvm_reached");
 
   /**
    * The built-in trust_safety agent's limits: {@code invite_rate} blocks past {@code maxInvitesPerDay} invite_sent
@@ -139,17 +145,21 @@ public record AppConfig(
    */
   public record TrustSafety(int maxInvitesPerDay, int maxSelectionsPerHour, int reportBlockDays) {}
 
-  public static final List<String> STRATEGIES = List.of("priority", "thompson", "random");
+  public static final List<String> STRATEGIES = List.of("priority", "thompson", "random", "recovering");
   static final int MAX_SALT_LENGTH = 128;
 
   /**
    * loop_report's rollups and the gauges over them: the inbox is folded in every {@code refreshMs}, at most
    * {@code refreshBatch} rows per transaction; {@code viral_k_factor} and {@code viral_holdout_lift} are computed
    * every {@code gaugeIntervalMs} over the last {@code gaugeWindowDays} days; {@code kAlertThreshold} is published as
-   * {@code viral_k_factor_alert_threshold} for the alert rule to compare with.
+   * {@code viral_k_factor_alert_threshold} for the alert rule to compare with. {@code sequentialTuningN} is the
+   * number of learners at which the always-valid intervals are narrowest (report/Sequential). The guardrail job
+   * checks every loop's guardrails every {@code guardrailIntervalMs} over the last {@code guardrailWindowHours}
+   * (since the loop's last change), once it has at least {@code guardrailMinLearners} learners.
    */
   public record Report(long refreshMs, int refreshBatch, long gaugeIntervalMs, int gaugeWindowDays,
-      double kAlertThreshold) {}
+      double kAlertThreshold, long sequentialTuningN, long guardrailIntervalMs, int guardrailWindowHours,
+      int guardrailMinLearners) {}
 
   /**
    * What opens the circuit: at least {@code failureRatePercent} of the calls that ended in the last {@code windowMs}
@@ -221,9 +231,11 @@ public record AppConfig(
       Map.entry("deploy", Set.of("verticles")),
       Map.entry("cluster", Cluster.KEYS),
       Map.entry("experiments", Set.of("holdout_percent", "salt")),
-      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window")),
+      Map.entry("selection", Set.of("strategy", "refresh_ms", "seed", "window", "holdback_percent", "reward",
+          "reward_window_hours")),
       Map.entry("report", Set.of("refresh_ms", "refresh_batch", "gauge_interval_ms", "gauge_window_days",
-          "k_alert_threshold")),
+          "k_alert_threshold", "sequential_tuning_n", "guardrail_interval_ms", "guardrail_window_hours",
+          "guardrail_min_learners")),
       Map.entry("erasure", Set.of("secret")),
       Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")),
       Map.entry("agents", agentsSectionKeys()));
@@ -323,7 +335,11 @@ public record AppConfig(
             s.integer("report.refresh_batch", 50_000, 100, 10_000_000),
             s.number("report.gauge_interval_ms", 60_000, 1_000, 86_400_000),
             s.integer("report.gauge_window_days", 7, 1, 366),
-            s.decimal("report.k_alert_threshold", 0.1, 0, 100)),
+            s.decimal("report.k_alert_threshold", 0.1, 0, 100),
+            s.number("report.sequential_tuning_n", 5_000, 100, 100_000_000),
+            s.number("report.guardrail_interval_ms", 60_000, 100, 86_400_000),
+            s.integer("report.guardrail_window_hours", 72, 1, 24 * 90),
+            s.integer("report.guardrail_min_learners", 100, 1, 100_000_000)),
         erasure(s),
         new TrustSafety(
             s.integer("trust_safety.max_invites_per_day", 10, 1, 1_000_000),
@@ -360,8 +376,13 @@ public record AppConfig(
       throw new ConfigException("selection.strategy", "must be one of " + STRATEGIES + ", got '" + strategy + "'");
     }
     Long seed = s.raw("selection.seed") == null ? null : s.number("selection.seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    String reward = s.string("selection.reward", "invite_sent");
+    if (!REWARDS.contains(reward)) {
+      throw new ConfigException("selection.reward", "must be one of " + REWARDS + ", got '" + reward + "'");
+    }
     return new Selection(strategy, s.number("selection.refresh_ms", 5_000, 10, 3_600_000), seed,
-        s.integer("selection.window", 1_000, 100, 1_000_000));
+        s.integer("selection.window", 1_000, 100, 1_000_000), s.integer("selection.holdback_percent", 0, 0, 100),
+        reward, s.integer("selection.reward_window_hours", 24, 1, 24 * 90));
   }
 
   /** {@code 0} (the default) means one instance per event loop: 2 × cores, as Vert.x sizes its event-loop pool. */

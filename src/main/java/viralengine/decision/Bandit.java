@@ -5,6 +5,7 @@ import viralengine.loops.Loop;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -30,11 +31,27 @@ final class Bandit {
 
   /** {@code eligible} is not empty; it is in priority order, which breaks ties. */
   static Pick thompson(List<Loop> eligible, String eventType, Posteriors posteriors, RandomGenerator random) {
+    return sample(eligible, eventType, posteriors, loop -> posteriors.of(loop.id(), eventType), Strategy.THOMPSON, random);
+  }
+
+  /**
+   * The recovering bandit: the same rules, but each loop's draw comes from the posterior of its recency bucket for
+   * this learner ({@code buckets}, by loop id), so a loop shown yesterday competes with what loops shown yesterday
+   * earned. Explore-first still counts the loop's selections for the event type.
+   */
+  static Pick recovering(List<Loop> eligible, String eventType, Posteriors posteriors, Map<Long, Integer> buckets,
+      RandomGenerator random) {
+    return sample(eligible, eventType, posteriors, loop -> posteriors.of(loop.id(), (int) buckets.get(loop.id())),
+        Strategy.RECOVERING, random);
+  }
+
+  private static Pick sample(List<Loop> eligible, String eventType, Posteriors posteriors,
+      Function<Loop, Posteriors.Stats> drawFrom, Strategy strategy, RandomGenerator random) {
     Map<String, Double> draws = new LinkedHashMap<>();
     Loop best = null;
     double bestDraw = -1;
     for (Loop loop : eligible) {
-      Posteriors.Stats stats = posteriors.of(loop.id(), eventType);
+      Posteriors.Stats stats = drawFrom.apply(loop);
       double draw = beta(1 + stats.successes(), 1 + stats.failures(), random);
       draws.put(loop.name(), draw);
       if (draw > bestDraw) {
@@ -45,14 +62,14 @@ final class Bandit {
     double floor = Math.min(FLOOR, 1.0 / eligible.size());
     double u = random.nextDouble();
     if (eligible.size() > 1 && u < floor * eligible.size()) {
-      return new Pick(eligible.get((int) (u / floor)), Strategy.THOMPSON, "floor", draws);
+      return new Pick(eligible.get((int) (u / floor)), strategy, "floor", draws);
     }
     List<Loop> unexplored = eligible.stream()
         .filter(loop -> posteriors.of(loop.id(), eventType).trials() < EXPLORE_BELOW).toList();
     if (!unexplored.isEmpty()) {
-      return new Pick(unexplored.get(random.nextInt(unexplored.size())), Strategy.THOMPSON, "explore", draws);
+      return new Pick(unexplored.get(random.nextInt(unexplored.size())), strategy, "explore", draws);
     }
-    return new Pick(best, Strategy.THOMPSON, "draw", draws);
+    return new Pick(best, strategy, "draw", draws);
   }
 
   static Pick uniform(List<Loop> eligible, RandomGenerator random) {

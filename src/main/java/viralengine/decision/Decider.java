@@ -1,5 +1,6 @@
 package viralengine.decision;
 
+import viralengine.learners.History;
 import io.vertx.core.json.JsonObject;
 import viralengine.frequency.FrequencyRule;
 import viralengine.frequency.Period;
@@ -82,7 +83,10 @@ public final class Decider {
     }
     eligible.sort(PRIORITY);
     Experiment experiment = situation.experiment();
-    Bandit.Pick pick = eligible.isEmpty() ? null : pick(eligible, situation.eventType(), experiment);
+    boolean heldBack = experiment.heldBack(learner.userId());
+    Bandit.Pick pick = eligible.isEmpty() ? null : heldBack
+        ? new Bandit.Pick(eligible.get(0), Strategy.PRIORITY, "holdback", Map.of())
+        : pick(eligible, situation, experiment);
     Loop chosen = pick == null ? null : pick.loop();
     boolean heldOut = Buckets.heldOut(experiment.salt(), experiment.holdoutPercent(), learner.userId());
     Evaluation.Outcome outcome = learner.growthOptOut() ? Evaluation.Outcome.OPTED_OUT
@@ -91,17 +95,38 @@ public final class Decider {
     String rationale = rationale(catalog, situation, outcome, pick, eligible.size());
     Loop.Variant variant = outcome != Evaluation.Outcome.SELECTED ? null
         : Variants.pick(chosen, experiment.salt(), learner.userId(), experiment.storedVariants().get(chosen.id()));
+    Propensities.Estimate propensities = pick == null ? null
+        : Propensities.of(pick.strategy(), eligible, situation.eventType(), experiment.posteriors(),
+            recencyBuckets(eligible, situation));
     return new Evaluation(outcome, List.copyOf(checks), List.copyOf(eligible), chosen, rationale, catalog.configVersion(),
-        heldOut, variant, experiment.strategy(), pick);
+        heldOut, variant, experiment.strategy(), pick, propensities);
   }
 
   /** The strategy's choice among the eligible loops (in priority order). */
-  static Bandit.Pick pick(List<Loop> eligible, String eventType, Experiment experiment) {
+  static Bandit.Pick pick(List<Loop> eligible, Situation situation, Experiment experiment) {
+    String eventType = situation.eventType();
     return switch (experiment.strategy()) {
       case PRIORITY -> new Bandit.Pick(eligible.get(0), Strategy.PRIORITY, "priority", Map.of());
       case RANDOM -> Bandit.uniform(eligible, experiment.random());
       case THOMPSON -> Bandit.thompson(eligible, eventType, experiment.posteriors(), experiment.random());
+      case RECOVERING -> Bandit.recovering(eligible, eventType, experiment.posteriors(),
+          recencyBuckets(eligible, situation), experiment.random());
     };
+  }
+
+  /** Each eligible loop's recency bucket for this learner: how long since their last counted selection of it. */
+  static Map<Long, Integer> recencyBuckets(List<Loop> eligible, Situation situation) {
+    Map<Long, Instant> lastSeen = new HashMap<>();
+    for (History.Selection selection : situation.history().selections()) {
+      lastSeen.merge(selection.loopId(), selection.at(), (a, b) -> a.isAfter(b) ? a : b);
+    }
+    Map<Long, Integer> buckets = new HashMap<>();
+    for (Loop loop : eligible) {
+      Instant seen = lastSeen.get(loop.id());
+      buckets.put(loop.id(), Posteriors.Recency.bucket(seen == null ? null
+          : Math.max(0, situation.now().getEpochSecond() - seen.getEpochSecond())));
+    }
+    return buckets;
   }
 
   static Check check(Loop loop, List<FrequencyRule> rules, Map<Long, Loop> byId, Situation s, JsonObject attributes) {
@@ -170,11 +195,15 @@ public final class Decider {
   private static String why(Bandit.Pick pick, Situation situation) {
     return switch (pick.rule()) {
       case "priority" -> "highest-priority eligible loop (priority " + pick.loop().priority() + ")";
+      case "holdback" -> "highest-priority eligible loop (priority " + pick.loop().priority() + "): the learner is in the "
+          + situation.experiment().holdbackPercent() + "% holdback of selection.strategy "
+          + situation.experiment().strategy().wire();
       case "random" -> "chosen uniformly at random (selection.strategy random)";
       case "floor" -> "Thompson sampling's 1% floor for each eligible loop";
       case "explore" -> "Thompson sampling explores loops with fewer than " + Bandit.EXPLORE_BELOW + " selections ("
           + situation.experiment().posteriors().of(pick.loop().id(), situation.eventType()).trials() + " so far)";
-      default -> String.format(java.util.Locale.ROOT, "highest Thompson draw (%.4f)", pick.draws().get(pick.loop().name()));
+      default -> String.format(java.util.Locale.ROOT, "highest %s draw (%.4f)",
+          pick.strategy() == Strategy.RECOVERING ? "recovering-bandit" : "Thompson", pick.draws().get(pick.loop().name()));
     };
   }
 }

@@ -14,9 +14,11 @@ import java.util.List;
  * @param heldOut whether the learner is in the holdout (whatever the outcome)
  * @param variant the shown loop's variant for this learner; null when nothing is shown or the loop has none
  * @param pick how the strategy chose {@code chosen}; null when no loop was eligible
+ * @param propensities the probability the strategy gave each eligible loop; null when none was eligible
  */
 public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligible, Loop chosen, String rationale,
-    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick) {
+    long configVersion, boolean heldOut, Loop.Variant variant, Strategy strategy, Bandit.Pick pick,
+    Propensities.Estimate propensities) {
 
   /** The decision's {@code outcome} field. */
   public enum Outcome {
@@ -33,12 +35,13 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
    */
   public Evaluation nothingShown(String why) {
     return new Evaluation(Outcome.NO_ELIGIBLE_LOOP, checks, eligible, null, why, configVersion, heldOut, null, strategy,
-        null);
+        null, null);
   }
 
   /** This evaluation with another rationale. */
   public Evaluation withRationale(String why) {
-    return new Evaluation(outcome, checks, eligible, chosen, why, configVersion, heldOut, variant, strategy, pick);
+    return new Evaluation(outcome, checks, eligible, chosen, why, configVersion, heldOut, variant, strategy, pick,
+        propensities);
   }
 
   /** The loop the caller is shown: the chosen one, unless the learner is held out. */
@@ -69,8 +72,20 @@ public record Evaluation(Outcome outcome, List<Check> checks, List<Loop> eligibl
     JsonObject features = new JsonObject()
         .put("event_type", eventType)
         .put("strategy", strategy.wire());
-    if (pick != null && pick.strategy() == Strategy.THOMPSON) {
+    if (pick != null && "holdback".equals(pick.rule())) {
+      // Decided by priority: loop_report{group_by: strategy} compares these learners with the strategy's.
+      features.put("holdback", true);
+    }
+    if (pick != null && (pick.strategy() == Strategy.THOMPSON || pick.strategy() == Strategy.RECOVERING)) {
       features.put("pick", pick.rule()).put("draws", new JsonObject(new java.util.LinkedHashMap<>(pick.draws())));
+    }
+    if (propensities != null) {
+      // The chosen loop's probability (a holdout's counterfactual's), every eligible loop's, and priority's choice:
+      // what an off-policy estimate of another policy needs from the log alone.
+      features.put("propensity", propensities.of(chosen))
+          .put("propensities", new JsonObject(new java.util.LinkedHashMap<>(propensities.byLoop())))
+          .put("propensity_method", propensities.method())
+          .put("priority_choice", eligible.get(0).name());
     }
     return features
         .put("loops_evaluated", checks.size())

@@ -8,6 +8,11 @@ public enum Strategy {
   PRIORITY,
   /** Thompson sampling over Beta posteriors of each (loop, event type), with a floor and explore-first. */
   THOMPSON,
+  /**
+   * The recovering bandit: Thompson sampling where a loop's posterior is the one of its recency bucket for this
+   * learner (time since they were last shown it), after Yancey and Settles, KDD 2020.
+   */
+  RECOVERING,
   /** Uniformly at random: the baseline the simulator compares with. */
   RANDOM;
 

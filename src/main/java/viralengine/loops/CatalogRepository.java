@@ -25,7 +25,7 @@ public final class CatalogRepository {
       + " 'description', description, 'active', active, 'triggers', triggers, 'priority', priority,"
       + " 'expected_k', coalesce(expected_k, 0), 'groups', groups, 'audience', audience, 'targeting', targeting,"
       + " 'cooldown_seconds', cooldown_seconds, 'dismiss_cooldown_seconds', dismiss_cooldown_seconds,"
-      + " 'action', action, 'variants', variants, 'incentive', incentive, 'version', version)";
+      + " 'action', action, 'variants', variants, 'incentive', incentive, 'guardrails', guardrails, 'version', version)";
   /** A {@code frequency_rules} row as the JSON {@link RuleJson#parse} reads. */
   public static final String RULE_JSON = "jsonb_build_object('id', id, 'scope', scope, 'scope_key', scope_key,"
       + " 'max_count', max_count, 'period', period)";

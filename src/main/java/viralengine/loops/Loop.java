@@ -14,6 +14,7 @@ import java.util.List;
  * @param action the payload the product renders when this loop is selected (and it has no variants)
  * @param variants weighted alternatives to {@code action}, empty for none; a learner keeps the one first assigned
  * @param incentive the rewards a join through this loop grants each side ({@link Incentive#NONE} for none)
+ * @param guardrails metrics that, when they worsen beyond their bound against the holdout, pause the loop
  */
 public record Loop(
     long id,
@@ -33,15 +34,34 @@ public record Loop(
     JsonObject action,
     List<Variant> variants,
     long version,
-    Incentive incentive) {
+    Incentive incentive,
+    List<Guardrail> guardrails) {
 
   /** A loop without an incentive. */
   public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
       int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
       Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
+      long version, List<Guardrail> guardrails) {
+    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, Incentive.NONE, guardrails);
+  }
+
+  /** A loop without guardrails. */
+  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
+      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
+      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
+      long version, Incentive incentive) {
+    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, incentive, List.of());
+  }
+
+  /** A loop without an incentive or guardrails. */
+  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
+      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
+      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
       long version) {
     this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
-        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, Incentive.NONE);
+        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, Incentive.NONE, List.of());
   }
 
   /** A loop without variants: every learner is shown {@code action}. */
@@ -57,6 +77,14 @@ public record Loop(
    * of the loop's weights.
    */
   public record Variant(String key, double weight, JsonObject action) {}
+
+  /**
+   * A guardrail: when the always-valid interval shows with 95% confidence that {@code metric} (a share of the
+   * loop's learners) exceeds the holdout's by more than {@code maxIncrease}, the guardrail job deactivates the loop.
+   */
+  public record Guardrail(String metric, double maxIncrease) {
+    public static final List<String> METRICS = List.of("dismiss_rate", "opt_out_rate", "abuse_report_rate");
+  }
 
   /**
    * Who may see the loop.

@@ -32,12 +32,15 @@ public final class LoopJson {
   static final int MAX_AGE = 150;
   public static final int MAX_VARIANTS = 16;
   public static final double MAX_WEIGHT = 1_000_000;
+  /** A guardrail's bound is a difference of two shares of learners. */
+  public static final double MAX_GUARDRAIL_INCREASE = 1;
 
   private static final Set<String> FIELDS = Set.of("name", "display_name", "description", "active", "triggers",
       "priority", "expected_k", "groups", "audience", "targeting", "cooldown_seconds", "dismiss_cooldown_seconds",
-      "action", "variants", "version", "incentive");
+      "action", "variants", "version", "incentive", "guardrails");
   private static final Set<String> INCENTIVE_FIELDS = Set.of("referrer", "joiner");
   private static final Set<String> VARIANT_FIELDS = Set.of("key", "weight", "action");
+  private static final Set<String> GUARDRAIL_FIELDS = Set.of("metric", "max_increase");
   private static final Set<String> AUDIENCE_FIELDS = Set.of("min_age", "max_age", "personas", "requires_parental_consent");
 
   private LoopJson() {}
@@ -81,7 +84,8 @@ public final class LoopJson {
         action(in, "action"),
         variants(in),
         version,
-        incentive(in));
+        incentive(in),
+        guardrails(in));
   }
 
   /** The JSON form, without the internal id. */
@@ -113,6 +117,7 @@ public final class LoopJson {
         .put("dismiss_cooldown_seconds", loop.dismissCooldownSeconds())
         .put("action", loop.action().copy())
         .put("variants", variantsJson(loop.variants()))
+        .put("guardrails", guardrailsJson(loop.guardrails()))
         .put("version", loop.version());
     if (!loop.incentive().isNone()) {
       json.put("incentive", incentiveJson(loop.incentive()));
@@ -233,6 +238,34 @@ public final class LoopJson {
       variants.add(new Loop.Variant(key, weight, action(in, "action")));
     }
     return List.copyOf(variants);
+  }
+
+  /** One per metric at most, each {metric: one of Guardrail.METRICS, max_increase: a share in [0, 1)}. */
+  private static List<Loop.Guardrail> guardrails(FieldReader loop) {
+    JsonArray array = loop.array("guardrails", Loop.Guardrail.METRICS.size(), false);
+    List<Loop.Guardrail> guardrails = new ArrayList<>();
+    Set<String> metrics = new LinkedHashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      FieldReader in = FieldReader.of(array.getValue(i), loop.path("guardrails") + "[" + i + "]", GUARDRAIL_FIELDS);
+      Object metric = in.raw("metric");
+      if (!(metric instanceof String name) || !Loop.Guardrail.METRICS.contains(name)) {
+        throw in.invalid("metric", "is required and must be one of " + Loop.Guardrail.METRICS);
+      }
+      if (!metrics.add(name)) {
+        throw in.invalid("metric", "repeats " + name + " (one guardrail per metric)");
+      }
+      if (!in.has("max_increase")) {
+        throw in.invalid("max_increase", "is required: the increase over the holdout, as a share (0.02 = 2 points)");
+      }
+      guardrails.add(new Loop.Guardrail(name, in.number("max_increase", 0, MAX_GUARDRAIL_INCREASE, 0)));
+    }
+    return List.copyOf(guardrails);
+  }
+
+  private static JsonArray guardrailsJson(List<Loop.Guardrail> guardrails) {
+    JsonArray array = new JsonArray();
+    guardrails.forEach(g -> array.add(new JsonObject().put("metric", g.metric()).put("max_increase", g.maxIncrease())));
+    return array;
   }
 
   private static JsonArray variantsJson(List<Loop.Variant> variants) {

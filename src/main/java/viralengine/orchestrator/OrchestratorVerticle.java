@@ -132,7 +132,7 @@ public final class OrchestratorVerticle extends VerticleBase {
         !config.security().tokenHashes().isEmpty(), config.database().mode(), clusterHealth);
     reportPool = viralengine.store.Database.pool(vertx, config.database(), REPORT_POOL_SIZE, "viral-engine-report");
     ReportStore reportStore = new ReportStore(reportPool, config.report().refreshBatch());
-    report = new LoopReport(reportStore);
+    report = new LoopReport(reportStore, config, catalog);
     reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
     reportJobs.start();
     LOG.info("Loops loaded: {}, {} active", catalog.get().loops().size(), activeLoopCount());
@@ -287,7 +287,7 @@ public final class OrchestratorVerticle extends VerticleBase {
     AppConfig.Selection selection = config.selection();
     RandomGenerator random = selection.seed() == null ? new SplittableRandom() : new SplittableRandom(selection.seed());
     return new Experiment(config.experiments().salt(), config.experiments().holdoutPercent(), Map.of(),
-        Strategy.of(selection.strategy()), Posteriors.EMPTY, random);
+        Strategy.of(selection.strategy()), Posteriors.EMPTY, random, selection.holdbackPercent());
   }
 
   /** The profile with the learner's experiment assignments (DECISIONING.md "Measure and learn"). */
@@ -295,6 +295,8 @@ public final class OrchestratorVerticle extends VerticleBase {
     AppConfig.Experiments experiments = config.experiments();
     return learners.variantsByLoop(learner.userId()).map(variants -> learner.toJson().put("experiments", new JsonObject()
         .put("holdout", Buckets.heldOut(experiments.salt(), experiments.holdoutPercent(), learner.userId()))
+        .put("holdback", Strategy.of(config.selection().strategy()) != Strategy.PRIORITY
+            && Buckets.heldBack(experiments.salt(), config.selection().holdbackPercent(), learner.userId()))
         .put("variants", new JsonObject(new java.util.LinkedHashMap<>(variants)))));
   }
 

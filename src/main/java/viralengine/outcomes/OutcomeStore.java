@@ -130,6 +130,8 @@ public final class OutcomeStore {
           .put("experiments", features.getJsonObject("experiments"))
           // Each call to a peer agent (AGENTS.md "Audit"): empty when none was made.
           .put("agents", features.getJsonArray("agents", new JsonArray()))
+          // The probability the strategy gave the chosen loop (null for rows older than propensities, or no loop).
+          .put("propensity", features.getValue("propensity"))
           .put("features_used", features)
           .put("outcomes", row.getValue("outcomes") instanceof JsonArray list ? list : new JsonArray())
           .put("learner_erased", Boolean.TRUE.equals(row.getBoolean("learner_erased")));

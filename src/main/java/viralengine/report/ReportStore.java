@@ -75,6 +75,41 @@ public final class ReportStore {
       + " SELECT kind, loop_id, grp, sum(learners)::bigint AS learners"
       + " FROM (SELECT * FROM edge_only UNION ALL SELECT * FROM hour_only) x GROUP BY 1, 2, 3";
 
+  /**
+   * Per policy, over the raw decisions of [$1, $2) (the rollups have no policy): the strategy each decision was
+   * made with, {@code holdback} for a learner decided by priority under selection.holdback_percent, {@code holdout}
+   * for a held-out learner; distinct learners, and the outcomes of those decisions.
+   */
+  static final String POLICIES = "WITH d AS (SELECT d.decision_id, coalesce(d.user_id, d.input_params ->> 'user_id') AS user_id,"
+      + " CASE WHEN d.outcome = 'holdout' THEN 'holdout' WHEN d.features_used ->> 'holdback' = 'true' THEN 'holdback'"
+      + " ELSE coalesce(d.features_used ->> 'strategy', 'priority') END AS policy"
+      + " FROM agent_decisions d WHERE d.created_at >= $1 AND d.created_at < $2"
+      + " AND d.loop_id IS NOT NULL AND d.outcome IN ('selected', 'holdout')"
+      + " AND (d.features_used ->> 'dry_run') IS DISTINCT FROM 'true')"
+      + " SELECT policy, count(*) AS decisions, count(DISTINCT user_id) AS learners,"
+      + " coalesce(sum(o.invite_sent), 0)::bigint AS invite_sent, coalesce(sum(o.joined), 0)::bigint AS joined,"
+      + " coalesce(sum(o.fvm_reached), 0)::bigint AS fvm_reached"
+      + " FROM d CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE outcome = 'invite_sent') AS invite_sent,"
+      + " count(*) FILTER (WHERE outcome = 'joined') AS joined, count(*) FILTER (WHERE outcome = 'fvm_reached') AS fvm_reached"
+      + " FROM loop_outcomes lo WHERE lo.decision_id = d.decision_id) o GROUP BY policy ORDER BY policy";
+
+  /**
+   * The strategy's own decisions of [$1, $2) with a logged propensity (holdbacks, holdouts and dry runs left out),
+   * summed for the off-policy estimate of priority (OffPolicy): w = 1/propensity where the chosen loop is priority's
+   * choice, else 0; r = the decision's joins.
+   */
+  static final String OFF_POLICY = "WITH d AS (SELECT CASE WHEN l.name = d.features_used ->> 'priority_choice'"
+      + " THEN 1 / (d.features_used ->> 'propensity')::float8 ELSE 0 END AS w,"
+      + " (SELECT count(*) FROM loop_outcomes o WHERE o.decision_id = d.decision_id AND o.outcome = 'joined')::float8 AS r"
+      + " FROM agent_decisions d JOIN viral_loops l ON l.id = d.loop_id"
+      + " WHERE d.created_at >= $1 AND d.created_at < $2 AND d.outcome = 'selected'"
+      + " AND (d.features_used ->> 'propensity')::float8 > 0"
+      + " AND (d.features_used ->> 'holdback') IS DISTINCT FROM 'true'"
+      + " AND (d.features_used ->> 'dry_run') IS DISTINCT FROM 'true')"
+      + " SELECT count(*) AS n, count(*) FILTER (WHERE w > 0) AS matched, coalesce(sum(w), 0) AS w,"
+      + " coalesce(sum(w * r), 0) AS wr, coalesce(sum(w * w), 0) AS w2, coalesce(sum(w * w * r), 0) AS w2r,"
+      + " coalesce(sum(w * w * r * r), 0) AS w2r2 FROM d";
+
   static final String REFRESH = "SELECT report_refresh($1)";
   static final String PENDING = "SELECT EXISTS (SELECT 1 FROM report_inbox)";
 
@@ -84,6 +119,13 @@ public final class ReportStore {
 
   /** Distinct learners of one (kind, loop, group); kind is s, h or e. */
   public record Learners(String kind, long loopId, String group, long learners) {}
+
+  /** One policy's decisions, distinct learners and outcomes. */
+  public record Policy(String policy, long decisions, long learners, long inviteSent, long joined, long fvmReached) {
+    static Policy none(String policy) {
+      return new Policy(policy, 0, 0, 0, 0, 0);
+    }
+  }
 
   /** Everything one report reads; {@code complete} is false when the inbox still held rows after the refresh. */
   public record Snapshot(List<Figures> figures, List<Learners> learners, boolean complete) {}
@@ -117,6 +159,26 @@ public final class ReportStore {
     Tuple params = params(from, to, level);
     return refreshOnce().compose(taken -> pool.withTransaction(conn -> readIn(conn, params)));
   }
+
+  /** The figures per policy of [from, to) and the off-policy sums, from the raw decisions, on one snapshot. */
+  public Future<Policies> readPolicies(Instant from, Instant to) {
+    Tuple range = Tuple.of(utc(from), utc(to));
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+        .compose(v -> conn.preparedQuery(POLICIES).execute(range))
+        .compose(policyRows -> conn.preparedQuery(OFF_POLICY).execute(range).map(sums -> {
+          List<Policy> list = new ArrayList<>();
+          for (Row r : policyRows) {
+            list.add(new Policy(r.getString("policy"), r.getLong("decisions"), r.getLong("learners"),
+                r.getLong("invite_sent"), r.getLong("joined"), r.getLong("fvm_reached")));
+          }
+          Row s = sums.iterator().next();
+          return new Policies(list, new OffPolicy.Sums(s.getLong("n"), s.getLong("matched"), s.getDouble("w"),
+              s.getDouble("wr"), s.getDouble("w2"), s.getDouble("w2r"), s.getDouble("w2r2")));
+        })));
+  }
+
+  /** What group_by strategy reads: each policy's figures, and the sums for the off-policy estimate of priority. */
+  public record Policies(List<Policy> policies, OffPolicy.Sums offPolicy) {}
 
   private static Future<Snapshot> readIn(SqlConnection conn, Tuple params) {
     return conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()

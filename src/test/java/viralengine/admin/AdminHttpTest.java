@@ -85,7 +85,7 @@ class AdminHttpTest {
     JsonObject result = ok(svc, "upsert_loop", new JsonObject().put("loop", streakShare()));
     assertTrue(result.getBoolean("created"));
     assertEquals(1L, result.getJsonObject("loop").getLong("version"));
-    assertEquals(streakShare().put("active", false).put("variants", new JsonArray()).put("version", 1), result.getJsonObject("loop"));
+    assertEquals(streakShare().put("active", false).put("variants", new JsonArray()).put("guardrails", new JsonArray()).put("version", 1), result.getJsonObject("loop"));
 
     JsonObject change = ok(svc, "list_changes", new JsonObject()).getJsonArray("changes").getJsonObject(0);
     assertEquals("anonymous", change.getString("actor"));

@@ -34,7 +34,7 @@ class LayeringTest {
     Map<String, List<String>> layers = new LinkedHashMap<>();
     layers.put("App", List.of(""));
     layers.put("Edge", List.of("http", "mcp", "client"));
-    layers.put("Agents", List.of("orchestrator", "admin", "cluster", "peers"));
+    layers.put("Agents", List.of("orchestrator", "admin", "cluster", "peers", "guardrails"));
     layers.put("Features", List.of("decision", "bandit", "report", "outcomes", "learners", "loops", "decisionlog",
         "admission", "connections", "store", "metrics", "agents", "targeting", "frequency", "lifecycle", "safety", "incentives", "personalization", "bench"));
     layers.put("Contract", List.of("api"));

@@ -183,12 +183,15 @@ class AppConfigTest {
   void experimentsAndSelectionHaveTheirDefaultsAndAreSetFromTheEnvironment() {
     AppConfig defaults = AppConfig.from(new JsonObject());
     assertEquals(new AppConfig.Experiments(5, "viral-engine"), defaults.experiments());
-    assertEquals(new AppConfig.Selection("priority", 5_000, null, 1_000), defaults.selection());
+    assertEquals(new AppConfig.Selection("priority", 5_000, null, 1_000, 0, "invite_sent", 24), defaults.selection());
+    assertEquals(5_000, defaults.report().sequentialTuningN());
     AppConfig set = AppConfig.from(new JsonObject().put("EXPERIMENTS_HOLDOUT_PERCENT", "10").put("EXPERIMENTS_SALT", "2027-q1")
         .put("SELECTION_STRATEGY", "thompson").put("SELECTION_SEED", "42").put("SELECTION_REFRESH_MS", "200")
-        .put("SELECTION_WINDOW", "500"));
+        .put("SELECTION_WINDOW", "500").put("SELECTION_HOLDBACK_PERCENT", "15").put("REPORT_SEQUENTIAL_TUNING_N", "20000")
+        .put("SELECTION_REWARD", "joined").put("SELECTION_REWARD_WINDOW_HOURS", "168"));
     assertEquals(new AppConfig.Experiments(10, "2027-q1"), set.experiments());
-    assertEquals(new AppConfig.Selection("thompson", 200, 42L, 500), set.selection());
+    assertEquals(new AppConfig.Selection("thompson", 200, 42L, 500, 15, "joined", 168), set.selection());
+    assertEquals(20_000, set.report().sequentialTuningN());
   }
 
   @Test
@@ -202,9 +205,14 @@ class AppConfigTest {
         new JsonObject().put("selection", new JsonObject().put("refresh_ms", 0)),
         new JsonObject().put("selection", new JsonObject().put("window", 99)),
         new JsonObject().put("selection", new JsonObject().put("seed", "abc")),
-        new JsonObject().put("selection", new JsonObject().put("floor", 0.05))};
+        new JsonObject().put("selection", new JsonObject().put("floor", 0.05)),
+        new JsonObject().put("selection", new JsonObject().put("holdback_percent", 101)),
+        new JsonObject().put("report", new JsonObject().put("sequential_tuning_n", 10)),
+        new JsonObject().put("selection", new JsonObject().put("reward", "clicked")),
+        new JsonObject().put("selection", new JsonObject().put("reward_window_hours", 0))};
     String[] keys = {"experiments.holdout_percent", "experiments.holdout_percent", "experiments.salt", "experiments.salt",
-        "selection.strategy", "selection.refresh_ms", "selection.window", "selection.seed", "selection.floor"};
+        "selection.strategy", "selection.refresh_ms", "selection.window", "selection.seed", "selection.floor",
+        "selection.holdback_percent", "report.sequential_tuning_n", "selection.reward", "selection.reward_window_hours"};
     for (int i = 0; i < bad.length; i++) {
       JsonObject config = bad[i];
       ConfigException e = assertThrows(ConfigException.class, () -> AppConfig.from(config), config.encode());

@@ -56,7 +56,8 @@ class GrafanaDashboardTest {
   @BeforeAll
   static void scrapeAfterRealTraffic() throws IOException {
     dashboard = new JsonObject(Files.readString(DASHBOARD));
-    try (TestService svc = TestService.start(new JsonObject().put("report", new JsonObject().put("gauge_interval_ms", 1_000)))) {
+    try (TestService svc = TestService.start(new JsonObject().put("report", new JsonObject().put("gauge_interval_ms", 1_000)
+        .put("guardrail_interval_ms", 200)))) {
       seedReport(svc);
       assertNotNull(svc.rpc("trigger_event", new JsonObject().put("event_type", "practice_completed").put("user_id", "graf-1")
           .put("request_id", "graf-req-1")).getJsonObject("result"));
@@ -92,11 +93,20 @@ class GrafanaDashboardTest {
             + " VALUES ($1, $2, $3, $4, $5, now(), '{}')", java.util.UUID.randomUUID(), id, "graf-selected", loop, kind);
       }
     }
+    // An active loop with a guardrail: the guardrail job publishes its pause counter (at 0).
+    svc.query("UPDATE viral_loops SET guardrails = '[{\"metric\": \"dismiss_rate\", \"max_increase\": 0.5}]'"
+        + " WHERE name = 'results_rally'");
+    assertNotNull(svc.admin("set_loop_active", new JsonObject().put("name", "results_rally").put("active", true))
+        .getJsonObject("result"), "the admin change reloads the catalog everywhere");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!svc.get("/metrics").bodyAsString().contains("viral_holdout_lift{loop=\"buddy_challenge\"}")) {
-      assertTrue(System.nanoTime() < deadline, "the gauge job never published the K-factor and lift");
+    while (!svc.get("/metrics").bodyAsString().contains("viral_holdout_lift{loop=\"buddy_challenge\"}")
+        || !svc.get("/metrics").bodyAsString().contains("viral_guardrail_pauses_total{loop=\"results_rally\"")) {
+      assertTrue(System.nanoTime() < deadline, "the gauge job never published the K-factor and lift, or the guardrail"
+          + " job its counter");
       TestService.await(svc.vertx.timer(100));
     }
+    assertNotNull(svc.admin("set_loop_active", new JsonObject().put("name", "results_rally").put("active", false))
+        .getJsonObject("result"), "the traffic that follows expects no active loop");
   }
 
   @Test

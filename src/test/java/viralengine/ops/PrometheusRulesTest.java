@@ -45,7 +45,7 @@ class PrometheusRulesTest {
 
   @Test
   void theRulesAreValid() throws Exception {
-    assertTrue(run(promtool(), "check", "rules", RULES.toString()).contains("SUCCESS: 4 rules found"));
+    assertTrue(run(promtool(), "check", "rules", RULES.toString()).contains("SUCCESS: 6 rules found"));
   }
 
   @Test

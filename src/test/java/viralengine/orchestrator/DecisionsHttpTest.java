@@ -28,7 +28,7 @@ import static viralengine.support.TestService.await;
 
 /** Phase 2 decisions over real HTTP against the real PostgreSQL, on a clock the tests move. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class DecisionsHttpTest {
+public class DecisionsHttpTest {
   static final Instant START = Instant.parse("2026-11-29T20:00:00Z"); // 12:00 in Los Angeles
   static final MutableClock CLOCK = new MutableClock(START);
   static TestService svc;
@@ -72,13 +72,13 @@ class DecisionsHttpTest {
    * Activates one loop for everyone and every event type, with a cooldown, by hand in SQL (no NOTIFY: the
    * periodic reload, 100 ms here, picks it up), and waits until the orchestrator has loaded it.
    */
-  static void activate(TestService service, String loop, int cooldownSeconds) {
+  public static void activate(TestService service, String loop, int cooldownSeconds) {
     service.query("UPDATE viral_loops SET active = true, cooldown_seconds = $2, triggers = '{}', targeting = '{}',"
         + " audience = '{\"requires_parental_consent\": false}' WHERE name = $1", loop, cooldownSeconds);
     awaitActiveLoops(service, 1);
   }
 
-  static void awaitActiveLoops(TestService service, int expected) {
+  public static void awaitActiveLoops(TestService service, int expected) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (service.get("/mcp/orchestrator/health").bodyAsJsonObject().getInteger("active_loops") != expected) {
       assertTrue(System.nanoTime() < deadline, "the orchestrator never loaded the loop change");
@@ -86,7 +86,7 @@ class DecisionsHttpTest {
     }
   }
 
-  static JsonObject result(JsonObject response) {
+  public static JsonObject result(JsonObject response) {
     assertNotNull(response.getJsonObject("result"), response.encode());
     return response.getJsonObject("result");
   }

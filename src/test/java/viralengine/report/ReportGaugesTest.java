@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * read.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ReportGaugesTest {
+public class ReportGaugesTest {
   static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
   static final MutableClock CLOCK = new MutableClock(NOW);
   static TestService svc;
@@ -58,7 +58,7 @@ class ReportGaugesTest {
     return svc.get("/metrics").bodyAsString();
   }
 
-  static double value(String body, String series) {
+  public static double value(String body, String series) {
     for (String line : body.split("\n")) {
       if (line.startsWith(series + " ")) {
         return Double.parseDouble(line.substring(series.length() + 1));
