@@ -192,6 +192,9 @@ class ForgetLearnerTest {
     JsonObject someoneElse = result(svc.rpc("explain_decision", new JsonObject().put("decision_id",
         svc.query("SELECT decision_id::text FROM agent_decisions WHERE user_id = $1", REFERRER).iterator().next().getString(0))));
     assertFalse(someoneElse.getBoolean("learner_erased"));
+    String metrics = svc.get("/metrics").bodyAsString();
+    assertTrue(metrics.contains("viral_learner_erasures_total{kind=\"request\"}"), "counted in the metrics");
+    assertTrue(metrics.contains("viral_learner_erasure_seconds_count"), "and timed");
   }
 
   @Test
