@@ -80,6 +80,18 @@ for r in $(seq 1 "$REPS"); do
   ROWS+="| child-$r | $(awk -v s="$secs" 'BEGIN {printf "%.0f", s * 1000}') ms | $counts |"$'\n'
 done
 
+# rpc_ms METHOD PARAMS: the wall time of one call, in ms
+rpc_ms() {
+  curl -s --max-time 120 -o /dev/null -w '%{time_total}' -H 'content-type: application/json' \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$BASE/mcp/orchestrator/$1" \
+    | awk '{printf "%.1f\n", $1 * 1000}'
+}
+DECISION=$(sql "SELECT decision_id FROM agent_decisions WHERE user_id = (SELECT tombstone FROM learner_erasures WHERE request_id = 'bench-1') LIMIT 1")
+EXPLAIN_MS=$(for _ in 1 2 3 4 5; do rpc_ms explain_decision "{\"decision_id\":\"$DECISION\"}"; done | median)
+FROM=$(date -u -d '30 days ago' +%Y-%m-%dT%H:00:00Z); TO=$(date -u -d '1 hour' +%Y-%m-%dT%H:00:00Z)
+REPORT_MS=$(for _ in 1 2 3; do rpc_ms loop_report "{\"from\":\"$FROM\",\"to\":\"$TO\"}"; done | median)
+log "explain_decision ${EXPLAIN_MS} ms, loop_report (30 days) ${REPORT_MS} ms"
+
 REPORT="### forget_learner of a learner with $LEARNER_DECISIONS decisions ($(date -u +%Y-%m-%d), issue 28)
 
 Command: \`$COMMAND\`. $(nproc) cores, load average at start $LOAD_AT_START (other sessions were running: figures are
@@ -89,6 +101,8 @@ PostgreSQL transaction over every table that names the learner.
 
 | learner | forget_learner | rows changed |
 |---|---|---|
-$ROWS"
+$ROWS
+On the same database, after the erasures: \`explain_decision\` of a forgotten learner's decision $EXPLAIN_MS ms (median of
+5), \`loop_report\` over the last 30 days $REPORT_MS ms (median of 3), wall time of the HTTP call."
 echo "$REPORT"
 [ "$RESULTS" = /dev/null ] || printf '\n%s\n' "$REPORT" >>"$RESULTS"

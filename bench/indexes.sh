@@ -34,10 +34,10 @@ ROW="SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint)
       jsonb_build_object('user_id', 'learner-' || u, 'event_type', 'practice_completed'),
       '{\"outcome\": \"no_eligible_loop\"}', 'bench', '{\"checks\": []}', NULL::bigint, 1.0, true,
       'learner-' || u, 'practice_completed', 'no_eligible_loop'
-    FROM (SELECT g, (random() * 100000)::int AS u FROM generate_series(1, N) g) s"
+    FROM (SELECT g, (random() * 100000)::int AS u FROM generate_series(1, @ROWS@) g) s"
 INSERT="INSERT INTO agent_decisions (decision_id, agent_id, method, input_params, output_result, rationale,
       features_used, loop_id, latency_ms, success, user_id, event_type, outcome)"
-sql "$INSERT ${ROW/N/$PREFILL}" >/dev/null
+sql "$INSERT ${ROW//@ROWS@/$PREFILL}" >/dev/null
 sql "TRUNCATE report_inbox" >/dev/null
 sql "CREATE FUNCTION bench_cpu_ticks() RETURNS bigint LANGUAGE sql AS \$\$
        SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
@@ -45,11 +45,11 @@ sql "CREATE FUNCTION bench_cpu_ticks() RETURNS bigint LANGUAGE sql AS \$\$
 
 use_set() {
   if [ "$1" = A ]; then
-    sql "DROP INDEX IF EXISTS agent_decisions_user_id_idx; CREATE INDEX IF NOT EXISTS agent_decisions_agent_id_idx ON agent_decisions (agent_id)"
+    sql "SET client_min_messages = warning; DROP INDEX IF EXISTS agent_decisions_user_id_idx; CREATE INDEX IF NOT EXISTS agent_decisions_agent_id_idx ON agent_decisions (agent_id)"
   elif [ "$1" = C ]; then
-    sql "DROP INDEX IF EXISTS agent_decisions_user_id_idx; DROP INDEX IF EXISTS agent_decisions_agent_id_idx"
+    sql "SET client_min_messages = warning; DROP INDEX IF EXISTS agent_decisions_user_id_idx; DROP INDEX IF EXISTS agent_decisions_agent_id_idx"
   else
-    sql "DROP INDEX IF EXISTS agent_decisions_agent_id_idx; CREATE INDEX IF NOT EXISTS agent_decisions_user_id_idx ON agent_decisions (user_id)"
+    sql "SET client_min_messages = warning; DROP INDEX IF EXISTS agent_decisions_agent_id_idx; CREATE INDEX IF NOT EXISTS agent_decisions_user_id_idx ON agent_decisions (user_id)"
   fi
   sql "VACUUM ANALYZE agent_decisions" >/dev/null
 }
@@ -57,7 +57,7 @@ use_set() {
 measure() {
   psql -d "$DB" -tAq <<SQL
 CREATE TEMP TABLE t0 AS SELECT bench_cpu_ticks() AS ticks, clock_timestamp() AS at;
-DO \$\$ BEGIN FOR i IN 1..$BATCHES LOOP $INSERT ${ROW/N/64}; END LOOP; END \$\$;
+DO \$\$ BEGIN FOR i IN 1..$BATCHES LOOP $INSERT ${ROW//@ROWS@/64}; END LOOP; END \$\$;
 SELECT round((bench_cpu_ticks() - ticks) * 1e6 / $CLK_TCK / ($BATCHES * 64)::numeric, 1) || ' '
     || round(extract(epoch FROM clock_timestamp() - at) * 1e6 / ($BATCHES * 64)::numeric, 1) FROM t0;
 SQL
@@ -88,9 +88,9 @@ dropping agent_id alone would give, without a fast forget_learner).
 
 | index set | PostgreSQL CPU per row | wall per row |
 |---|---|---|
-| A: decision_id, request_id, agent_id, created_at, loop_id (partial) | $(median <<<"${CPU[A]}") us | $(median <<<"${WALL[A]}") us |
-| B: decision_id, request_id, user_id, created_at, loop_id (partial) | $(median <<<"${CPU[B]}") us | $(median <<<"${WALL[B]}") us |
-| C: decision_id, request_id, created_at, loop_id (partial): neither | $(median <<<"${CPU[C]}") us | $(median <<<"${WALL[C]}") us |
+| A: decision_id, request_id, agent_id, created_at, loop_id (partial) | $(grep . <<<"${CPU[A]}" | median) us | $(grep . <<<"${WALL[A]}" | median) us |
+| B: decision_id, request_id, user_id, created_at, loop_id (partial) | $(grep . <<<"${CPU[B]}" | median) us | $(grep . <<<"${WALL[B]}" | median) us |
+| C: decision_id, request_id, created_at, loop_id (partial): neither | $(grep . <<<"${CPU[C]}" | median) us | $(grep . <<<"${WALL[C]}" | median) us |
 
 Index sizes at $ROWS_NOW rows (set B): $SIZES; agent_id's (set A) $SIZE_A."
 echo "$REPORT"

@@ -1,5 +1,8 @@
 package viralengine.lifecycle;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
@@ -50,15 +54,27 @@ public final class Erasure {
   private static final String ERASED_AMONG = "SELECT DISTINCT tombstone FROM learner_erasures"
       + " WHERE tombstone = ANY($1) AND completed_at IS NOT NULL";
 
+  static final String ERASURES = "viral.learner.erasures";
+  static final String ERASURE_TIME = "viral.learner.erasure";
+
   private final Vertx vertx;
   private final Pool pool;
   private final String configuredSecret;
+  private final Counter requested;
+  private final Counter replayedRows;
+  private final Timer took;
   private Future<Tombstones> tombstones;
 
-  public Erasure(Vertx vertx, Pool pool, String configuredSecret) {
+  public Erasure(Vertx vertx, Pool pool, String configuredSecret, MeterRegistry registry) {
     this.vertx = vertx;
     this.pool = pool;
     this.configuredSecret = configuredSecret;
+    this.requested = Counter.builder(ERASURES).tag("kind", "request")
+        .description("Learners forgotten: by request, or again for spooled rows replayed after their erasure")
+        .register(registry);
+    this.replayedRows = Counter.builder(ERASURES).tag("kind", "spool_replay").register(registry);
+    this.took = Timer.builder(ERASURE_TIME).description("How long forgetting a learner took (its one transaction)")
+        .register(registry);
   }
 
   /**
@@ -109,6 +125,7 @@ public final class Erasure {
               String tombstone = row.getString("tombstone");
               String userId = byTombstone.get(tombstone);
               chain = chain.compose(v -> pool.withTransaction(conn -> erase(conn, userId, tombstone)).map(counts -> {
+                replayedRows.increment();
                 LOG.info("Erased replayed rows of an erased learner", kv("tombstone", tombstone), kv("rows", counts));
                 vertx.eventBus().publish(ERASED, userId);
                 return null;
@@ -132,6 +149,7 @@ public final class Erasure {
    */
   private Future<JsonObject> complete(String requestId, String tombstone) {
     String[] erasedUser = new String[1];
+    long started = System.nanoTime();
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_REQUEST).execute(Tuple.of(requestId)).compose(rows -> {
       Row row = rows.iterator().next();
       if (tombstone != null && !tombstone.equals(row.getString("tombstone"))) {
@@ -150,6 +168,8 @@ public final class Erasure {
                   false)));
     })).onSuccess(result -> {
       if (erasedUser[0] != null) {
+        requested.increment();
+        took.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         LOG.info("Learner erased", kv("request_id", requestId), kv("tombstone", result.getString("tombstone")),
             kv("actor", result.getString("actor")), kv("rows", result.getJsonObject("rows")));
         vertx.eventBus().publish(ERASED, erasedUser[0]);

@@ -1,5 +1,6 @@
 package viralengine.lifecycle;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -200,6 +201,9 @@ class ForgetLearnerTest {
     JsonObject someoneElse = result(svc.rpc("explain_decision", new JsonObject().put("decision_id",
         svc.query("SELECT decision_id::text FROM agent_decisions WHERE user_id = $1", REFERRER).iterator().next().getString(0))));
     assertFalse(someoneElse.getBoolean("learner_erased"));
+    String metrics = svc.get("/metrics").bodyAsString();
+    assertTrue(metrics.contains("viral_learner_erasures_total{kind=\"request\"}"), "counted in the metrics");
+    assertTrue(metrics.contains("viral_learner_erasure_seconds_count"), "and timed");
   }
 
   @Test
@@ -219,6 +223,36 @@ class ForgetLearnerTest {
     another.getJsonObject("rows").forEach(e -> assertEquals(0L, ((Number) e.getValue()).longValue(), e.getKey()));
     assertEquals(after, everything(), "a new request for a learner already forgotten changes no row either");
     assertEquals(2, svc.count("SELECT count(*) FROM learner_erasures"), "both requests are audited");
+  }
+
+  /** Racing calls: one erasure per request_id, and the rows rewritten once however many requests race. */
+  @Test
+  void racingRequestsEraseOnceAndAgreeOnTheResult() {
+    fixture();
+    List<Future<JsonObject>> same = new ArrayList<>();
+    List<Future<JsonObject>> different = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      same.add(forgetAsync(CHILD, "erasure-race"));
+      different.add(forgetAsync(CHILD, "erasure-race-" + i));
+    }
+    TestService.await(Future.all(new ArrayList<Future<?>>(same)));
+    TestService.await(Future.all(new ArrayList<Future<?>>(different)));
+    List<JsonObject> answers = same.stream().map(Future::result).toList();
+    assertEquals(1, answers.stream().filter(a -> !a.getBoolean("replayed")).count(), "one call did the work");
+    answers.forEach(a -> assertEquals(answers.get(0).getJsonObject("rows"), a.getJsonObject("rows")));
+    long decisionsRewritten = answers.get(0).getJsonObject("rows").getLong("agent_decisions.user_id")
+        + different.stream().mapToLong(f -> f.result().getJsonObject("rows").getLong("agent_decisions.user_id")).sum();
+    assertEquals(6, decisionsRewritten, "each of the child's 6 decisions was rewritten by exactly one erasure");
+    assertEquals(7, svc.count("SELECT count(*) FROM learner_erasures WHERE completed_at IS NOT NULL"));
+    assertEquals(Map.of(), mentions(CHILD));
+  }
+
+  static Future<JsonObject> forgetAsync(String user, String requestId) {
+    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "forget_learner")
+        .put("params", new JsonObject().put("user_id", user).put("request_id", requestId));
+    return svc.http.post(svc.port, "127.0.0.1", "/mcp/admin/forget_learner").putHeader("content-type", "application/json")
+        .sendBuffer(io.vertx.core.buffer.Buffer.buffer(request.encode()))
+        .map(response -> result(response.bodyAsJsonObject()));
   }
 
   /**

@@ -101,5 +101,7 @@ class ForgetWhileSpooledTest {
     assertEquals(7, direct.count("SELECT count(*) FROM agent_decisions WHERE user_id = $1",
         erased.getString("tombstone")), "every decision is kept, the spooled ones included");
     assertEquals(7, direct.count("SELECT count(*) FROM viral_events WHERE user_id = $1", erased.getString("tombstone")));
+    assertTrue(cut.get("/metrics").bodyAsString().lines().anyMatch(l -> l.startsWith("viral_learner_erasures_total{kind=\"spool_replay\"}")
+        && !l.endsWith(" 0.0")), "the replayed rows' erasure is counted on the node that replayed them");
   }
 }
