@@ -9,7 +9,7 @@
 # ("priority random thompson"), REFRESH_MS (200: the bandit's snapshot), WINDOW (1000: the latest selections per arm
 # the posteriors cover), PNG (bench/simulate.png), JAVA, JAR (target/viral-engine.jar, built when missing),
 # JAVA_OPTS, PGHOST/PGPORT/PGUSER (postgres@127.0.0.1:5432, allowed to CREATE DATABASE).
-# A quick run: DECISIONS=6000 bench/simulate.sh. The 50,000-decision run takes about 10 minutes on 2 cores.
+# Then bench/fatigue.sh and bench/peeking.sh (issue 27; ISSUE27=0 skips them). A quick run: DECISIONS=6000 bench/simulate.sh. The 50,000-decision run takes about 10 minutes on 2 cores.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -50,3 +50,11 @@ SPOOL_FLUSH_TIMEOUT_MS=10000 CIRCUIT_BREAKER_MINIMUM_CALLS=100000 LIMITS_TARGET_
 done
 $PY bench/simulate.py plot "$PNG" "${RUNS[@]}"
 log "wrote $PNG"
+
+# Issue 27, in process (no service): the fatigue world (recovering vs Thompson over the same seeds, the guardrail's
+# time to pause; bench/fatigue.svg) and A/A tests read daily (fixed vs always-valid intervals; bench/peeking.svg).
+# ISSUE27=0 skips them.
+if [ "${ISSUE27:-1}" = 1 ]; then
+  bench/fatigue.sh
+  bench/peeking.sh
+fi

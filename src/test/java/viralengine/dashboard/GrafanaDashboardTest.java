@@ -107,6 +107,7 @@ class GrafanaDashboardTest {
     }
     assertNotNull(svc.admin("set_loop_active", new JsonObject().put("name", "results_rally").put("active", false))
         .getJsonObject("result"), "the traffic that follows expects no active loop");
+    svc.query("UPDATE viral_loops SET guardrails = '[]' WHERE name = 'results_rally'"); // the database outlives this class
   }
 
   @Test

@@ -33,6 +33,8 @@ class HoldbackHttpTest {
   static final String SALT = "holdback-test";
   static final int LEARNERS = 240;
   static TestService svc;
+  /** The seed loops' priorities, put back after the tests change them (the database outlives this class). */
+  static final java.util.Map<String, Integer> PRIORITIES = new java.util.HashMap<>();
 
   @BeforeAll
   static void start() {
@@ -41,10 +43,12 @@ class HoldbackHttpTest {
         .put("selection", new JsonObject().put("strategy", "thompson").put("seed", 5).put("holdback_percent", 50))
         .put("report", new JsonObject().put("sequential_tuning_n", 500)));
     svc.resetData();
+    svc.query("SELECT name, priority FROM viral_loops").forEach(r -> PRIORITIES.put(r.getString(0), r.getInteger(1)));
   }
 
   @AfterAll
   static void stop() {
+    PRIORITIES.forEach((name, priority) -> svc.query("UPDATE viral_loops SET priority = $2 WHERE name = $1", name, priority));
     svc.resetData();
     svc.close();
   }

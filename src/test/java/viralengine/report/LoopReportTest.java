@@ -193,6 +193,32 @@ class LoopReportTest {
     assertCounts(row(rows, "results_rally", "variant", null), 1, 1, 1, 1, 0, 0, 0);
   }
 
+  /** The variants' sample-ratio check: each variant row carries its loop's learners per variant against the weights. */
+  @Test
+  void perVariantRowsCarryTheLoopsVariantSplitCheck() {
+    svc.query("UPDATE viral_loops SET variants = '[{\"key\": \"a\", \"weight\": 1, \"action\": {\"type\": \"x\"}},"
+        + " {\"key\": \"b\", \"weight\": 3, \"action\": {\"type\": \"x\"}},"
+        + " {\"key\": \"c\", \"weight\": 1, \"action\": {\"type\": \"x\"}}]' WHERE name = 'buddy_challenge'");
+    long version = svc.admin("set_loop_active", new JsonObject().put("name", "results_rally").put("active", true))
+        .getJsonObject("result").getLong("config_version");
+    svc.awaitConfigVersion(version);
+    fixture();
+    JsonArray rows;
+    try {
+      rows = report(FROM, TO, "variant").getJsonArray("rows");
+    } finally {
+      svc.query("UPDATE viral_loops SET variants = '[]' WHERE name = 'buddy_challenge'"); // the database outlives this class
+    }
+    JsonObject srm = row(rows, "buddy_challenge", "variant", "a").getJsonObject("srm");
+    assertEquals(srm, row(rows, "buddy_challenge", "variant", "b").getJsonObject("srm"), "one check per loop");
+    assertEquals(new JsonObject().put("a", 2L).put("b", 2L).put("c", 0L), srm.getJsonObject("observed"));
+    assertEquals(2.4, srm.getJsonObject("expected").getDouble("b"), 1e-9);
+    // scipy.stats.chisquare([2, 2, 0], [0.8, 2.4, 0.8]): statistic 2.6667, p = 0.2636
+    assertEquals(0.26360, srm.getDouble("p_value"), 1e-4);
+    assertEquals(false, srm.getBoolean("alarm"));
+    assertEquals(null, row(rows, "results_rally", "variant", null).getValue("srm"), "no variants, no check");
+  }
+
   @Test
   void perEventTypeRowsCompareWithTheHoldoutOfTheSameEventType() {
     fixture();
