@@ -39,6 +39,17 @@ final class ErasedTables {
   /** One table's treatment; {@code tombstone}: whether the statement takes it as $2. */
   record Entry(String name, String sql, boolean tombstone) {}
 
+  /** A join grant's request_id, {@code joined:<decision>:<role>:<joiner>}, with the erased joiner's id replaced. */
+  private static final String REQUEST_ID = "CASE WHEN request_id LIKE 'joined:%' AND right(request_id, length($1) + 1)"
+      + " = ':' || $1 THEN left(request_id, length(request_id) - length($1)) || $2 ELSE request_id END";
+  private static final String JOINER_REQUEST_ID = "request_id = " + REQUEST_ID;
+
+  /** {@code input_params} with {@code path} and its request_id naming the tombstone. */
+  private static String grantParams(String path) {
+    return "input_params = jsonb_set(jsonb_set(input_params, '" + path + "', to_jsonb($2::text)), '{request_id}',"
+        + " to_jsonb(" + REQUEST_ID + "))";
+  }
+
   static final List<Entry> ALL = List.of(
       new Entry("report_chain.user_id", REPORT_CHAIN, true),
       new Entry("report_chain.user_id (twins)", REPORT_CHAIN_TWINS, true),
@@ -52,6 +63,17 @@ final class ErasedTables {
       tombstone("agent_decisions", "user_id", null, "input_params = jsonb_strip_nulls(jsonb_build_object("
           + "'user_id', $2::text, 'event_type', input_params -> 'event_type'))"),
       tombstone("loop_exposures", "user_id", null),
+      // The agents' rows (AGENTS.md): the ledger and the safety record keep their counts, under the tombstone. A
+      // two-sided grant's request_id ends with the joiner's user_id, and its source names them.
+      tombstone("reward_grants", "user_id", null, grantParams("{user_id}"), JOINER_REQUEST_ID),
+      new Entry("reward_grants.source.referred_user_id", "UPDATE reward_grants SET"
+          + " source = jsonb_set(source, '{referred_user_id}', to_jsonb($2::text)), "
+          + grantParams("{source,referred_user_id}") + ", " + JOINER_REQUEST_ID
+          + " WHERE source ->> 'referred_user_id' = $1", true),
+      tombstone("reward_daily", "user_id", null),
+      tombstone("learner_blocks", "user_id", null, "reason = 'erased'"),
+      tombstone("abuse_reports", "user_id", null, "result = CASE WHEN result ? 'user_id' THEN jsonb_set(result, '{user_id}', to_jsonb($2::text)) ELSE result END"),
+      tombstone("loop_blocks", "user_id", null),
       delete("learner_variants", "user_id"),
       delete("learners", "user_id"));
 
