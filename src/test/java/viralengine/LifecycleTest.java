@@ -27,10 +27,10 @@ class LifecycleTest {
 
   @Test
   void deployServeAndUndeployCleanly() {
-    TestService svc = TestService.start();
+    TestService svc = TestService.start(TestService.builtInAgents());
     assertEquals(200, svc.get("/health/ready").statusCode());
-    assertEquals(4, svc.vertx.deploymentIDs().size(),
-        "the decision log, the orchestrator, the admin agent and the HTTP verticles are deployed");
+    assertEquals(7, svc.vertx.deploymentIDs().size(), "the decision log, the orchestrator, the admin agent, the"
+        + " trust_safety, personalization and incentives agents and the HTTP verticles are deployed");
     await(svc.service.stop());
     assertEquals(0, svc.vertx.deploymentIDs().size(), "everything was undeployed");
     await(svc.service.stop()); // idempotent

@@ -1,8 +1,8 @@
 package viralengine.admin;
 
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import viralengine.rpc.BusMethods;
 
 import java.util.List;
 
@@ -58,16 +58,9 @@ public final class AdminApi {
   }
 
   /** A failure that keeps the JSON-RPC error's {@code data} when the reply stays in this JVM. */
-  public static final class Failure extends ReplyException {
-    private final transient JsonObject data;
-
+  public static final class Failure extends BusMethods.Failure {
     public Failure(int code, String message, JsonObject data) {
-      super(ReplyFailure.RECIPIENT_FAILURE, code, message);
-      this.data = data;
-    }
-
-    public JsonObject data() {
-      return data;
+      super(code, message, data);
     }
   }
 }

@@ -284,7 +284,11 @@ public final class ApiSchema {
         "decision_id", uuid("The decision it follows."),
         "outcome", new JsonObject().put("type", "string").put("enum", new JsonArray(Requests.OUTCOMES)),
         "loop", loopSchema(),
-        "occurred_at", new JsonObject().put("type", "string").put("format", "date-time"));
+        "occurred_at", new JsonObject().put("type", "string").put("format", "date-time"),
+        "rewards", new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "object"))
+            .put("description", "Present for a joined outcome with referred_user_id through a loop with an incentive: what"
+                + " each side was granted by the incentives agent, {role, user_id, reward_type, granted, grant_id or"
+                + " reason, balance}; the same grants on every retry."));
     return new Method(Requests.RECORD_OUTCOME, Requests.RECORD_OUTCOME, "Record what happened after a decision",
         "Record an outcome (shown, dismissed, clicked, shared, invite_sent, invite_accepted, joined, fvm_reached)",
         "Records what happened after a decision that selected a loop or held the learner out. A missing decision is"

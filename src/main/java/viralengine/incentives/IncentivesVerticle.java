@@ -45,14 +45,13 @@ public final class IncentivesVerticle extends VerticleBase {
 
   private Future<JsonObject> offer(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id", "loop", "role"));
-    String userId = userId(params);
+    String userId = Params.userId(params, "user_id");
     String loopName = Params.requiredString(params, "loop", 64, FieldReader.SLUG, "a loop name (slug)");
     String role = Params.optionalOneOf(params, "role", IncentivesApi.ROLES);
     if (role == null) {
       throw RpcException.invalidParams("role", "is required: one of " + IncentivesApi.ROLES);
     }
-    Loop loop = catalog.get().loops().stream().filter(l -> l.name().equals(loopName)).findFirst()
-        .orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
+    Loop loop = catalog.get().loop(loopName).orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
     String type = loop.incentive().forRole(role);
     if (type == null) {
       return Future.succeededFuture(new JsonObject().putNull("reward"));
@@ -62,7 +61,7 @@ public final class IncentivesVerticle extends VerticleBase {
 
   private Future<JsonObject> grant(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id", "reward_type", "amount", "source", "request_id"));
-    Ledger.Grant grant = new Ledger.Grant(userId(params),
+    Ledger.Grant grant = new Ledger.Grant(Params.userId(params, "user_id"),
         Params.requiredString(params, "reward_type", 64, FieldReader.SLUG, "a reward type (slug)"),
         Params.optionalInt(params, "amount", 1, MAX_AMOUNT),
         source(params),
@@ -85,28 +84,17 @@ public final class IncentivesVerticle extends VerticleBase {
 
   private Future<JsonObject> balance(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id"));
-    return ledger.balance(userId(params), clock.instant());
+    return ledger.balance(Params.userId(params, "user_id"), clock.instant());
   }
 
   private Future<JsonObject> revoke(JsonObject params) {
     FieldReader.of(params, "", Set.of("grant_id", "reason"));
-    return ledger.revoke(Params.requiredUuid(params, "grant_id"), reason(params), clock.instant());
+    return ledger.revoke(Params.requiredUuid(params, "grant_id"), Params.requiredText(params, "reason", MAX_REASON),
+        clock.instant());
   }
 
   private Future<JsonObject> types(JsonObject params) {
     FieldReader.of(params, "", Set.of());
     return ledger.types();
-  }
-
-  static String userId(JsonObject params) {
-    return Params.requiredString(params, "user_id", MAX_ID, Params.VISIBLE_ASCII, "visible ASCII characters");
-  }
-
-  static String reason(JsonObject params) {
-    Object value = params.getValue("reason");
-    if (!(value instanceof String text) || text.isBlank() || text.length() > MAX_REASON) {
-      throw RpcException.invalidParams("reason", "is required: a string of 1 to " + MAX_REASON + " characters");
-    }
-    return text;
   }
 }

@@ -32,8 +32,7 @@ public final class JoinGrants {
 
   /** What each side was granted ({role, user_id, reward_type, granted, grant_id | reason}); null when the loop has no incentive. */
   public Future<JsonArray> grant(UUID decisionId, String loopName, String referrer, String joiner) {
-    Loop.Incentive incentive = catalog.get().loops().stream().filter(l -> l.name().equals(loopName)).findFirst()
-        .map(Loop::incentive).orElse(Loop.Incentive.NONE);
+    Loop.Incentive incentive = catalog.get().loop(loopName).map(Loop::incentive).orElse(Loop.Incentive.NONE);
     if (incentive.isNone()) {
       return Future.succeededFuture(null);
     }

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import viralengine.rpc.ErrorCodes;
@@ -19,26 +20,30 @@ import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /**
- * The reward ledger in PostgreSQL. The cap invariant: a grant is ONE transaction that first locks the learner's
- * counter row for that type and calendar day (the day in the learner's own time zone, from their profile, UTC
- * without one), then looks for an earlier grant under the same request_id, then adds to the counter only when it
- * stays within the daily cap. Every grant of one learner, type and day, from any process, queues on that row lock,
- * so none can pass the cap and a retried request_id finds its first grant. The unique request_id is the last guard
- * (a retry on another calendar day): its conflict rolls the whole transaction back.
+ * The reward ledger in PostgreSQL. The cap invariant: a grant that may pass is ONE transaction that locks the learner's
+ * counter row for that type and calendar day (the day in the learner's own time zone, from their profile, UTC without
+ * one), checks the cap against it, adds to it and inserts the grant. Every grant of one learner, type and day, from any
+ * process, queues on that row lock, so none can pass the cap. The unique request_id is the guard against a doubled
+ * grant: a second insert under it rolls its whole transaction back and answers the first grant.
+ *
+ * <p>Before any lock, reads answer what needs none: a request_id already granted, or a cap already reached. The latter
+ * is final (a day's counter only rises, and a grant in flight that is not visible has not reached it either), so a burst
+ * against a full cap does not queue on the row. Every cap_reached answer looks for the request_id's grant once more:
+ * the cap may be full of that very grant, committed by a concurrent retry after the first look.
  */
 public final class Ledger {
   /** The learner's calendar day at $3, in their zone; PostgreSQL's zone database, the same for every process. */
   private static final String DAY = "($3::timestamptz AT TIME ZONE coalesce((SELECT timezone FROM learners"
       + " WHERE user_id = $1), 'UTC'))::date";
-  private static final String TYPE = "SELECT t.type, t.amount, t.daily_cap, t.expires_days, " + DAY + " AS day"
-      + " FROM reward_types t WHERE t.type = $2";
+  private static final String PRECHECK = "SELECT t.amount, t.daily_cap, t.expires_days, " + DAY + " AS day,"
+      + " coalesce((SELECT d.granted FROM reward_daily d WHERE d.user_id = $1 AND d.reward_type = t.type AND d.day = "
+      + DAY + "), 0) AS granted FROM reward_types t WHERE t.type = $2";
   private static final String OFFER = "SELECT t.amount, t.daily_cap, t.expires_days, coalesce((SELECT d.granted"
       + " FROM reward_daily d WHERE d.user_id = $1 AND d.reward_type = t.type AND d.day = " + DAY + "), 0) AS granted"
       + " FROM reward_types t WHERE t.type = $2";
-  private static final String OPEN_DAY = "INSERT INTO reward_daily (user_id, reward_type, day) VALUES ($1, $2, $3)"
-      + " ON CONFLICT DO NOTHING";
-  private static final String LOCK_DAY = "SELECT granted FROM reward_daily WHERE user_id = $1 AND reward_type = $2"
-      + " AND day = $3 FOR UPDATE";
+  /** Creates the day's counter if needed and locks it, in one statement; answers its value. */
+  private static final String LOCK_DAY = "INSERT INTO reward_daily (user_id, reward_type, day) VALUES ($1, $2, $3)"
+      + " ON CONFLICT (user_id, reward_type, day) DO UPDATE SET granted = reward_daily.granted RETURNING granted";
   private static final String ADD_TO_DAY = "UPDATE reward_daily SET granted = granted + $4 WHERE user_id = $1"
       + " AND reward_type = $2 AND day = $3";
   private static final String BY_REQUEST = "SELECT grant_id, user_id, reward_type, input_params FROM reward_grants"
@@ -65,7 +70,22 @@ public final class Ledger {
   public record Grant(String userId, String type, Integer amount, JsonObject source, String requestId, UUID decisionId,
       JsonObject params) {}
 
-  private record RewardType(int amount, int dailyCap, Integer expiresDays, LocalDate day) {}
+  /** A reward type as it stands for one learner on their calendar day: {@code granted} so far. */
+  private record RewardType(int amount, int dailyCap, Integer expiresDays, LocalDate day, int granted) {
+    int amountOf(Grant grant) {
+      return grant.amount() == null ? amount : grant.amount();
+    }
+
+    boolean full(Grant grant) {
+      return granted + amountOf(grant) > dailyCap;
+    }
+
+    RewardType withGranted(int now) {
+      return new RewardType(amount, dailyCap, expiresDays, day, now);
+    }
+  }
+
+  private static final JsonObject CAP_REACHED = new JsonObject().put("granted", false).put("reason", IncentivesApi.CAP_REACHED);
 
   /** Thrown inside the grant's transaction to roll it back: the request_id was granted meanwhile, on another day. */
   private static final class Duplicate extends RuntimeException {
@@ -97,44 +117,39 @@ public final class Ledger {
 
   /** {grant_id, granted: true, balance} or {granted: false, reason: cap_reached}; idempotent by request_id. */
   public Future<JsonObject> grant(Grant grant, Instant now) {
-    return pool.withTransaction(conn -> rewardType(conn, grant, now).compose(type -> lockDay(conn, grant, type)
-            .compose(granted -> earlier(conn, grant).compose(found -> {
-              if (found != null) {
-                return Future.succeededFuture(found);
-              }
-              int amount = grant.amount() == null ? type.amount() : grant.amount();
-              if (granted + amount > type.dailyCap()) {
-                return Future.succeededFuture(new JsonObject().put("granted", false).put("reason", IncentivesApi.CAP_REACHED));
-              }
-              return insert(conn, grant, type, amount, now);
-            }))))
-        .recover(err -> err instanceof Duplicate
-            ? pool.withConnection(conn -> earlier(conn, grant)) : Future.failedFuture(err))
+    // The reads before the lock go through the pool: a grant never holds one connection while it waits for another.
+    return earlier(pool, grant).compose(found -> found != null
+            ? Future.succeededFuture(found) : precheck(pool, grant, now).compose(type -> type.full(grant)
+                ? Future.succeededFuture(CAP_REACHED) : pool.withTransaction(tx -> lockedGrant(tx, grant, type, now))))
+        .recover(err -> err instanceof Duplicate ? earlier(pool, grant) : Future.failedFuture(err))
+        // A cap found full may be full of this very request_id's first grant, committed after the first look for it.
+        .compose(answer -> answer.getBoolean("granted") ? Future.succeededFuture(answer)
+            : earlier(pool, grant).map(found -> found != null ? found : answer))
         .compose(answer -> answer.getBoolean("granted") ? withBalance(answer, grant.userId(), grant.type(), now)
-            : Future.succeededFuture(answer));
+            : Future.succeededFuture(answer.copy()));
   }
 
-  private static Future<RewardType> rewardType(SqlConnection conn, Grant grant, Instant now) {
-    return conn.preparedQuery(TYPE).execute(Tuple.of(grant.userId(), grant.type(), now.atOffset(ZoneOffset.UTC)))
+  private static Future<JsonObject> lockedGrant(SqlConnection tx, Grant grant, RewardType type, Instant now) {
+    return tx.preparedQuery(LOCK_DAY).execute(Tuple.of(grant.userId(), grant.type(), type.day())).compose(rows -> {
+      RewardType locked = type.withGranted(rows.iterator().next().getInteger("granted"));
+      return locked.full(grant) ? Future.succeededFuture(CAP_REACHED) : insert(tx, grant, locked, now);
+    });
+  }
+
+  private static Future<RewardType> precheck(SqlClient conn, Grant grant, Instant now) {
+    return conn.preparedQuery(PRECHECK).execute(Tuple.of(grant.userId(), grant.type(), now.atOffset(ZoneOffset.UTC)))
         .map(rows -> {
           if (rows.size() == 0) {
             throw unknownType("reward_type", grant.type());
           }
           Row row = rows.iterator().next();
           return new RewardType(row.getInteger("amount"), row.getInteger("daily_cap"), row.getInteger("expires_days"),
-              row.getLocalDate("day"));
+              row.getLocalDate("day"), row.getInteger("granted"));
         });
   }
 
-  private static Future<Integer> lockDay(SqlConnection conn, Grant grant, RewardType type) {
-    Tuple key = Tuple.of(grant.userId(), grant.type(), type.day());
-    return conn.preparedQuery(OPEN_DAY).execute(key)
-        .compose(opened -> conn.preparedQuery(LOCK_DAY).execute(key))
-        .map(rows -> rows.iterator().next().getInteger("granted"));
-  }
-
   /** The first grant under this request_id, as it was answered; -32004 when it was made with other params. */
-  private static Future<JsonObject> earlier(SqlConnection conn, Grant grant) {
+  private static Future<JsonObject> earlier(SqlClient conn, Grant grant) {
     return conn.preparedQuery(BY_REQUEST).execute(Tuple.of(grant.requestId())).map(rows -> {
       if (rows.size() == 0) {
         return null;
@@ -149,8 +164,9 @@ public final class Ledger {
     });
   }
 
-  private static Future<JsonObject> insert(SqlConnection conn, Grant grant, RewardType type, int amount, Instant now) {
+  private static Future<JsonObject> insert(SqlConnection conn, Grant grant, RewardType type, Instant now) {
     UUID id = Ids.next();
+    int amount = type.amountOf(grant);
     OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     OffsetDateTime expires = type.expiresDays() == null ? null : at.plus(type.expiresDays(), ChronoUnit.DAYS);
     Tuple values = Tuple.of(id, grant.requestId(), grant.userId(), grant.type(), amount,

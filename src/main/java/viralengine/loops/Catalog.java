@@ -11,4 +11,9 @@ import java.util.List;
  */
 public record Catalog(List<Loop> loops, List<FrequencyRule> rules, long configVersion) {
   public static final Catalog EMPTY = new Catalog(List.of(), List.of(), 0);
+
+  /** The loop of that name, active or not. */
+  public java.util.Optional<Loop> loop(String name) {
+    return loops.stream().filter(l -> l.name().equals(name)).findFirst();
+  }
 }

@@ -215,7 +215,8 @@ public final class PeerAgents {
   private static OpenRpc.Method offerReward() {
     JsonObject params = objectSchema(new JsonArray().add("user_id").add("loop").add("role"),
         "user_id", id("The learner."), "loop", slug("The loop whose incentive to offer."),
-        "role", new JsonObject().put("type", "string").put("enum", new JsonArray(IncentivesApi.ROLES)));
+        "role", new JsonObject().put("type", "string").put("enum", new JsonArray(IncentivesApi.ROLES))
+            .put("description", "Whose reward: the referrer's (the learner who shares) or the joiner's."));
     JsonObject result = resultSchema(new JsonArray().add("reward"), "reward", reward()
         .put("description", "What a join through this loop would grant this learner now, or null (no incentive for the"
             + " role, or the daily cap leaves no room)."));

@@ -46,15 +46,14 @@ public final class PersonalizationVerticle extends VerticleBase {
 
   private Future<JsonObject> personalize(JsonObject params) {
     FieldReader.of(params, "", FIELDS);
-    String userId = Params.requiredString(params, "user_id", 128, Params.VISIBLE_ASCII, "visible ASCII characters");
+    String userId = Params.userId(params, "user_id");
     String loopName = Params.requiredString(params, "loop", 64, FieldReader.SLUG, "a loop name (slug)");
     String persona = Params.optionalOneOf(params, "persona", List.copyOf(LoopJson.PERSONAS.stream().sorted().toList()));
     Params.optionalString(params, "locale", 35, LOCALE, "a BCP 47 language tag such as en-GB");
     Params.optionalString(params, "variant", 64, FieldReader.SLUG, "a variant key (slug)");
     JsonObject context = Params.optionalObject(params, "context", MAX_CONTEXT_BYTES, MAX_CONTEXT_DEPTH);
     JsonObject action = action(params);
-    Loop loop = catalog.get().loops().stream().filter(l -> l.name().equals(loopName)).findFirst()
-        .orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
+    Loop loop = catalog.get().loop(loopName).orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
     return pool.preparedQuery(LEARNER).execute(Tuple.of(userId)).map(rows -> {
       Row row = rows.size() == 0 ? null : rows.iterator().next();
       String who = persona != null ? persona : row == null ? null : row.getString("persona");

@@ -70,7 +70,7 @@ public final class BusMethods {
   }
 
   /** A failure that keeps the JSON-RPC error's {@code data} when the reply stays in this JVM. */
-  public static final class Failure extends ReplyException {
+  public static class Failure extends ReplyException {
     private final transient JsonObject data;
 
     public Failure(int code, String message, JsonObject data) {

@@ -45,6 +45,20 @@ public final class Params {
     return s;
   }
 
+  /** Free text a person wrote (a reason, a note): required, not blank, at most {@code maxLength} characters. */
+  public static String requiredText(JsonObject params, String field, int maxLength) {
+    Object value = params.getValue(field);
+    if (!(value instanceof String text) || text.isBlank() || text.length() > maxLength) {
+      throw RpcException.invalidParams(field, "is required: a string of 1 to " + maxLength + " characters");
+    }
+    return text;
+  }
+
+  /** A learner's id as every agent takes it: 1 to 128 visible ASCII characters. */
+  public static String userId(JsonObject params, String field) {
+    return requiredString(params, field, 128, VISIBLE_ASCII, "visible ASCII characters");
+  }
+
   /** An ISO-8601 timestamp with an offset, at most 5 minutes ahead of {@code now} and at most a year old. */
   public static OffsetDateTime optionalTimestamp(JsonObject params, String field, Instant now) {
     Object value = params.getValue(field);

@@ -55,15 +55,14 @@ public final class SafetyVerticle extends VerticleBase {
 
   private Future<JsonObject> checkAction(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id", "action", "loop", "learner", "context"));
-    String userId = userId(params);
+    String userId = Params.userId(params, "user_id");
     if (Params.optionalOneOf(params, "action", List.of("loop_selected")) == null) {
       throw RpcException.invalidParams("action", "is required: loop_selected");
     }
     String loopName = Params.requiredString(params, "loop", 64, FieldReader.SLUG, "a loop name (slug)");
     SafetyRules.Learner learner = learner(params.getValue("learner"));
     Params.optionalObject(params, "context", MAX_CONTEXT_BYTES, 8);
-    Loop loop = catalog.get().loops().stream().filter(l -> l.name().equals(loopName)).findFirst()
-        .orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
+    Loop loop = catalog.get().loop(loopName).orElseThrow(() -> RpcException.invalidParams("loop", "is not a known loop"));
     return store.facts(userId, loop.id(), clock.instant(), limits)
         .map(facts -> SafetyRules.verdict(facts, loop, learner, limits));
   }
@@ -89,14 +88,14 @@ public final class SafetyVerticle extends VerticleBase {
 
   private Future<JsonObject> reportAbuse(JsonObject params) {
     FieldReader.of(params, "", Set.of("decision_id", "reason", "request_id"));
-    SafetyStore.Report report = new SafetyStore.Report(Params.requiredUuid(params, "decision_id"), reason(params),
+    SafetyStore.Report report = new SafetyStore.Report(Params.requiredUuid(params, "decision_id"), Params.requiredText(params, "reason", MAX_REASON),
         Params.optionalString(params, "request_id", MAX_ID, Params.VISIBLE_ASCII, "visible ASCII characters"), params);
     return store.report(report, clock.instant(), settings.reportBlockDays());
   }
 
   private Future<JsonObject> blockUser(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id", "reason", "until"));
-    return store.block(userId(params), reason(params), until(params), clock.instant());
+    return store.block(Params.userId(params, "user_id"), Params.requiredText(params, "reason", MAX_REASON), until(params), clock.instant());
   }
 
   private OffsetDateTime until(JsonObject params) {
@@ -119,24 +118,12 @@ public final class SafetyVerticle extends VerticleBase {
 
   private Future<JsonObject> unblockUser(JsonObject params) {
     FieldReader.of(params, "", Set.of("user_id"));
-    return store.unblock(userId(params));
+    return store.unblock(Params.userId(params, "user_id"));
   }
 
   private Future<JsonObject> listBlocks(JsonObject params) {
     FieldReader.of(params, "", Set.of("limit"));
     Integer limit = Params.optionalInt(params, "limit", 1, MAX_BLOCKS);
     return store.blocks(limit == null ? DEFAULT_BLOCKS : limit, clock.instant());
-  }
-
-  private static String userId(JsonObject params) {
-    return Params.requiredString(params, "user_id", MAX_ID, Params.VISIBLE_ASCII, "visible ASCII characters");
-  }
-
-  private static String reason(JsonObject params) {
-    Object value = params.getValue("reason");
-    if (!(value instanceof String text) || text.isBlank() || text.length() > MAX_REASON) {
-      throw RpcException.invalidParams("reason", "is required: a string of 1 to " + MAX_REASON + " characters");
-    }
-    return text;
   }
 }

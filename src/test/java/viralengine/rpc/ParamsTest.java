@@ -25,6 +25,16 @@ class ParamsTest {
   }
 
   @Test
+  void freeTextIsRequiredNotBlankAndBounded() {
+    JsonObject p = new JsonObject().put("ok", "spam invites").put("n", 5).put("blank", "  ").put("long", "x".repeat(11));
+    assertEquals("spam invites", Params.requiredText(p, "ok", 20));
+    assertEquals("missing", field("is required", () -> Params.requiredText(p, "missing", 10)).getString("field"));
+    field("is required", () -> Params.requiredText(p, "n", 10));
+    field("is required", () -> Params.requiredText(p, "blank", 10));
+    assertEquals("long", field("1 to 10 characters", () -> Params.requiredText(p, "long", 10)).getString("field"));
+  }
+
+  @Test
   void stringsAreCheckedForPresenceTypeLengthAndCharset() {
     JsonObject p = new JsonObject().put("a", "ok").put("n", 5).put("e", "").put("s", "with space");
     assertEquals("ok", Params.requiredString(p, "a", 10, Params.VISIBLE_ASCII, "x"));

@@ -202,6 +202,15 @@ public final class ServiceProcess implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
+  /** A statement run on this run's database over plain JDBC: an operator's hand edit. */
+  public static void exec(String sql) throws Exception {
+    io.vertx.pgclient.PgConnectOptions db = io.vertx.pgclient.PgConnectOptions.fromUri(TestDatabase.get().url());
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + db.getHost() + ":" + db.getPort() + "/" + db.getDatabase(),
+        db.getUser(), db.getPassword()); Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
   /** A count over this run's database, read over plain JDBC. */
   public static long rows(String sql) throws Exception {
     io.vertx.pgclient.PgConnectOptions db = io.vertx.pgclient.PgConnectOptions.fromUri(TestDatabase.get().url());
