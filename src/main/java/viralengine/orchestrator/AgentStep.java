@@ -124,6 +124,9 @@ final class AgentStep {
         call.rehearsal());
     return Future.all(copy, reward).map(both -> {
       JsonObject action = stored == null ? new JsonObject() : stored.copy();
+      // The per-persona templates are the loop's configuration, not what the product renders: the answer carries the
+      // rendered fields only.
+      action.remove("copy");
       AgentReply copied = copy.result();
       record(calls, copied);
       if (copied.ok()) {
