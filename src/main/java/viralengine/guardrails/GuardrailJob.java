@@ -131,7 +131,8 @@ public final class GuardrailJob {
         xh = h.optedOut();
       }
       default -> {
-        return null; // abuse_report_rate: no report data source yet (docs/measure-and-learn.md, "Guardrails")
+        xt = t.reported(); // abuse_report_rate: trust_safety's report_abuse rows
+        xh = h.reported();
       }
     }
     Intervals.Interval interval = Sequential.proportionDifference(xt, t.learners(), xh, h.learners(),

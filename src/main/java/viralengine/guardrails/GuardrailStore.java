@@ -12,8 +12,9 @@ import java.time.ZoneOffset;
 /**
  * What a guardrail is judged on: for one loop, over [from, to) and since the loop's last change (a changed loop,
  * a re-enabled one included, is a new treatment), its treated learners (a selection) and held-out learners (a
- * holdout whose counterfactual was the loop), and how many of each dismissed it or have since opted out of growth
- * loops. Dry runs count toward nothing.
+ * holdout whose counterfactual was the loop), and how many of each dismissed it, have since opted out of growth
+ * loops, or had a decision of it reported to trust_safety (report_abuse; a held-out learner was shown nothing, so
+ * there is nothing to report). Dry runs count toward nothing.
  */
 final class GuardrailStore {
   /** $1 loop id, $2 from, $3 to. */
@@ -23,14 +24,16 @@ final class GuardrailStore {
       + " AND d.created_at < $3 AND d.outcome IN ('selected', 'holdout')"
       + " AND (d.features_used ->> 'dry_run') IS DISTINCT FROM 'true'),"
       + " arm_learners AS (SELECT arm, user_id, bool_or(EXISTS (SELECT 1 FROM loop_outcomes o"
-      + " WHERE o.decision_id = d.decision_id AND o.outcome = 'dismissed')) AS dismissed FROM d GROUP BY arm, user_id)"
+      + " WHERE o.decision_id = d.decision_id AND o.outcome = 'dismissed')) AS dismissed,"
+      + " bool_or(EXISTS (SELECT 1 FROM abuse_reports r WHERE r.decision_id = d.decision_id)) AS reported"
+      + " FROM d GROUP BY arm, user_id)"
       + " SELECT a.arm, count(*) AS learners, count(*) FILTER (WHERE a.dismissed) AS dismissed,"
-      + " count(*) FILTER (WHERE l.growth_opt_out) AS opted_out"
+      + " count(*) FILTER (WHERE l.growth_opt_out) AS opted_out, count(*) FILTER (WHERE a.reported) AS reported"
       + " FROM arm_learners a LEFT JOIN learners l ON l.user_id = a.user_id GROUP BY a.arm";
 
-  /** Learners of one arm, and how many of them dismissed the loop or opted out. */
-  record Arm(long learners, long dismissed, long optedOut) {
-    static final Arm NONE = new Arm(0, 0, 0);
+  /** Learners of one arm, and how many of them dismissed the loop, opted out, or were reported. */
+  record Arm(long learners, long dismissed, long optedOut, long reported) {
+    static final Arm NONE = new Arm(0, 0, 0, 0);
   }
 
   /** The loop's treated and held-out learners. */
@@ -47,7 +50,7 @@ final class GuardrailStore {
       Arm treatment = Arm.NONE;
       Arm holdout = Arm.NONE;
       for (Row r : rows) {
-        Arm arm = new Arm(r.getLong("learners"), r.getLong("dismissed"), r.getLong("opted_out"));
+        Arm arm = new Arm(r.getLong("learners"), r.getLong("dismissed"), r.getLong("opted_out"), r.getLong("reported"));
         if ("selected".equals(r.getString("arm"))) {
           treatment = arm;
         } else {

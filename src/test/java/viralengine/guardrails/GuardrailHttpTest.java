@@ -4,7 +4,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import viralengine.decision.Buckets;
 import viralengine.orchestrator.DecisionsHttpTest;
@@ -28,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * admin agent, the loop starts a new treatment: the old evidence no longer counts.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the dismiss test first: it expects the class's fresh state
 class GuardrailHttpTest {
   static final String SALT = "guardrail-test";
   static final MutableClock CLOCK = new MutableClock(Instant.now());
@@ -64,11 +68,16 @@ class GuardrailHttpTest {
   }
 
   static boolean active() {
-    return DecisionsHttpTest.result(svc.admin("get_loop", new JsonObject().put("name", "buddy_challenge")))
+    return active("buddy_challenge");
+  }
+
+  static boolean active(String loop) {
+    return DecisionsHttpTest.result(svc.admin("get_loop", new JsonObject().put("name", loop)))
         .getJsonObject("loop").getBoolean("active");
   }
 
   @Test
+  @Order(1)
   void aLoopWhoseLearnersDismissItBeyondItsGuardrailIsPausedWithTheEvidenceAudited() {
     svc.query("UPDATE viral_loops SET guardrails = '[{\"metric\": \"dismiss_rate\", \"max_increase\": 0.1},"
         + " {\"metric\": \"opt_out_rate\", \"max_increase\": 0.05}]' WHERE name = 'buddy_challenge'");
@@ -128,6 +137,54 @@ class GuardrailHttpTest {
     awaitRounds(3);
     assertTrue(active(), "the old evidence does not pause it again");
     assertEquals(1, svc.count("SELECT count(*) FROM config_changes WHERE actor = 'guardrail'"));
+  }
+
+  /**
+   * abuse_report_rate reads trust_safety's report rows: half of results_rally's treated learners reported (rows as
+   * report_abuse writes them; the built-in agent is off in this class, whose learners have no profile) pauses it.
+   */
+  @Test
+  @Order(2)
+  void aLoopWhoseDecisionsAreReportedBeyondItsGuardrailIsPaused() {
+    svc.resetData();
+    svc.query("UPDATE viral_loops SET guardrails = '[{\"metric\": \"abuse_report_rate\", \"max_increase\": 0.05}]'"
+        + " WHERE name = 'results_rally'");
+    DecisionsHttpTest.activate(svc, "results_rally", 0);
+    // Decisions after the loop's last change (the activation), whatever the other test did to the service's clock.
+    CLOCK.set(Instant.now().plus(Duration.ofSeconds(1)));
+    try {
+      pauseOnReports();
+    } finally {
+      svc.query("UPDATE viral_loops SET guardrails = '[]' WHERE name = 'results_rally'");
+      svc.resetData();
+    }
+  }
+
+  private static void pauseOnReports() {
+    int treated = 0;
+    for (int i = 0; i < 160; i++) {
+      String user = "r-" + i;
+      JsonObject answer = DecisionsHttpTest.result(svc.rpc("trigger_event",
+          new JsonObject().put("user_id", user).put("event_type", "diagnostic_completed")));
+      if ("selected".equals(answer.getString("outcome")) && treated++ % 2 == 0) {
+        svc.query("INSERT INTO abuse_reports (report_id, decision_id, user_id, loop_id, reason, reported_at, input_params)"
+            + " SELECT gen_random_uuid(), $1, $2, id, 'spam', now(), '{}' FROM viral_loops WHERE name = 'results_rally'",
+            java.util.UUID.fromString(answer.getString("decision_id")), user);
+      }
+    }
+    CLOCK.set(Instant.now().plus(Duration.ofMinutes(1)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (active("results_rally")) {
+      assertTrue(System.nanoTime() < deadline, "the guardrail never paused the loop (" + treated + " treated)");
+      TestService.await(svc.vertx.timer(50));
+    }
+    JsonObject evidence = DecisionsHttpTest.result(svc.admin("list_changes", new JsonObject().put("limit", 1)))
+        .getJsonArray("changes").getJsonObject(0).getJsonObject("evidence");
+    assertEquals("abuse_report_rate", evidence.getString("metric"), evidence.encode());
+    // The job may pause the loop before the last reports are in: the evidence is what it had then.
+    long reported = evidence.getJsonObject("treatment").getLong("count");
+    assertTrue(reported >= 20 && reported <= (treated + 1) / 2, evidence.encode());
+    assertEquals(0, evidence.getJsonObject("holdout").getLong("count"));
   }
 
   @Test
