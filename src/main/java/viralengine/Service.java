@@ -105,7 +105,7 @@ public final class Service {
         Path.of(config.spool().dir()), config.spool().flushTimeoutMs(), flushes,
         config.decisionLog().overlapAfterMs(), config.drainTimeoutMs()), lastError, metrics);
     metrics.spoolActive(log::spooling);
-    this.erasure = new Erasure(vertx, pool, config.erasure().secret(), metrics.registry());
+    this.erasure = new Erasure(vertx, pool, logPool, config.erasure().secret(), metrics.registry());
     // Rows of an erased learner that were still in the spool are erased as they reach PostgreSQL.
     log.onReplayed(erasure::replayed);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());

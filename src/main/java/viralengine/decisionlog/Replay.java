@@ -79,6 +79,9 @@ final class Replay {
           } else {
             replaying = false;
             spool.drained();
+            // A flush that appended while this round pinged PostgreSQL found replay still running and did not start
+            // it: without this, its rows would wait in the spool for the next outage or restart.
+            start();
           }
         });
   }

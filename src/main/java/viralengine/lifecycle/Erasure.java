@@ -59,15 +59,22 @@ public final class Erasure {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool replayPool;
   private final String configuredSecret;
   private final Counter requested;
   private final Counter replayedRows;
   private final Timer took;
   private Future<Tombstones> tombstones;
 
-  public Erasure(Vertx vertx, Pool pool, String configuredSecret, MeterRegistry registry) {
+  /**
+   * @param replayPool where the spool replay's check runs: the decision log's own connections, which replay already
+   *     uses, so that the check never queues behind the reads of a loaded service (it did, and the spool then drained
+   *     slower than the load filled it)
+   */
+  public Erasure(Vertx vertx, Pool pool, Pool replayPool, String configuredSecret, MeterRegistry registry) {
     this.vertx = vertx;
     this.pool = pool;
+    this.replayPool = replayPool;
     this.configuredSecret = configuredSecret;
     this.requested = Counter.builder(ERASURES).tag("kind", "request")
         .description("Learners forgotten: by request, or again for spooled rows replayed after their erasure")
@@ -116,7 +123,7 @@ public final class Erasure {
     return tombstones().compose(t -> {
       Map<String, String> byTombstone = new HashMap<>();
       userIds.forEach(u -> byTombstone.put(t.of(u), u));
-      return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock_shared($1)")
+      return replayPool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock_shared($1)")
           .execute(Tuple.of(ERASURE_LOCK))
           .compose(v -> conn.preparedQuery(ERASED_AMONG).execute(Tuple.of(byTombstone.keySet().toArray(String[]::new)))))
           .compose(rows -> {
@@ -124,7 +131,7 @@ public final class Erasure {
             for (Row row : rows) {
               String tombstone = row.getString("tombstone");
               String userId = byTombstone.get(tombstone);
-              chain = chain.compose(v -> pool.withTransaction(conn -> erase(conn, userId, tombstone)).map(counts -> {
+              chain = chain.compose(v -> replayPool.withTransaction(conn -> erase(conn, userId, tombstone)).map(counts -> {
                 replayedRows.increment();
                 LOG.info("Erased replayed rows of an erased learner", kv("tombstone", tombstone), kv("rows", counts));
                 vertx.eventBus().publish(ERASED, userId);
