@@ -23,13 +23,12 @@ class JoinGrantsHttpTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents()));
+    svc = PeerFixtures.start(new JsonObject());
   }
 
   @AfterAll
   static void stop() {
-    PeerFixtures.reset(svc);
-    svc.close();
+    PeerFixtures.stop(svc);
   }
 
   @BeforeEach

@@ -24,15 +24,14 @@ class ForgetAgentsDataTest {
 
   @BeforeAll
   static void start() {
-    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents()));
+    svc = PeerFixtures.start(new JsonObject());
     PeerFixtures.reset(svc);
     PeerFixtures.upsert(svc, PeerFixtures.sharingLoop("peer_forget"));
   }
 
   @AfterAll
   static void stop() {
-    PeerFixtures.reset(svc);
-    svc.close();
+    PeerFixtures.stop(svc);
   }
 
   static JsonObject forget(String user, String requestId) {

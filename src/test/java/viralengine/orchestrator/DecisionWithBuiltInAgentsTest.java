@@ -26,9 +26,8 @@ class DecisionWithBuiltInAgentsTest {
     // Budgets far beyond the agents' answers: this test is about what the agents decide, not about their timing
     // (a late trust_safety would block the child by its on_failure policy, whatever the rules say).
     JsonObject generous = new JsonObject().put("timeout_ms", 1_000);
-    svc = TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents(), true).mergeIn(new JsonObject()
-        .put("agents", new JsonObject().put("trust_safety", generous.copy()).put("personalization", generous.copy())
-            .put("incentives", generous.copy())), true));
+    svc = PeerFixtures.start(new JsonObject().put("agents", new JsonObject().put("trust_safety", generous.copy())
+        .put("personalization", generous.copy()).put("incentives", generous.copy())));
     PeerFixtures.reset(svc);
     PeerFixtures.upsert(svc, PeerFixtures.sharingLoop("peer_share").put("priority", 20));
     // A quiet loop: no channels, no social group, so child_sharing does not apply to it.
@@ -39,8 +38,7 @@ class DecisionWithBuiltInAgentsTest {
 
   @AfterAll
   static void stop() {
-    PeerFixtures.reset(svc);
-    svc.close();
+    PeerFixtures.stop(svc);
   }
 
   static JsonObject select(String user, JsonObject context) {

@@ -9,6 +9,18 @@ import viralengine.support.TestService;
 public final class PeerFixtures {
   private PeerFixtures() {}
 
+  /** A service with relaxed timing and the three built-in agents, {@code overrides} merged in deeply. */
+  public static TestService start(JsonObject overrides) {
+    return TestService.start(TestService.relaxedTiming().mergeIn(TestService.builtInAgents(), true)
+        .mergeIn(overrides, true));
+  }
+
+  /** The tables these tests write emptied, then the service closed. */
+  public static void stop(TestService svc) {
+    reset(svc);
+    svc.close();
+  }
+
   /** A sharing loop (channels) for anyone, with per-persona copy and an incentive, active on practice_completed. */
   public static JsonObject sharingLoop(String name) {
     JsonObject copy = new JsonObject()
