@@ -26,6 +26,8 @@ public record AgentSettings(Agent trustSafety, Agent personalization, Agent ince
   public static final List<String> NAMES = List.of(TRUST_SAFETY, PERSONALIZATION, INCENTIVES);
   /** {@code agents.builtin}: whether this process deploys the three built-in agents. */
   public static final String BUILTIN = "builtin";
+  /** The keys of the {@code agents} section: one object per agent, and {@code builtin}. */
+  static final Set<String> SECTION_KEYS = Set.of(TRUST_SAFETY, PERSONALIZATION, INCENTIVES, BUILTIN);
   public static final String BLOCK_MINORS = "block_minors";
   public static final List<String> ON_FAILURE = List.of(BLOCK_MINORS, "block", "allow");
   private static final Map<String, Long> DEFAULT_TIMEOUT_MS = Map.of(TRUST_SAFETY, 40L, PERSONALIZATION, 50L,

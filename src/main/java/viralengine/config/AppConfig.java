@@ -238,13 +238,7 @@ public record AppConfig(
           "guardrail_min_learners")),
       Map.entry("erasure", Set.of("secret")),
       Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")),
-      Map.entry("agents", agentsSectionKeys()));
-  private static Set<String> agentsSectionKeys() {
-    Set<String> keys = new java.util.HashSet<>(AgentSettings.NAMES);
-    keys.add(AgentSettings.BUILTIN);
-    return Set.copyOf(keys);
-  }
-
+      Map.entry("agents", AgentSettings.SECTION_KEYS));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
   static final int MIN_TOKEN_LENGTH = 16;
   private static final Pattern CORS_ORIGIN = Pattern.compile("https?://[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");

@@ -37,24 +37,6 @@ public record Loop(
     Incentive incentive,
     List<Guardrail> guardrails) {
 
-  /** A loop without an incentive. */
-  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
-      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
-      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
-      long version, List<Guardrail> guardrails) {
-    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
-        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, Incentive.NONE, guardrails);
-  }
-
-  /** A loop without guardrails. */
-  public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
-      int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
-      Condition targeting, long cooldownSeconds, long dismissCooldownSeconds, JsonObject action, List<Variant> variants,
-      long version, Incentive incentive) {
-    this(id, name, displayName, description, active, triggers, priority, expectedK, groups, audience, targetingDocument,
-        targeting, cooldownSeconds, dismissCooldownSeconds, action, variants, version, incentive, List.of());
-  }
-
   /** A loop without an incentive or guardrails. */
   public Loop(long id, String name, String displayName, String description, boolean active, List<String> triggers,
       int priority, double expectedK, List<String> groups, Audience audience, JsonObject targetingDocument,
