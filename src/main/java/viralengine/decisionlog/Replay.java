@@ -74,9 +74,15 @@ final class Replay {
             LOG.warn("Spool replay paused ({} entries left), retrying in {} ms: {}", spool.depth(), backoffMs,
                 DecisionLog.message(result.cause()));
             vertx.setTimer(backoffMs, id -> next(Math.min(backoffMs * 2, DecisionLog.REPLAY_MAX_BACKOFF_MS)));
-          } else if (result.result() || spool.appendsInFlight() > 0) {
-            next(DecisionLog.REPLAY_FIRST_BACKOFF_MS);
           } else {
+            // PostgreSQL answered (a batch went in, or the ping): new rows go to it again, and replay drains the
+            // backlog behind them. Waiting for an empty spool instead never ended under a steady load, which kept
+            // the spool's thread busy with appends.
+            spool.postgresAnswers();
+            if (result.result() || spool.appendsInFlight() > 0 || spool.depth() > 0) {
+              next(DecisionLog.REPLAY_FIRST_BACKOFF_MS);
+              return;
+            }
             replaying = false;
             spool.drained();
             // A flush that appended while this round pinged PostgreSQL found replay still running and did not start

@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The spool and the switch to it. When PostgreSQL cannot be reached, or a write hangs, every row goes to the spool
- * (one fsync'd SQLite file, on one thread of its own) until replay has drained it, so the spool reaches PostgreSQL in
- * order; a single slow batch goes there alone. Rows that need PostgreSQL's verdict never do.
+ * (one fsync'd SQLite file, on one thread of its own) until replay reaches PostgreSQL again; a single slow batch goes
+ * there alone. Rows that need PostgreSQL's verdict never do.
  */
 final class SpoolSwitch {
   private static final Logger LOG = LoggerFactory.getLogger(SpoolSwitch.class);
@@ -169,11 +169,26 @@ final class SpoolSwitch {
     });
   }
 
-  /** Replay found nothing left and no append in flight: rows go to PostgreSQL directly again. */
+  /**
+   * Replay reached PostgreSQL: rows go to it directly again while replay drains what the spool still holds. Only rows
+   * that need no verdict were spooled, so the order matters only between one decision's own rows: a default answer
+   * that reaches PostgreSQL before the orchestrator's late row for the same decision stands without the late result.
+   */
+  void postgresAnswers() {
+    if (spooling) {
+      spooling = false;
+      if (outageToReport) {
+        LOG.info("PostgreSQL answers again; writing decisions to it directly while replay drains {} spooled rows",
+            depth);
+      }
+    }
+  }
+
+  /** Replay found nothing left and no append in flight. */
   void drained() {
-    spooling = false;
+    postgresAnswers();
     if (outageToReport) {
-      LOG.info("Spool drained; writing decisions to PostgreSQL directly again");
+      LOG.info("Spool drained");
       outageToReport = false;
     }
   }

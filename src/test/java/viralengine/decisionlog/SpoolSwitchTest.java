@@ -23,9 +23,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -239,5 +243,51 @@ class SpoolSwitchTest {
     assertEquals(1, rows(earlier.decisionId()));
     assertEquals(0, rows(withId.decisionId()), "a refused decision leaves no row");
     await(svc.vertx.undeploy(waiting.deploymentID()));
+  }
+
+  /**
+   * A steady load keeps the spool's one thread busy: while every write still went to the spool until it was empty with
+   * no append in flight, the log never switched back, and the spool grew for as long as the load lasted (PostgresCutTest
+   * failed on it now and then). Once PostgreSQL answers, new rows go to it, and replay drains the rest behind them.
+   */
+  @Test
+  void underASteadyLoadTheLogWritesToPostgresAgainOncePostgresAnswersAndReplayDrainsTheRest() {
+    cutAndSwitch(SlowFlushTest.anonymous("switch"));
+    AtomicBoolean running = new AtomicBoolean(true);
+    Set<UUID> acked = ConcurrentHashMap.newKeySet();
+    List<Future<Void>> writers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      writers.add(steadyWriter(running, acked));
+    }
+    await(svc.vertx.timer(200));
+    proxy.restore();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (log.spooling() || log.spoolDepth() > 0) {
+      assertTrue(System.currentTimeMillis() < deadline, "20 s after PostgreSQL came back under load, the log still "
+          + (log.spooling() ? "writes to its spool" : "holds " + log.spoolDepth() + " rows there"));
+      await(svc.vertx.timer(10));
+    }
+    long direct = acked.size();
+    await(svc.vertx.timer(200));
+    assertTrue(acked.size() > direct, "the load was still running when the log wrote to PostgreSQL again");
+    assertFalse(log.spooling(), "and it kept writing there");
+    running.set(false);
+    await(Future.all(writers));
+    ProxiedLog.awaitDirect(svc, log);
+    assertEquals(acked.size(), svc.count("SELECT count(*) FROM agent_decisions WHERE decision_id = ANY($1)",
+        (Object) acked.toArray(UUID[]::new)), "every acknowledged row is in PostgreSQL, once");
+  }
+
+  /** Records anonymous decisions one after another until stopped, collecting the ids that were acknowledged. */
+  private Future<Void> steadyWriter(AtomicBoolean running, Set<UUID> acked) {
+    if (!running.get()) {
+      return Future.succeededFuture();
+    }
+    DecisionRecord row = SlowFlushTest.anonymous("steady");
+    return log.record(row).compose(ok -> {
+      assertTrue(ok, "an anonymous row always goes in");
+      acked.add(row.decisionId());
+      return steadyWriter(running, acked);
+    });
   }
 }
