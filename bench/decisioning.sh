@@ -15,7 +15,8 @@
 #       P2  all four loops active, real triggers, cooldown_seconds = COOLDOWN_SECONDS, the global rule of
 #           orchestrator.daily_cap (3) per calendar day in the learner's zone
 #     each: closed loop (wrk -c CONNS, DURATION) of select_loop for random learners of the LEARNERS (bench/decide.lua),
-#     then open loop at HALF x that run's results/s (OPEN_CONNS connections, one per wrk thread, each on a fixed
+#     then open loop at one rate for both phases, OPEN_RATE or HALF x the slower phase's results/s in that rep (so
+#     the two tails are compared at the same offered load; OPEN_CONNS connections, one per wrk thread, each on a fixed
 #     schedule; latency from the intended send time, see bench/decide.lua). Switching sets viral_loops and waits
 #     for GET /mcp/orchestrator/health to report the new active_loops (ORCHESTRATOR_LOOPS_REFRESH_MS=1000).
 #     Per run: results/s, p50/p99, decisions logged (rows of agent_decisions), outcomes, CPU per decision:
@@ -49,7 +50,7 @@
 #
 # Environment (all optional): JAVA (JDK 17's java), JAR (target/viral-engine.jar), JAVA_OPTS (-Xmx96m
 # -XX:+UseSerialGC, as bench/run.sh), LEARNERS (100000), REPS (3), DURATION (20s), WARMUP (45s per path), CONNS (32),
-# THREADS (2), OPEN_CONNS (128, as bench/run.sh's sweep: enough that a slow answer rarely holds up a
+# THREADS (2), OPEN_RATE (unset: HALF x the slower phase's closed-loop results/s), OPEN_CONNS (128, as bench/run.sh's sweep: enough that a slow answer rarely holds up a
 # connection's next slot), HALF (0.5), COOLDOWN_SECONDS (3600), HOT_LEARNERS (8), SERVICE_ENV (see below),
 # PG_CLIENTS (8, the service's pool size), PG_SECONDS (15), PG_ROUNDS (2), GEN_CPUS, SVC_CPUS (taskset CPU lists,
 # see lib.sh), BENCH_PORT, PGHOST, PGPORT, PGUSER, RESULTS (bench/RESULTS.md).
@@ -59,7 +60,7 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-COMMAND="$(env_prefix JAVA JAR JAVA_OPTS LEARNERS REPS DURATION WARMUP CONNS THREADS OPEN_CONNS HALF COOLDOWN_SECONDS \
+COMMAND="$(env_prefix JAVA JAR JAVA_OPTS LEARNERS REPS DURATION WARMUP CONNS THREADS OPEN_RATE OPEN_CONNS HALF COOLDOWN_SECONDS \
   HOT_LEARNERS SERVICE_ENV PG_CLIENTS PG_SECONDS PG_ROUNDS GEN_CPUS SVC_CPUS)$0${*:+ $*}"
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$(dirname "$0")/.."
@@ -67,6 +68,7 @@ cd "$(dirname "$0")/.."
 decision_bench_defaults
 OPEN_CONNS=${OPEN_CONNS:-128}
 HALF=${HALF:-0.5}
+OPEN_RATE=${OPEN_RATE:-}
 COOLDOWN_SECONDS=${COOLDOWN_SECONDS:-3600}
 HOT_LEARNERS=${HOT_LEARNERS:-8}
 SERVICE_ENV=${SERVICE_ENV-SPOOL_FLUSH_TIMEOUT_MS=10000 ORCHESTRATOR_TIMEOUT_MS=2000 CIRCUIT_BREAKER_MINIMUM_CALLS=100000 LIMITS_TARGET_LATENCY_MS=0}
@@ -82,6 +84,7 @@ for v in LEARNERS REPS CONNS THREADS OPEN_CONNS COOLDOWN_SECONDS HOT_LEARNERS PG
 done
 [ "$LEARNERS" -ge "$BATCH" ] || { echo "LEARNERS must be at least $BATCH, got $LEARNERS" >&2; exit 1; }
 [[ $HALF =~ ^0?\.[0-9]+$|^1(\.0*)?$ ]] || { echo "HALF must be a fraction in (0, 1], got '$HALF'" >&2; exit 1; }
+[ -z "$OPEN_RATE" ] || [[ $OPEN_RATE =~ ^[1-9][0-9]*$ ]] || { echo "OPEN_RATE must be a whole number of requests a second, got '$OPEN_RATE'" >&2; exit 1; }
 JAVAP="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/javap"
 
 install_missing wrk:wrk pgbench:postgresql-client
@@ -154,14 +157,21 @@ seed_learners "$LEARNERS"
 # --- 2. warm-up, 3. the reps --------------------------------------------------------------------------------------------
 loops false "$COOLDOWN_SECONDS"; warm_up P1
 loops true "$COOLDOWN_SECONDS"; warm_up P2
+phase_loops() { if [ "$1" = P1 ]; then loops false "$COOLDOWN_SECONDS"; else loops true "$COOLDOWN_SECONDS"; fi; }
 for rep in $(seq 1 "$REPS"); do
+  slowest=
   for phase in P1 P2; do
-    if [ "$phase" = P1 ]; then loops false "$COOLDOWN_SECONDS"; else loops true "$COOLDOWN_SECONDS"; fi
+    phase_loops "$phase"
     log "rep $rep $phase: closed loop, $CONNS connections, $DURATION (load $(load))"
     measure "$phase" "$rep" 0 "$LEARNERS"
-    rate=$(awk -v r="$(col 6)" -v h="$HALF" 'BEGIN {printf "%.0f", r * h}')
-    [ "$rate" -ge 1 ] || { echo "$phase: no results in the closed-loop run, so no half load to run at" >&2; exit 1; }
-    log "rep $rep $phase: open loop at $rate req/s ($HALF x $(col 6))"
+    slowest=$(awk -v r="$(col 6)" -v s="$slowest" 'BEGIN {print (s == "" || r < s) ? r : s}')
+  done
+  # Both phases get the same offered rate, so their tails compare: OPEN_RATE, or HALF x the slower phase's capacity.
+  rate=${OPEN_RATE:-$(awk -v r="$slowest" -v h="$HALF" 'BEGIN {printf "%.0f", r * h}')}
+  [ "$rate" -ge 1 ] || { echo "rep $rep: no results in the closed-loop runs, so no half load to run at" >&2; exit 1; }
+  for phase in P1 P2; do
+    phase_loops "$phase"
+    log "rep $rep $phase: open loop at $rate req/s (${OPEN_RATE:+OPEN_RATE}${OPEN_RATE:-$HALF x $slowest, the slower phase})"
     measure "$phase" "$rep" "$rate" "$LEARNERS"
   done
 done

@@ -30,6 +30,7 @@ import viralengine.http.Warmup;
 import viralengine.loops.CatalogWatcher;
 import viralengine.metrics.ServiceMetrics;
 import viralengine.metrics.LastError;
+import viralengine.orchestrator.Fallbacks;
 import viralengine.orchestrator.OrchestratorVerticle;
 import viralengine.store.Database;
 import viralengine.store.DecisionStore;
@@ -346,7 +347,8 @@ public final class Service {
 
   private Future<Void> deployHttp() {
     EdgeGuards guards = EdgeGuards.of(config, metrics.edge(), pressure, rehearsal);
-    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, log, lastError, metrics, guards),
+    Fallbacks fallbacks = new Fallbacks(log, lastError, metrics, config.orchestrator().timeoutMs());
+    return vertx.deployVerticle(() -> new HttpVerticle(config, breaker, fallbacks, lastError, metrics, guards),
             new DeploymentOptions().setInstances(config.http().instances()))
         .onSuccess(id -> httpDeployment = id)
         .recover(err -> Future.failedFuture(err instanceof java.net.BindException

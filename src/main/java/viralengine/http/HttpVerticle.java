@@ -23,9 +23,9 @@ import viralengine.auth.Scope;
 import viralengine.auth.TokenSet;
 import viralengine.config.AppConfig;
 import viralengine.metrics.LastError;
+import viralengine.orchestrator.Fallbacks;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
-import viralengine.decisionlog.DecisionLog;
 import viralengine.mcp.McpEndpoint;
 import viralengine.peers.PeerAgent;
 import viralengine.peers.PeerAgents;
@@ -51,18 +51,18 @@ public final class HttpVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final CircuitBreaker breaker;
-  private final DecisionLog log;
+  private final Fallbacks fallbacks;
   private final LastError lastError;
   private final ServiceMetrics metrics;
   private final EdgeGuards guards;
   private HttpServer server;
   private DashboardRoutes dashboard;
 
-  public HttpVerticle(AppConfig config, CircuitBreaker breaker, DecisionLog log, LastError lastError,
+  public HttpVerticle(AppConfig config, CircuitBreaker breaker, Fallbacks fallbacks, LastError lastError,
       ServiceMetrics metrics, EdgeGuards guards) {
     this.config = config;
     this.breaker = breaker;
-    this.log = log;
+    this.fallbacks = fallbacks;
     this.lastError = lastError;
     this.metrics = metrics;
     this.guards = guards;
@@ -70,7 +70,8 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, log, lastError, metrics, config.orchestrator().timeoutMs());
+    OrchestratorClient orchestrator = new OrchestratorClient(vertx, breaker, fallbacks, lastError,
+        config.orchestrator().timeoutMs());
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
@@ -137,7 +138,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     router.post("/mcp/:agent/:method").handler(body).handler(this::requireAgent).handler(rpc::handle);
     router.post("/mcp/:agent").handler(body).handler(this::requireAgent).handler(rpc::handle);
-    // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and decision log.
+    // MCP (Streamable HTTP) on /mcp: its tools go through this same client, breaker and fallbacks.
     new McpEndpoint(config, new McpEndpoint.Backend(orchestrator::call, orchestrator::health, adminAgent::call,
         (agent, method, params, caller) -> peers.get(agent).call(method, params, caller)), admission).mount(router, body);
 

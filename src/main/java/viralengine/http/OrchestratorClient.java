@@ -14,9 +14,7 @@ import org.slf4j.LoggerFactory;
 import viralengine.api.OrchestratorApi;
 import viralengine.api.ParsedCodec;
 import viralengine.api.Requests;
-import viralengine.decisionlog.DecisionLog;
 import viralengine.metrics.LastError;
-import viralengine.metrics.ServiceMetrics;
 import viralengine.orchestrator.Fallbacks;
 import viralengine.rpc.ErrorCodes;
 import viralengine.rpc.RpcException;
@@ -45,12 +43,11 @@ final class OrchestratorClient {
   private final LastError lastError;
   private final long timeoutMs;
 
-  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, DecisionLog log, LastError lastError, ServiceMetrics metrics,
-      long timeoutMs) {
+  OrchestratorClient(Vertx vertx, CircuitBreaker breaker, Fallbacks fallbacks, LastError lastError, long timeoutMs) {
     this.vertx = vertx;
     ParsedCodec.register(vertx.eventBus());
     this.breaker = breaker;
-    this.fallbacks = new Fallbacks(log, lastError, metrics, timeoutMs);
+    this.fallbacks = fallbacks;
     this.lastError = lastError;
     this.timeoutMs = timeoutMs;
   }
@@ -123,7 +120,7 @@ final class OrchestratorClient {
           new JsonObject().put("request_id", params.getString("request_id"))));
     }
     if (ErrorCodes.isCallerError(cause.code()) || cause.code() == ErrorCodes.OVERLOADED) {
-      return Future.failedFuture(cause.withRetryAfter(DecisionLog.RETRY_AFTER_MS));
+      return Future.failedFuture(cause.withRetryAfter(Fallbacks.RETRY_AFTER_MS));
     }
     return fallbacks.answer(method, params, decisionId, cause, start);
   }

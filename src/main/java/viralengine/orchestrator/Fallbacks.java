@@ -41,6 +41,8 @@ public final class Fallbacks {
       ErrorCodes.TIMEOUT, "timeout",
       ErrorCodes.CIRCUIT_OPEN, "circuit_open",
       ErrorCodes.ORCHESTRATOR_ERROR, "orchestrator_unavailable");
+  /** What a caller refused for now is told to wait (an overload, a request_id PostgreSQL could not confirm). */
+  public static final long RETRY_AFTER_MS = DecisionLog.RETRY_AFTER_MS;
   private static final Throttle ANSWERED_INSTEAD = new Throttle();
   private static final Throttle NOT_RECORDED = new Throttle();
 

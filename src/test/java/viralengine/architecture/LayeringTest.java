@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,6 +69,21 @@ class LayeringTest {
   @Test
   void everyPackageUsesOnlyItsOwnLayerAndTheOnesBelow() {
     layering().check(mainClasses());
+  }
+
+  /**
+   * The edges parse, guard and forward; what is written to the audit trail, a default answer included, is decided
+   * where the orchestrator lives (issue 24: the default decision moved out of http).
+   */
+  static ArchRule edgesWriteNoAuditRows() {
+    return noClasses().that().resideInAnyPackage(packages(LAYERS.get("Edge"))).should().dependOnClassesThat()
+        .resideInAPackage(ROOT + ".decisionlog..")
+        .orShould().dependOnClassesThat().haveNameMatching(ROOT + "\\.store\\..*Record");
+  }
+
+  @Test
+  void theEdgesWriteNoAuditRows() {
+    edgesWriteNoAuditRows().check(mainClasses());
   }
 
   @Test
