@@ -11,8 +11,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import viralengine.support.MutableClock;
+import viralengine.support.TableLock;
 import viralengine.support.TestService;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -234,6 +237,70 @@ public class DecisionsHttpTest {
             "round " + round + ": " + answers);
         assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = $1", user));
       }
+    }
+  }
+
+  /**
+   * Issue 22, one learner's backlog: the selection's durable write is held on the learner's row lock (as a slow commit,
+   * or another process writing the same learner, would hold it), and the learner's other calls are still decided
+   * (capped) and answered meanwhile. When each call waited for the one before it to be durable, none could answer
+   * while the lock was held, and on a busy machine that queue made dozens of fifty calls miss the SLA. No timing is
+   * asserted: only whether the answers came before the lock was released.
+   */
+  @Test
+  void whileASelectionsWriteIsHeldTheLearnersOtherCallsAreStillDecided() throws Exception {
+    activate(svc, "buddy_challenge", 0);
+    String user = "held-selection";
+    result(svc.rpc("upsert_learner", new JsonObject().put("user_id", user))); // the row the selection's guard updates
+    try (Connection lock = TableLock.connect()) {
+      lock.setAutoCommit(false);
+      try (Statement st = lock.createStatement()) {
+        st.execute("SELECT 1 FROM learners WHERE user_id = '" + user + "' FOR UPDATE");
+      }
+      Future<JsonObject> selection = send(user, 0);
+      awaitWriteWaitingOnALock();
+      List<Future<JsonObject>> others = new ArrayList<>();
+      for (int i = 1; i <= 19; i++) {
+        others.add(send(user, i));
+      }
+      Future<?> all = Future.join(others);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+      while (!all.isComplete() && System.nanoTime() < deadline) {
+        await(svc.vertx.timer(10));
+      }
+      long answeredWhileHeld = others.stream().filter(Future::succeeded).count();
+      boolean selectionWaited = !selection.isComplete();
+      lock.commit();
+      assertEquals(19, answeredWhileHeld, "the learner's other calls were answered while the selection's write waited");
+      assertTrue(selectionWaited, "the selection waited for its write");
+      assertEquals("selected", await(selection).getString("outcome"));
+      for (Future<JsonObject> other : others) {
+        JsonObject answer = other.result();
+        assertEquals("no_eligible_loop", answer.getString("outcome"), answer.encode());
+        JsonObject explained = result(svc.rpc("explain_decision", new JsonObject().put("decision_id",
+            answer.getString("decision_id"))));
+        assertEquals("cap_reached", explained.getJsonArray("checks").getJsonObject(0).getString("reason"), explained.encode());
+      }
+    }
+    assertEquals(1, svc.count("SELECT count(*) FROM loop_exposures WHERE user_id = $1", user));
+    assertEquals(20, svc.count("SELECT count(*) FROM agent_decisions WHERE user_id = $1 AND success", user));
+  }
+
+  /** One select_loop for {@code user}, sent now; its result (a JSON-RPC error fails the future). */
+  static Future<JsonObject> send(String user, int id) {
+    JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", id).put("method", "select_loop")
+        .put("params", new JsonObject().put("user_id", user));
+    return svc.http.post(svc.port, "127.0.0.1", "/mcp/orchestrator").putHeader("content-type", "application/json")
+        .sendBuffer(request.toBuffer()).map(response -> result(response.bodyAsJsonObject()));
+  }
+
+  /** Until a backend of the test database waits on a lock: the selection's write has reached the held row. */
+  static void awaitWriteWaitingOnALock() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        + " AND wait_event_type = 'Lock'") == 0) {
+      assertTrue(System.nanoTime() < deadline, "the selection's write never reached the locked row");
+      await(svc.vertx.timer(10));
     }
   }
 
