@@ -24,6 +24,10 @@ import java.util.UUID;
  * replayed over itself changes nothing. So whichever commits last,
  * the row says what the caller was told. Neither statement can fail on a duplicate, so one row never
  * sinks a batch.
+ *
+ * <p>request_id's uniqueness is {@code request_claims}' (V14: the log tables are partitioned by day, and a partitioned
+ * table has no global unique index but on its key): a BEFORE INSERT trigger claims a row's request_id, and skips the row
+ * when another decision holds it, as ON CONFLICT DO NOTHING did with the unique index.
  */
 public final class DecisionStore {
   static final String AGENT_ID = "orchestrator";
@@ -52,7 +56,7 @@ public final class DecisionStore {
       + " method, input_params, output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id,"
       + " occurred_at, received_at, context, guard_seq, decided_at, ord) ORDER BY decision_id, ord),"
       + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id)"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
       + " FROM input),"
       // The invariant's guard: a selection advances its learner's sequence from the value it was decided on, or
@@ -120,7 +124,8 @@ public final class DecisionStore {
    */
   private static final String UPSERT_FALLBACKS = "WITH input AS (" + FALLBACK_INPUT + "),"
       + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id AND a.decision_id <> input.decision_id)"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id"
+      + " AND c.row_key <> input.decision_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
       + " FROM input),"
       + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
@@ -156,8 +161,10 @@ public final class DecisionStore {
       + " ON CONFLICT DO NOTHING RETURNING decision_id, request_id, true AS fresh),"
       + FALLBACK_EVENT + " SELECT decision_id FROM decision";
 
+  /** Through the request's claim (V14): its decision_id leads to one partition. */
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"
-      + " output_result, error_code FROM agent_decisions WHERE request_id = $1";
+      + " output_result, error_code FROM request_claims c JOIN agent_decisions a ON a.decision_id = c.row_key"
+      + " WHERE c.kind = 'd' AND c.request_id = $1 AND a.request_id = $1";
 
   private final Pool pool;
 

@@ -396,17 +396,20 @@ BEGIN
 END $$;
 
 -- Drops the partitions of one UTC day from the four tables, with their request claims, in the caller's transaction;
--- returns the rows each held. Refuses (raises) while report_inbox points into the day: the rollups must have folded
--- every row in first, or the day's figures would be lost with it.
+-- returns the rows each held. Returns nothing, and drops nothing, while report_inbox points into the day: the rollups
+-- must fold every row in first, or the day's figures would be lost with it. The partitions are locked before the inbox
+-- is read, so no row of the day can commit (with its inbox row) between the check and the drop.
 CREATE FUNCTION log_partition_drop(day date) RETURNS TABLE (parent text, dropped bigint) LANGUAGE plpgsql AS $$
 DECLARE
   lo uuid := log_uuid_at(day::timestamp AT TIME ZONE 'UTC');
   hi uuid := log_uuid_at((day + 1)::timestamp AT TIME ZONE 'UTC');
   p record;
 BEGIN
+  FOR p IN SELECT * FROM log_partitions() l WHERE l.day = log_partition_drop.day ORDER BY l.parent LOOP
+    EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', p.name);
+  END LOOP;
   IF EXISTS (SELECT 1 FROM report_inbox WHERE decision_id >= lo AND decision_id < hi) THEN
-    RAISE EXCEPTION 'partitions of % hold rows the report rollups have not folded in yet', day
-      USING ERRCODE = 'object_in_use';
+    RETURN;
   END IF;
   FOR p IN SELECT * FROM log_partitions() l WHERE l.day = log_partition_drop.day ORDER BY l.parent LOOP
     parent := p.parent;
