@@ -76,7 +76,7 @@ public final class Retention {
     this.clock = clock;
     this.failures = Counter.builder(FAILURES).description("Rounds of the retention job that failed (partitions not"
         + " created or not dropped)").register(registry);
-    Gauge.builder(LAST_SUCCESS, () -> lastSuccess).description("When the retention job last completed a round (epoch"
+    Gauge.builder(LAST_SUCCESS, () -> lastSuccess).baseUnit("seconds").description("When the retention job last completed a round (epoch"
         + " seconds; NaN before the first)").register(registry);
     for (String table : TABLES) {
       rowsDropped.put(table, Counter.builder(ROWS_DROPPED).tag("table", table)
