@@ -128,7 +128,7 @@ public final class DecisionStore {
       + " AND c.row_key <> input.decision_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
       + " FROM input),"
-      + " upserted AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
+      + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
       + " THEN features_used || jsonb_build_object('request_id', request_id, 'request_id_held_by_earlier_decision', true)"
@@ -139,11 +139,10 @@ public final class DecisionStore {
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)"
       // Only over the orchestrator's row: a fallback replayed over itself (its flush timed out after it committed,
       // so it was spooled as well) leaves the row as first written.
-      + " WHERE agent_decisions.success RETURNING decision_id, request_id),"
-      // Fresh: not there before the statement (every CTE reads the statement's snapshot, which the upsert's own row is
-      // not in). A partitioned table (V14) cannot return xmax, which said the same.
-      + " decision AS (SELECT u.decision_id, u.request_id, NOT EXISTS (SELECT 1 FROM agent_decisions b"
-      + " WHERE b.decision_id = u.decision_id) AS fresh FROM upserted u),"
+      // Fresh: inserted, not written over the orchestrator's row, which alone gains features_used.late_result. (A
+      // partitioned table, V14, cannot return xmax; and the statement's snapshot cannot tell either: the row it
+      // overwrote may have committed after the snapshot was taken.)
+      + " WHERE agent_decisions.success RETURNING decision_id, request_id, NOT features_used ? 'late_result' AS fresh),"
       + FALLBACK_EVENT + ","
       // Written over the orchestrator's row, the event it recorded takes the id the caller was told (every CTE reads
       // the statement's snapshot, so agent_decisions still shows the orchestrator's event id here).
