@@ -49,6 +49,14 @@ public final class DecisionStore {
   static final String REPORT_VALUES = "user_id, input_params->>'event_type', output_result->>'outcome',"
       + " output_result->>'variant'";
 
+  /**
+   * When true ($16 on replay), rows whose request_id another decision claims in flight after the statement checked it
+   * go in without it (V14's claim trigger reads the setting), as the statement does with one it finds taken: answers
+   * already given are never dropped. Computed in {@code rid}, which the inserts read sorted, so before any row goes in.
+   */
+  private static final String KEEP_ROWS = " set_config('viral.request_id_taken', CASE WHEN $16 THEN 'keep_row'"
+      + " ELSE 'skip_row' END, true) AS taken_mode";
+
   private static final String INSERT_DECISIONS = "WITH input AS ("
       + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
       + " $6::text[], $7::jsonb[], $8::bigint[], $9::float8[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[],"
@@ -57,8 +65,8 @@ public final class DecisionStore {
       + " occurred_at, received_at, context, guard_seq, decided_at, ord) ORDER BY decision_id, ord),"
       + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
       + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id)"
-      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
-      + " FROM input),"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
+      + KEEP_ROWS + " FROM input),"
       // The invariant's guard: a selection advances its learner's sequence from the value it was decided on, or
       // does not go in. ON CONFLICT DO UPDATE re-checks the latest committed row, so of two racing writers one wins.
       + " claim AS (SELECT DISTINCT ON (user_id) user_id, guard_seq, decision_id FROM rid"
@@ -126,8 +134,8 @@ public final class DecisionStore {
       + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
       + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id"
       + " AND c.row_key <> input.decision_id)"
-      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
-      + " FROM input),"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
+      + KEEP_ROWS.replace("$16", "true") + " FROM input),"
       + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"

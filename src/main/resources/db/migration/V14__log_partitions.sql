@@ -81,6 +81,10 @@ CREATE INDEX request_claims_row_key_brin ON request_claims USING brin (row_key);
 -- what ON CONFLICT DO NOTHING did with the unique index: the row is not inserted and not RETURNed, and a claim still in
 -- flight in another transaction is waited for. A decision may insert over its own claim (the fallback's upsert over the
 -- orchestrator's row, a spool replay of a row already there): its ON CONFLICT (decision_id) then decides.
+-- A statement that must not lose its rows (the spool's replay, the fallbacks' upsert: answers already given) sets
+-- viral.request_id_taken to 'keep_row' for its transaction: such a row, whose request_id another decision took in
+-- flight after the statement checked it, goes in without it, named in features_used, as the statement itself does
+-- with a request_id it finds taken (with the unique index, that race failed the batch, which was then retried).
 CREATE FUNCTION log_claim_request() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   holder uuid;
@@ -96,6 +100,12 @@ BEGIN
   IF TG_ARGV[0] = 'd' THEN
     SELECT row_key INTO holder FROM request_claims WHERE kind = 'd' AND request_id = NEW.request_id;
     IF holder = NEW.decision_id THEN
+      RETURN NEW;
+    END IF;
+    IF current_setting('viral.request_id_taken', true) = 'keep_row' THEN
+      NEW.features_used := coalesce(NEW.features_used, '{}') || jsonb_build_object('request_id', NEW.request_id,
+        'request_id_held_by_earlier_decision', true);
+      NEW.request_id := NULL;
       RETURN NEW;
     END IF;
   END IF;

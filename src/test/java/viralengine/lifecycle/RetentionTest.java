@@ -254,6 +254,16 @@ class RetentionTest {
           + " latency_ms, success) VALUES ($1, $2, 'orchestrator', 'trigger_event', '{}', 1, true) ON CONFLICT DO NOTHING"
           + " RETURNING decision_id", other, requestId).size());
     }
+    // A statement that must keep its rows (the spool's replay, the fallbacks' upsert) keeps this one without the id.
+    UUID kept = idAt(NOW.minus(Duration.ofDays(3)));
+    TestService.await(svc.sql.withTransaction(conn -> conn.query("SELECT set_config('viral.request_id_taken',"
+        + " 'keep_row', true)").execute().compose(v -> conn.preparedQuery("INSERT INTO agent_decisions (decision_id,"
+        + " request_id, agent_id, method, input_params, features_used, latency_ms, success) VALUES ($1, $2,"
+        + " 'orchestrator', 'trigger_event', '{}', '{}', 1, true)").execute(io.vertx.sqlclient.Tuple.of(kept, requestId)))));
+    Row keptRow = svc.query("SELECT request_id, features_used FROM agent_decisions WHERE decision_id = $1", kept)
+        .iterator().next();
+    assertEquals(null, keptRow.getString("request_id"));
+    assertEquals(requestId, ((JsonObject) keptRow.getValue("features_used")).getString("request_id"));
     assertEquals(first, decide("idem-learner", requestId));
     assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE request_id = $1", requestId));
     assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE request_id = $1", requestId));
