@@ -184,9 +184,8 @@ final class SpoolSwitch {
     }
   }
 
-  /** Replay found nothing left and no append in flight. */
+  /** Replay found nothing left and no append in flight (after {@link #postgresAnswers()}). */
   void drained() {
-    postgresAnswers();
     if (outageToReport) {
       LOG.info("Spool drained");
       outageToReport = false;

@@ -119,11 +119,7 @@ class FlushLanesTest {
 
   /** The guarded flush has reached PostgreSQL and waits on the lock. */
   void awaitLockWait() {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0) {
-      assertTrue(System.currentTimeMillis() < deadline, "the guarded flush never waited on the learner's row lock");
-      await(svc.vertx.timer(5));
-    }
+    svc.awaitLockWait("the guarded flush");
   }
 
   /** Unguarded rows, each after the last one's max_delay_ms has passed, so each could have started a flush of its own. */

@@ -1,10 +1,8 @@
 package viralengine.orchestrator;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,11 +255,11 @@ public class DecisionsHttpTest {
       try (Statement st = lock.createStatement()) {
         st.execute("SELECT 1 FROM learners WHERE user_id = '" + user + "' FOR UPDATE");
       }
-      Future<JsonObject> selection = send(user, 0);
-      awaitWriteWaitingOnALock();
+      Future<JsonObject> selection = send(svc, user, 0);
+      svc.awaitLockWait("the selection's write");
       List<Future<JsonObject>> others = new ArrayList<>();
       for (int i = 1; i <= 19; i++) {
-        others.add(send(user, i));
+        others.add(send(svc, user, i));
       }
       Future<?> all = Future.join(others);
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
@@ -286,41 +284,23 @@ public class DecisionsHttpTest {
     assertEquals(20, svc.count("SELECT count(*) FROM agent_decisions WHERE user_id = $1 AND success", user));
   }
 
-  /** One select_loop for {@code user}, sent now; its result (a JSON-RPC error fails the future). */
-  static Future<JsonObject> send(String user, int id) {
+  /** One select_loop for {@code user} to {@code target}, sent now; its result (a JSON-RPC error fails the future). */
+  static Future<JsonObject> send(TestService target, String user, int id) {
     JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", id).put("method", "select_loop")
         .put("params", new JsonObject().put("user_id", user));
-    return svc.http.post(svc.port, "127.0.0.1", "/mcp/orchestrator").putHeader("content-type", "application/json")
+    return target.http.post(target.port, "127.0.0.1", "/mcp/orchestrator").putHeader("content-type", "application/json")
         .sendBuffer(request.toBuffer()).map(response -> result(response.bodyAsJsonObject()));
-  }
-
-  /** Until a backend of the test database waits on a lock: the selection's write has reached the held row. */
-  static void awaitWriteWaitingOnALock() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        + " AND wait_event_type = 'Lock'") == 0) {
-      assertTrue(System.nanoTime() < deadline, "the selection's write never reached the locked row");
-      await(svc.vertx.timer(10));
-    }
   }
 
   /** {@code n} select_loop calls for one learner at once, spread over the services; every answer must be a result. */
   static List<JsonObject> race(List<TestService> services, String user, int n) {
-    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
+    List<Future<JsonObject>> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      TestService target = services.get(i % services.size());
-      JsonObject request = new JsonObject().put("jsonrpc", "2.0").put("id", i).put("method", "select_loop")
-          .put("params", new JsonObject().put("user_id", user));
-      calls.add(target.http.post(target.port, "127.0.0.1", "/mcp/orchestrator").putHeader("content-type", "application/json")
-          .sendBuffer(request.toBuffer()));
+      calls.add(send(services.get(i % services.size()), user, i));
     }
-    await(Future.join(calls));
-    List<JsonObject> answers = new ArrayList<>();
-    for (Future<HttpResponse<Buffer>> call : calls) {
-      answers.add(result(call.result().bodyAsJsonObject()));
-    }
-    return answers;
+    return await(Future.all(calls)).list(); // a call answered with an error fails the race
   }
+
 
   @Test
   void outcomesAreRecordedForSelectionsAndExplained() {

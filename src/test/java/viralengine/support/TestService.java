@@ -188,6 +188,18 @@ public final class TestService implements AutoCloseable {
     forgetLearners();
   }
 
+  /** Until a backend of the test database waits on a lock (a write has reached a row or table a test holds). */
+  public void awaitLockWait(String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        + " AND wait_event_type = 'Lock'") == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what + " never waited on the held lock");
+      }
+      await(vertx.timer(5));
+    }
+  }
+
   /** A hand edit of the learner tables is not heard by the orchestrator: it forgets what it kept of them. */
   public void forgetLearners() {
     await(vertx.eventBus().request(viralengine.api.OrchestratorApi.LEARNERS_RESET, null));
