@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Retention of the log tables' day partitions (V14): every {@link #INTERVAL}, creates the partitions of today and the
- * {@link #AHEAD_DAYS} days ahead, and drops the days wholly older than {@code retention.days} (0: none). A day whose
+ * {@link #AHEAD_DAYS} days ahead, and drops the days wholly older than {@code retention.days} (0: none), with those
+ * days' decisions' exposures and outcomes (tables read by learner, so not partitioned: see V14). A day whose
  * rows report_inbox still points at (not yet folded into loop_report's rollups) is kept until a later round; the check
  * runs under the day's partitions' locks, so no row of it can commit between the check and the drop.
  *
@@ -45,6 +46,9 @@ public final class Retention {
   public static final String ROWS_DROPPED = "viral.retention.rows.dropped";
   public static final String FAILURES = "viral.retention.failures";
   public static final String LAST_SUCCESS = "viral.retention.last.success.timestamp";
+  /** The day-partitioned tables. */
+  static final List<String> PARTITIONED = List.of("agent_decisions", "viral_events");
+  /** The tables a dropped day takes rows from. */
   static final List<String> TABLES = List.of("agent_decisions", "viral_events", "loop_exposures", "loop_outcomes");
 
   private static final String CREATE = "SELECT count(*) FILTER (WHERE made) FROM (SELECT log_partition_create(t, $1::date + n)"
@@ -80,7 +84,9 @@ public final class Retention {
         + " seconds; NaN before the first)").register(registry);
     for (String table : TABLES) {
       rowsDropped.put(table, Counter.builder(ROWS_DROPPED).tag("table", table)
-          .description("Rows of the table dropped with their day partitions past retention.days").register(registry));
+          .description("Rows of the table dropped with their day past retention.days").register(registry));
+    }
+    for (String table : PARTITIONED) {
       Gauge.builder(PARTITIONS, () -> partitions.getOrDefault(table, 0L)).tag("table", table)
           .description("Day partitions of the table (the default partition not counted)").register(registry);
       Gauge.builder(OLDEST, () -> oldest.getOrDefault(table, Double.NaN)).tag("table", table).baseUnit("seconds")
@@ -99,13 +105,15 @@ public final class Retention {
     vertx.cancelTimer(timer);
   }
 
-  /** One round, unless one is running (then its result). */
+  /**
+   * One round, after the one in flight if any, for the day the clock reads now: a round asked for after the clock
+   * moved (an operator's call, a test) must not be answered by one asked for before.
+   */
   public synchronized Future<Round> runOnce() {
-    if (running != null && !running.isComplete()) {
-      return running;
-    }
-    LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-    running = round(today)
+    Instant now = clock.instant();
+    Future<Void> before = running == null ? Future.succeededFuture() : running.<Void>transform(done -> Future.succeededFuture());
+    running = before
+        .compose(v -> round(now))
         .compose(done -> measure().map(done))
         .onSuccess(done -> {
           if (done.ran()) {
@@ -119,19 +127,20 @@ public final class Retention {
     return running;
   }
 
-  private Future<Round> round(LocalDate today) {
+  private Future<Round> round(Instant now) {
+    LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
     return locked(conn -> conn.preparedQuery(CREATE).execute(Tuple.of(today, AHEAD_DAYS))
         .map(rows -> rows.iterator().next().getLong(0).intValue()))
         .compose(created -> created == null ? Future.succeededFuture(new Round(false, 0, List.of(), List.of(), Map.of()))
-            : expired(today).compose(expired -> drop(expired, created)));
+            : expired(now).compose(expired -> drop(expired, created)));
   }
 
   /** The days whose partitions end at or before now minus retention.days; none when retention is off. */
-  private Future<List<LocalDate>> expired(LocalDate today) {
+  private Future<List<LocalDate>> expired(Instant now) {
     if (days == 0) {
       return Future.succeededFuture(List.of());
     }
-    Instant cutoff = clock.instant().minus(Duration.ofDays(days));
+    Instant cutoff = now.minus(Duration.ofDays(days));
     LocalDate firstKept = LocalDate.ofInstant(cutoff, ZoneOffset.UTC);
     return pool.preparedQuery(EXPIRED).execute(Tuple.of(firstKept)).map(rows -> {
       List<LocalDate> out = new ArrayList<>();

@@ -32,10 +32,8 @@ public final class OutcomeStore {
       + " AND user_id = (SELECT user_id FROM d) AND EXISTS (SELECT 1 FROM ins))"
       + " SELECT d.*, (SELECT outcome_id FROM ins) AS inserted FROM d";
 
-  /** Through the request's claim (V14): its decision_id leads to one partition. */
-  private static final String BY_REQUEST_ID = "SELECT o.outcome_id, o.decision_id, o.outcome, o.occurred_at, o.input_params"
-      + " FROM request_claims c JOIN loop_outcomes o ON o.decision_id = c.row_key"
-      + " WHERE c.kind = 'o' AND c.request_id = $1 AND o.request_id = $1";
+  private static final String BY_REQUEST_ID = "SELECT outcome_id, decision_id, outcome, occurred_at, input_params"
+      + " FROM loop_outcomes WHERE request_id = $1";
 
   private static final String EXPLAIN = "SELECT a.decision_id, a.request_id, a.method, a.input_params, a.output_result,"
       + " a.rationale, a.features_used, a.success, a.error_code, a.latency_ms, a.created_at, l.name AS loop,"

@@ -64,7 +64,7 @@ public final class DecisionStore {
       + " method, input_params, output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id,"
       + " occurred_at, received_at, context, guard_seq, decided_at, ord) ORDER BY decision_id, ord),"
       + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id)"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.request_id = input.request_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
       + KEEP_ROWS + " FROM input),"
       // The invariant's guard: a selection advances its learner's sequence from the value it was decided on, or
@@ -132,7 +132,7 @@ public final class DecisionStore {
    */
   private static final String UPSERT_FALLBACKS = "WITH input AS (" + FALLBACK_INPUT + "),"
       + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.kind = 'd' AND c.request_id = input.request_id"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.request_id = input.request_id"
       + " AND c.row_key <> input.decision_id)"
       + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
       + KEEP_ROWS.replace("$16", "true") + " FROM input),"
@@ -175,7 +175,7 @@ public final class DecisionStore {
   /** Through the request's claim (V14): its decision_id leads to one partition. */
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"
       + " output_result, error_code FROM request_claims c JOIN agent_decisions a ON a.decision_id = c.row_key"
-      + " WHERE c.kind = 'd' AND c.request_id = $1 AND a.request_id = $1";
+      + " WHERE c.request_id = $1 AND a.request_id = $1";
 
   private final Pool pool;
 

@@ -1,18 +1,24 @@
--- Issue 28, retention by time partitions (docs/data-lifecycle.md, "Retention"). The four append-only log tables become
+-- Issue 28, retention by time partitions (docs/data-lifecycle.md, "Retention"). The two bulk log tables,
+-- agent_decisions and viral_events (a row per decision and per event, with the personal payloads), become
 -- declaratively partitioned, one partition per UTC day, so that a day past retention.days goes with a DROP TABLE
 -- (instant, no bloat) instead of a DELETE of millions of rows.
 --
 -- The partition key is the row's UUIDv7 (store.Ids: a 48-bit millisecond prefix, then random bits): a day's bounds
 -- are the UUIDs made of its first millisecond and zeros. Keyed on the id itself, the id's unique index stays global
 -- (a unique index of a partitioned table must contain the key), and every look-up by id (explain_decision,
--- record_outcome, the spool's idempotent replay) reads one partition. Outcomes and exposures are keyed on their
--- decision's id: they live and go with their decision, and "the outcomes of decision X" reads one partition.
--- An id that is not a UUIDv7 of a day with a partition (tests' random v4 ids, a row replayed after its day was
--- dropped) lands in the DEFAULT partition, which retention never drops.
+-- record_outcome, the spool's idempotent replay) reads one partition. An id that is not a UUIDv7 of a day with a
+-- partition (tests' random v4 ids, a row replayed after its day was dropped) lands in the DEFAULT partition, which
+-- retention never drops.
+--
+-- loop_exposures and loop_outcomes stay unpartitioned: every decision reads them by learner (the selection history,
+-- dismissals, the trust_safety agent's invite and ring checks), and a read by learner names no time key that would
+-- prune day partitions. Measured (bench/RESULTS.md, "Why exposures and outcomes are not partitioned"): with 400 day
+-- partitions a learner's history read took 5.1 ms against 0.13 ms unpartitioned, and 0.45 ms even bounded by key to
+-- its 9-day window. They are aged by a ranged DELETE on their decision_id index, with their decisions' day.
 --
 -- What a partitioned table cannot have is a global unique index on another column. request_id's (idempotency: one
--- decision, one outcome per request_id) moves to request_claims below. The bigserial ids lose their primary keys
--- (the columns stay: report_inbox points at them, with the partition key beside them now).
+-- decision per request_id) moves to request_claims below. The bigserial ids lose their primary keys (the columns
+-- stay: report_inbox points at them, with the partition key beside them now).
 
 -- The first UUID of a millisecond.
 CREATE FUNCTION log_uuid_at(t timestamptz) RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -30,7 +36,7 @@ CREATE FUNCTION log_partition_key(parent text) RETURNS text LANGUAGE sql IMMUTAB
   SELECT CASE parent WHEN 'viral_events' THEN 'event_id' ELSE 'decision_id' END
 $$;
 CREATE FUNCTION log_tables() RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
-  SELECT unnest(ARRAY['agent_decisions', 'viral_events', 'loop_exposures', 'loop_outcomes'])
+  SELECT unnest(ARRAY['agent_decisions', 'viral_events'])
 $$;
 
 -- Creates parent's partition of one UTC day unless it exists; returns whether it did. Rows of that day that landed in
@@ -63,15 +69,13 @@ CREATE FUNCTION log_partitions() RETURNS TABLE (parent text, day date, name text
   WHERE p.relname IN (SELECT log_tables()) AND c.relname ~ '_p[0-9]{8}$'
 $$;
 
--- request_id's uniqueness, global, for agent_decisions (kind d) and loop_outcomes (kind o): a row with a request_id
--- goes in only with its claim. row_key is the claiming row's decision_id, so that a claim goes with its row's
--- partition. viral_events needs none: an event is only ever written beside its decision, with the request_id that
--- decision claimed (store.DecisionStore).
+-- request_id's uniqueness, global, for agent_decisions: a row with a request_id goes in only with its claim. row_key
+-- is the claiming row's decision_id, so that a claim goes with its row's partition. viral_events needs none: an event
+-- is only ever written beside its decision, with the request_id that decision claimed (store.DecisionStore).
+-- loop_outcomes, unpartitioned, keeps its unique index.
 CREATE TABLE request_claims (
-  kind       "char" NOT NULL CHECK (kind IN ('d', 'o')),
-  request_id text NOT NULL,
-  row_key    uuid NOT NULL,
-  PRIMARY KEY (kind, request_id)
+  request_id text PRIMARY KEY,
+  row_key    uuid NOT NULL
 );
 -- Retention deletes the claims of a dropped day by row_key range. Claims arrive in id order, so a BRIN index (a few
 -- pages, almost free to maintain) finds them.
@@ -92,22 +96,19 @@ BEGIN
   IF NEW.request_id IS NULL THEN
     RETURN NEW;
   END IF;
-  INSERT INTO request_claims (kind, request_id, row_key) VALUES (TG_ARGV[0], NEW.request_id, NEW.decision_id)
-  ON CONFLICT DO NOTHING;
+  INSERT INTO request_claims (request_id, row_key) VALUES (NEW.request_id, NEW.decision_id) ON CONFLICT DO NOTHING;
   IF FOUND THEN
     RETURN NEW;
   END IF;
-  IF TG_ARGV[0] = 'd' THEN
-    SELECT row_key INTO holder FROM request_claims WHERE kind = 'd' AND request_id = NEW.request_id;
-    IF holder = NEW.decision_id THEN
-      RETURN NEW;
-    END IF;
-    IF current_setting('viral.request_id_taken', true) = 'keep_row' THEN
-      NEW.features_used := coalesce(NEW.features_used, '{}') || jsonb_build_object('request_id', NEW.request_id,
-        'request_id_held_by_earlier_decision', true);
-      NEW.request_id := NULL;
-      RETURN NEW;
-    END IF;
+  SELECT row_key INTO holder FROM request_claims WHERE request_id = NEW.request_id;
+  IF holder = NEW.decision_id THEN
+    RETURN NEW;
+  END IF;
+  IF current_setting('viral.request_id_taken', true) = 'keep_row' THEN
+    NEW.features_used := coalesce(NEW.features_used, '{}') || jsonb_build_object('request_id', NEW.request_id,
+      'request_id_held_by_earlier_decision', true);
+    NEW.request_id := NULL;
+    RETURN NEW;
   END IF;
   RETURN NULL;
 END $$;
@@ -115,7 +116,7 @@ END $$;
 -- A claim lives as long as its row: TRUNCATE of the table (tests, an operator) releases its claims.
 CREATE FUNCTION log_release_claims() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM request_claims WHERE kind = TG_ARGV[0]::"char";
+  TRUNCATE request_claims;
   RETURN NULL;
 END $$;
 
@@ -124,18 +125,14 @@ DO $$ BEGIN WHILE report_refresh(100000) > 0 LOOP END LOOP; END $$;
 
 ALTER TABLE agent_decisions RENAME TO agent_decisions_v13;
 ALTER TABLE viral_events RENAME TO viral_events_v13;
-ALTER TABLE loop_exposures RENAME TO loop_exposures_v13;
-ALTER TABLE loop_outcomes RENAME TO loop_outcomes_v13;
 DROP TRIGGER agent_decisions_report ON agent_decisions_v13;
-DROP TRIGGER loop_outcomes_report ON loop_outcomes_v13;
 -- Their indexes (and key constraints) free their names for the new tables'.
 DO $$
 DECLARE
   i record;
 BEGIN
   FOR i IN SELECT indexrelid::regclass::text AS name FROM pg_index
-           WHERE indrelid IN ('agent_decisions_v13'::regclass, 'viral_events_v13'::regclass,
-                              'loop_exposures_v13'::regclass, 'loop_outcomes_v13'::regclass) LOOP
+           WHERE indrelid IN ('agent_decisions_v13'::regclass, 'viral_events_v13'::regclass) LOOP
     EXECUTE format('ALTER INDEX %I RENAME TO %I', i.name, i.name || '_v13');
   END LOOP;
 END $$;
@@ -182,53 +179,13 @@ CREATE TABLE viral_events (
 ) PARTITION BY RANGE (event_id);
 CREATE INDEX viral_events_user_occurred_idx ON viral_events (user_id, occurred_at);
 
-CREATE TABLE loop_exposures (
-  id          bigint NOT NULL DEFAULT nextval('loop_exposures_id_seq'),
-  user_id     text NOT NULL,
-  loop_id     bigint NOT NULL REFERENCES viral_loops (id),
-  decision_id uuid NOT NULL,
-  fired_at    timestamptz NOT NULL DEFAULT now(),
-  event_type  text,
-  PRIMARY KEY (decision_id)
-) PARTITION BY RANGE (decision_id);
-CREATE INDEX loop_exposures_user_fired_idx ON loop_exposures (user_id, fired_at DESC);
-CREATE INDEX loop_exposures_arm_idx ON loop_exposures (loop_id, (coalesce(event_type, '')), fired_at DESC);
-
--- outcome_id is unique with its decision_id (a fresh UUIDv7 per record_outcome); the key also serves "the outcomes of
--- a decision", which loop_outcomes_decision_idx did.
-CREATE TABLE loop_outcomes (
-  id               bigint NOT NULL DEFAULT nextval('loop_outcomes_id_seq'),
-  outcome_id       uuid NOT NULL,
-  request_id       text,
-  decision_id      uuid NOT NULL,
-  user_id          text NOT NULL,
-  loop_id          bigint REFERENCES viral_loops (id),
-  outcome          text NOT NULL,
-  occurred_at      timestamptz NOT NULL,
-  recorded_at      timestamptz NOT NULL DEFAULT now(),
-  referred_user_id text,
-  context          jsonb NOT NULL DEFAULT '{}',
-  input_params     jsonb NOT NULL,
-  variant          text,
-  PRIMARY KEY (decision_id, outcome_id)
-) PARTITION BY RANGE (decision_id);
-CREATE INDEX loop_outcomes_dismissed_idx ON loop_outcomes (user_id, loop_id, occurred_at) WHERE outcome = 'dismissed';
-CREATE INDEX loop_outcomes_referred_idx ON loop_outcomes (referred_user_id, occurred_at) WHERE referred_user_id IS NOT NULL;
-CREATE INDEX loop_outcomes_invites_idx ON loop_outcomes (user_id, occurred_at) WHERE outcome = 'invite_sent';
-
 CREATE TABLE agent_decisions_default PARTITION OF agent_decisions DEFAULT;
 CREATE TABLE viral_events_default PARTITION OF viral_events DEFAULT;
-CREATE TABLE loop_exposures_default PARTITION OF loop_exposures DEFAULT;
-CREATE TABLE loop_outcomes_default PARTITION OF loop_outcomes DEFAULT;
 
 CREATE TRIGGER agent_decisions_claim BEFORE INSERT ON agent_decisions
-  FOR EACH ROW EXECUTE FUNCTION log_claim_request('d');
-CREATE TRIGGER loop_outcomes_claim BEFORE INSERT ON loop_outcomes
-  FOR EACH ROW EXECUTE FUNCTION log_claim_request('o');
+  FOR EACH ROW EXECUTE FUNCTION log_claim_request();
 CREATE TRIGGER agent_decisions_release AFTER TRUNCATE ON agent_decisions
-  FOR EACH STATEMENT EXECUTE FUNCTION log_release_claims('d');
-CREATE TRIGGER loop_outcomes_release AFTER TRUNCATE ON loop_outcomes
-  FOR EACH STATEMENT EXECUTE FUNCTION log_release_claims('o');
+  FOR EACH STATEMENT EXECUTE FUNCTION log_release_claims();
 
 -- The existing rows: a partition for every day a UUIDv7 of theirs was made on (up to a week ahead: a clock far off
 -- must not make thousands), the rest into the defaults. The copies go through the parents, so the claims are made.
@@ -241,15 +198,10 @@ INSERT INTO agent_decisions SELECT id, decision_id, request_id, agent_id, method
   FROM agent_decisions_v13 ORDER BY id;
 INSERT INTO viral_events SELECT id, event_id, request_id, event_type, user_id, occurred_at, received_at, context, processed
   FROM viral_events_v13;
-INSERT INTO loop_exposures SELECT id, user_id, loop_id, decision_id, fired_at, event_type FROM loop_exposures_v13;
-INSERT INTO loop_outcomes SELECT id, outcome_id, request_id, decision_id, user_id, loop_id, outcome, occurred_at,
-  recorded_at, referred_user_id, context, input_params, variant FROM loop_outcomes_v13 ORDER BY id;
 
 ALTER SEQUENCE agent_decisions_id_seq OWNED BY agent_decisions.id;
 ALTER SEQUENCE viral_events_id_seq OWNED BY viral_events.id;
-ALTER SEQUENCE loop_exposures_id_seq OWNED BY loop_exposures.id;
-ALTER SEQUENCE loop_outcomes_id_seq OWNED BY loop_outcomes.id;
-DROP TABLE agent_decisions_v13, viral_events_v13, loop_exposures_v13, loop_outcomes_v13;
+DROP TABLE agent_decisions_v13, viral_events_v13;
 -- The partitions of today and the week ahead, so that the service's first decisions have theirs before the job runs.
 SELECT log_partition_create(t, (now() AT TIME ZONE 'UTC')::date + n) FROM log_tables() t, generate_series(0, 7) n;
 
@@ -274,8 +226,6 @@ END $$;
 
 CREATE TRIGGER agent_decisions_report AFTER INSERT ON agent_decisions
   REFERENCING NEW TABLE AS report_new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_note_decisions();
-CREATE TRIGGER loop_outcomes_report AFTER INSERT ON loop_outcomes
-  REFERENCING NEW TABLE AS report_new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_note_outcomes();
 
 -- The fold's work tables: report_taken gains the decision_id. A new name, because a session that folded before this
 -- migration keeps its temporary report_taken of the old shape.
@@ -405,8 +355,9 @@ BEGIN
   PERFORM report_add_learners();
 END $$;
 
--- Drops the partitions of one UTC day from the four tables, with their request claims, in the caller's transaction;
--- returns the rows each held. Returns nothing, and drops nothing, while report_inbox points into the day: the rollups
+-- Drops the partitions of one UTC day from the two partitioned tables, with their request claims, and deletes the day's
+-- decisions' exposures and outcomes (unpartitioned: found by their decision_id index), in the caller's transaction;
+-- returns the rows each table lost. Returns nothing, and drops nothing, while report_inbox points into the day: the rollups
 -- must fold every row in first, or the day's figures would be lost with it. The partitions are locked before the inbox
 -- is read, so no row of the day can commit (with its inbox row) between the check and the drop.
 CREATE FUNCTION log_partition_drop(day date) RETURNS TABLE (parent text, dropped bigint) LANGUAGE plpgsql AS $$
@@ -428,4 +379,12 @@ BEGIN
     RETURN NEXT;
   END LOOP;
   DELETE FROM request_claims WHERE row_key >= lo AND row_key < hi;
+  parent := 'loop_exposures';
+  DELETE FROM loop_exposures WHERE decision_id >= lo AND decision_id < hi;
+  GET DIAGNOSTICS dropped = ROW_COUNT;
+  RETURN NEXT;
+  parent := 'loop_outcomes';
+  DELETE FROM loop_outcomes WHERE decision_id >= lo AND decision_id < hi;
+  GET DIAGNOSTICS dropped = ROW_COUNT;
+  RETURN NEXT;
 END $$;

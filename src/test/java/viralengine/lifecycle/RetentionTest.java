@@ -137,14 +137,14 @@ class RetentionTest {
   void partitionsAreMadeAheadAndRetentionZeroDropsNothing() {
     Retention.Round round = runAt(NOW);
     assertTrue(round.ran());
-    for (String table : Retention.TABLES) {
+    for (String table : Retention.PARTITIONED) {
       Set<LocalDate> days = days(table);
       for (int n = 0; n <= Retention.AHEAD_DAYS; n++) {
         assertTrue(days.contains(TODAY.plusDays(n)), table + " has no partition for " + TODAY.plusDays(n) + ": " + days);
       }
     }
     // A day later, one more day ahead.
-    assertTrue(runAt(NOW.plus(Duration.ofDays(1))).created() >= 4);
+    assertTrue(runAt(NOW.plus(Duration.ofDays(1))).created() >= Retention.PARTITIONED.size());
     assertTrue(days("agent_decisions").contains(TODAY.plusDays(Retention.AHEAD_DAYS + 1)));
 
     decide("kept-forever", null);
@@ -165,25 +165,46 @@ class RetentionTest {
     assertEquals(0, svc.count("SELECT count(*) FROM report_inbox"));
     long decisions = svc.count("SELECT count(*) FROM agent_decisions");
     assertTrue(decisions >= 9);
+    long exposures = svc.count("SELECT count(*) FROM loop_exposures");
+    long outcomes = svc.count("SELECT count(*) FROM loop_outcomes");
+    assertTrue(exposures > 0 && outcomes > 0, exposures + " exposures, " + outcomes + " outcomes");
 
     String droppedSeries = "viral_retention_rows_dropped_total{table=\"agent_decisions\"}";
     double droppedBefore = metric(droppedSeries);
+    String outcomesSeries = "viral_retention_rows_dropped_total{table=\"loop_outcomes\"}";
+    double outcomesBefore = metric(outcomesSeries);
     Retention.Round round = runAt(NOW.plus(Duration.ofDays(401)));
     assertTrue(round.dropped().contains(TODAY), round.toString());
     assertEquals(decisions, round.rows().get("agent_decisions"));
+    // Exposures and outcomes are not partitioned (V14): they go with their decisions' day, by a ranged delete.
+    assertEquals(exposures, round.rows().get("loop_exposures"));
+    assertEquals(outcomes, round.rows().get("loop_outcomes"));
     assertEquals(0, svc.count("SELECT count(*) FROM agent_decisions"));
+    assertEquals(0, svc.count("SELECT count(*) FROM loop_exposures"));
     assertEquals(0, svc.count("SELECT count(*) FROM loop_outcomes"));
     assertFalse(days("agent_decisions").contains(TODAY));
     assertTrue(days("agent_decisions").contains(TODAY.plusDays(401 + Retention.AHEAD_DAYS)));
     assertEquals(before, report());
     assertEquals(decisions, metric(droppedSeries) - droppedBefore, 0.0);
-    assertEquals(days("loop_outcomes").size(), metric("viral_partitions{table=\"loop_outcomes\"}"), 0.0);
-    LocalDate oldest = days("loop_outcomes").stream().min(LocalDate::compareTo).orElseThrow();
+    assertEquals(outcomes, metric(outcomesSeries) - outcomesBefore, 0.0);
+    assertEquals(days("viral_events").size(), metric("viral_partitions{table=\"viral_events\"}"), 0.0);
+    LocalDate oldest = days("viral_events").stream().min(LocalDate::compareTo).orElseThrow();
     assertEquals(oldest.atStartOfDay(ZoneOffset.UTC).toEpochSecond(),
-        metric("viral_partitions_oldest_start_seconds{table=\"loop_outcomes\"}"), 0.0);
+        metric("viral_partitions_oldest_start_seconds{table=\"viral_events\"}"), 0.0);
     assertEquals(NOW.plus(Duration.ofDays(401)).getEpochSecond(),
         metric("viral_retention_last_success_timestamp_seconds"), 1.0);
     assertEquals(0, metric("viral_retention_failures_total"));
+  }
+
+  @Test
+  void aRoundAskedForAfterTheClockMovedReadsTheNewClock() {
+    decide("late-round", null);
+    svc.query("SELECT report_refresh(100000)");
+    io.vertx.core.Future<Retention.Round> inFlight = svc.service.retention().runOnce();
+    CLOCK.set(NOW.plus(Duration.ofDays(401)));
+    Retention.Round later = TestService.await(svc.service.retention().runOnce());
+    assertFalse(TestService.await(inFlight).dropped().contains(TODAY));
+    assertTrue(later.dropped().contains(TODAY), later.toString());
   }
 
   @Test
@@ -191,12 +212,14 @@ class RetentionTest {
     traffic();
     assertTrue(svc.count("SELECT count(*) FROM report_inbox") > 0);
     long decisions = svc.count("SELECT count(*) FROM agent_decisions");
+    long outcomes = svc.count("SELECT count(*) FROM loop_outcomes");
 
     Retention.Round held = runAt(NOW.plus(Duration.ofDays(401)));
     assertTrue(held.held().contains(TODAY), held.toString());
     assertFalse(held.dropped().contains(TODAY), held.toString());
     assertEquals(decisions, svc.count("SELECT count(*) FROM agent_decisions"));
-    assertTrue(days("loop_outcomes").contains(TODAY));
+    assertEquals(outcomes, svc.count("SELECT count(*) FROM loop_outcomes"));
+    assertTrue(days("agent_decisions").contains(TODAY));
 
     JsonObject before = report(); // folds the inbox first
     Retention.Round dropped = runAt(NOW.plus(Duration.ofDays(401)));
@@ -268,7 +291,7 @@ class RetentionTest {
     assertEquals(1, svc.count("SELECT count(*) FROM agent_decisions WHERE request_id = $1", requestId));
     assertEquals(1, svc.count("SELECT count(*) FROM viral_events WHERE request_id = $1", requestId));
 
-    // An outcome's request_id: once, whichever decision's partition a second try would land in.
+    // An outcome's request_id: once (loop_outcomes, unpartitioned, keeps its unique index).
     JsonObject shown = new JsonObject().put("decision_id", first).put("outcome", "shown").put("request_id", "o-" + requestId);
     String outcome = result(svc.rpc("record_outcome", shown)).getString("outcome_id");
     assertEquals(outcome, result(svc.rpc("record_outcome", shown)).getString("outcome_id"));
@@ -279,7 +302,7 @@ class RetentionTest {
     // The claims go with their day: once it is dropped, the request_id is free again, as if never used.
     svc.query("SELECT report_refresh(100000)");
     runAt(NOW.plus(Duration.ofDays(401)));
-    assertEquals(0, svc.count("SELECT count(*) FROM request_claims WHERE request_id IN ($1, $2)", requestId,
-        "o-" + requestId));
+    assertEquals(0, svc.count("SELECT count(*) FROM request_claims WHERE request_id = $1", requestId));
+    assertEquals(0, svc.count("SELECT count(*) FROM loop_outcomes WHERE request_id = $1", "o-" + requestId));
   }
 }
