@@ -94,10 +94,14 @@ public final class Retention {
     }
   }
 
-  /** A first round soon after the start, then one every {@link #INTERVAL}; a second call changes nothing. */
+  /**
+   * A first round now, then one every {@link #INTERVAL}; a second call changes nothing. The first is queued at once
+   * (not on a timer), so that any round asked for later runs after it, never beside it.
+   */
   public void start() {
     if (timer < 0) {
-      timer = vertx.setPeriodic(1_000, INTERVAL.toMillis(), id -> runOnce());
+      runOnce();
+      timer = vertx.setPeriodic(INTERVAL.toMillis(), id -> runOnce());
     }
   }
 
