@@ -64,7 +64,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 COMMAND="$(env_prefix JAVA JAR JAVA_OPTS LEARNERS REPS DURATION WARMUP CONNS THREADS COOLDOWN_SECONDS SERVICE_ENV \
-  PG_CLIENTS PG_SECONDS PG_ROUNDS TEMPLATE_ROWS GEN_CPUS SVC_CPUS)$0${*:+ $*}"
+  PG_CLIENTS PG_SECONDS PG_ROUNDS TEMPLATE_ROWS GEN_CPUS SVC_CPUS PAST_DAYS)$0${*:+ $*}"
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$(dirname "$0")/.."
 
@@ -75,6 +75,7 @@ PG_CLIENTS=${PG_CLIENTS:-8}
 PG_SECONDS=${PG_SECONDS:-15}
 PG_ROUNDS=${PG_ROUNDS:-2}
 TEMPLATE_ROWS=${TEMPLATE_ROWS:-6400}
+PAST_DAYS=${PAST_DAYS:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BATCH=64 # rows per INSERT: decision_log.max_batch's default
 SETTLE_FATAL=1 # CPU per decision divides by the rows logged: they must all be in
@@ -226,6 +227,7 @@ start_service "$JAVA" cost "$SERVICE_ENV ORCHESTRATOR_LOOPS_REFRESH_MS=1000" "$J
 ready_ms=$(wait_ready)
 log "service ready after $ready_ms ms (JVM pid $PID, port $PORT, database $DB, load $(load))"
 seed_learners "$LEARNERS"
+past_partitions "$PAST_DAYS"
 SVC_PID=$PID; SVC_BASE=$BASE
 [ -n "$BARE_PORT" ] || BARE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$BARE_PORT"
@@ -331,7 +333,7 @@ if [ "$RESULTS" != /dev/null ]; then
     echo "  Load average at start $LOAD_AT_START, at the end $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the machine share its cores: see the load column)."
     echo "  Generator, JVMs and PostgreSQL share the machine over loopback; $(pinning_note). Build: \`$JAR\` (sha256 $(sha256sum "$JAR" | cut -c1-12)), commit $REV$DIRTY."
     echo "- JVM: $("$JAVA" -version 2>&1 | head -n 1), \`$JAVA_OPTS\` (service and BareRoute); service env: \`$SERVICE_ENV ORCHESTRATOR_LOOPS_REFRESH_MS=1000\`; peak RSS (VmHWM): $PEAK_RSS."
-    echo "- Data: $SEEDED (seeded by SQL after the service migrated); P2: the four seeded loops with their triggers, cooldowns ${COOLDOWN_SECONDS:-as seeded (1-7 days)}; rule: the default (global, orchestrator.daily_cap per calendar day in the learner's zone)."
+    echo "- Data: $SEEDED (seeded by SQL after the service migrated)$PARTITIONS_NOTE; P2: the four seeded loops with their triggers, cooldowns ${COOLDOWN_SECONDS:-as seeded (1-7 days)}; rule: the default (global, orchestrator.daily_cap per calendar day in the learner's zone)."
     echo "- Load: closed loop \`wrk -t$THREADS -c$CONNS -d$DURATION\`; P1/P2 select_loop with a request_id for a random learner of $LEARNERS and a random event type (bench/decide.lua); B (the bare route, beside the idle service on its own port) bench/rpc.lua select_loop. $WARMUP warm-up per workload (P1/P2: a ninth at 2 connections), then $REPS reps of P1, P2, B interleaved; medians."
     echo "- CPU per decision = CPU time over the wrk run / rows the run added to agent_decisions (counted after the decision log settled). JVM: the service's /proc/PID/stat utime+stime. PostgreSQL: this database's backends + the background processes, sampled every 0.2 s. Bare route: its JVM's CPU / requests wrk counted."
     echo "- Floor: the JVMs stopped, DecisionStore.INSERT_DECISIONS (from the JAR) under \`pgbench -n -M prepared -c $PG_CLIENTS -j $THREADS -T $PG_SECONDS\`, $PG_ROUNDS rounds interleaved, $BATCH-row batches copied from a random sample of what each workload logged (selections guarded with the learner's current selection_seq), random learners; PostgreSQL CPU per row built, minus the \`gen\` SELECT alone."

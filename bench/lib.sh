@@ -195,6 +195,22 @@ loops() {
 # list that includes America/Los_Angeles, birth years, personas, consent, 2 % opted out, attributes), 1-5 past
 # loop_exposures each over the last 10 days (the four loops' ids, fired_at spread out, selection_seq = that count) and
 # a dismissal for every tenth learner; repeatable (setseed). Sets SEEDED (what is in the tables, for the report).
+# past_partitions N: the day partitions (V14) of the N days before today, empty, as a service that kept N days has
+# them (a read that does not prune pays for each); sets PARTITIONS_NOTE. Nothing on a schema without partitions.
+past_partitions() {
+  PARTITIONS_NOTE=""
+  [ "$1" -gt 0 ] || return 0
+  if [ "$(psql -d "$DB" -tAc "SELECT to_regproc('log_partition_create') IS NOT NULL")" != t ]; then
+    PARTITIONS_NOTE="; no day partitions in this schema"; return 0
+  fi
+  log "creating the day partitions of the $1 past days"
+  # One transaction per day: a few hundred days of partitions in one would run out of lock slots.
+  for n in $(seq 1 "$1"); do
+    echo "SELECT log_partition_create(t, (now() AT TIME ZONE 'UTC')::date - $n) FROM log_tables() t;"
+  done | psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null
+  PARTITIONS_NOTE="; $(psql -d "$DB" -tAc "SELECT count(*) FROM log_partitions()") day partitions ($1 past days)"
+}
+
 seed_learners() {
   local t0; t0=$(now_ms)
   log "seeding $1 learners, their exposure history and dismissals"

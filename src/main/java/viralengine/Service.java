@@ -19,6 +19,7 @@ import viralengine.config.AppConfig;
 import viralengine.config.Directories;
 import viralengine.decisionlog.DecisionLog;
 import viralengine.lifecycle.Erasure;
+import viralengine.lifecycle.Retention;
 import viralengine.http.Breakers;
 import viralengine.incentives.IncentivesVerticle;
 import viralengine.personalization.PersonalizationVerticle;
@@ -74,6 +75,8 @@ public final class Service {
   private final PosteriorRefresher posteriors;
   /** Pauses loops whose guardrails show harm (report.guardrail_*), once the orchestrator is up. */
   private final GuardrailJob guardrails;
+  /** Creates the log tables' day partitions ahead and drops those past retention.days, once the orchestrator is up. */
+  private final Retention retention;
   private final Promise<Void> orchestratorUp = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile String logDeployment;
@@ -111,6 +114,7 @@ public final class Service {
     log.onReplayed(erasure::replayed);
     this.catalog = new CatalogWatcher(vertx, pool, config.database().connectOptions(), config.orchestrator().loopsRefreshMs());
     this.guardrails = new GuardrailJob(vertx, pool, catalog::current, clock, registry, config.report());
+    this.retention = new Retention(vertx, pool, config.retention().days(), clock, registry);
     this.clusterNode = config.cluster().enabled() ? ClusterNode.of(vertx) : null;
     this.affinity = clusterNode == null ? null : new Affinity(vertx, clusterNode);
     this.posteriors = new PosteriorRefresher(vertx, pool, catalog::current, config.selection().refreshMs(),
@@ -201,6 +205,11 @@ public final class Service {
     return posteriors;
   }
 
+  /** The retention job of the log tables' partitions; tests run a round on demand. */
+  public Retention retention() {
+    return retention;
+  }
+
   /** This instance's loops and frequency rules, kept current by LISTEN/NOTIFY and the periodic reload. */
   public CatalogWatcher catalog() {
     return catalog;
@@ -226,6 +235,7 @@ public final class Service {
         .eventually(() -> undeploy(logDeployment))
         .eventually(() -> {
           guardrails.stop();
+          retention.stop();
           posteriors.close();
           return catalog.close();
         })
@@ -286,6 +296,7 @@ public final class Service {
         .onSuccess(id -> {
           adminDeployment = id;
           guardrails.start();
+          retention.start();
         })
         .compose(id -> deployPeers())
         .mapEmpty();

@@ -35,6 +35,7 @@ public record AppConfig(
     Selection selection,
     Report report,
     Erasure erasure,
+    Retention retention,
     TrustSafety trustSafety,
     AgentSettings agents) {
 
@@ -131,6 +132,15 @@ public record AppConfig(
     public String toString() {
       return "Erasure[secret=" + (secret == null ? "generated" : "configured") + "]";
     }
+  }
+
+  /**
+   * Retention of the log tables' day partitions: a day wholly older than {@code days} is dropped; 0 keeps every day.
+   * Never under {@link #MIN_DAYS}: a node's spool may still hold a recent day's decisions (docs/data-lifecycle.md).
+   */
+  public record Retention(int days) {
+    public static final int MIN_DAYS = 7;
+    public static final int MAX_DAYS = 36_500;
   }
 
   public record Selection(String strategy, long refreshMs, Long seed, int window, int holdbackPercent, String reward,
@@ -237,6 +247,7 @@ public record AppConfig(
           "k_alert_threshold", "sequential_tuning_n", "guardrail_interval_ms", "guardrail_window_hours",
           "guardrail_min_learners")),
       Map.entry("erasure", Set.of("secret")),
+      Map.entry("retention", Set.of("days")),
       Map.entry("trust_safety", Set.of("max_invites_per_day", "max_selections_per_hour", "report_block_days")),
       Map.entry("agents", AgentSettings.SECTION_KEYS));
   /** Plain tokens come from the environment only; shorter ones are too easy to guess. */
@@ -247,7 +258,7 @@ public record AppConfig(
   /** This configuration with another database (the embedded server, once it runs). */
   public AppConfig withDatabase(Database other) {
     return new AppConfig(http, other, orchestrator, breaker, drainTimeoutMs, limits, decisionLog, spool, logLevel, logFormat, mcp,
-        security, connections, deployVerticles, cluster, experiments, selection, report, erasure, trustSafety, agents);
+        security, connections, deployVerticles, cluster, experiments, selection, report, erasure, retention, trustSafety, agents);
   }
 
   /** The sections of {@code conf/config.json}, sorted. */
@@ -335,6 +346,7 @@ public record AppConfig(
             s.integer("report.guardrail_window_hours", 72, 1, 24 * 90),
             s.integer("report.guardrail_min_learners", 100, 1, 100_000_000)),
         erasure(s),
+        retention(s),
         new TrustSafety(
             s.integer("trust_safety.max_invites_per_day", 10, 1, 1_000_000),
             s.integer("trust_safety.max_selections_per_hour", 10, 1, 1_000_000),
@@ -354,6 +366,16 @@ public record AppConfig(
           + Erasure.MAX_SECRET_LENGTH + " characters (for example: openssl rand -hex 32)");
     }
     return new Erasure(secret);
+  }
+
+  /** 0 (keep forever) or a number of days no node's spool can still be behind by. */
+  private static Retention retention(Settings s) {
+    int days = s.integer("retention.days", 400, 0, Retention.MAX_DAYS);
+    if (days > 0 && days < Retention.MIN_DAYS) {
+      throw new ConfigException("retention.days", "must be 0 (keep every day) or " + Retention.MIN_DAYS + " to "
+          + Retention.MAX_DAYS + " days, got " + days);
+    }
+    return new Retention(days);
   }
 
   private static Experiments experiments(Settings s) {

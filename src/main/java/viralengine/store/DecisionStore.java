@@ -24,6 +24,10 @@ import java.util.UUID;
  * replayed over itself changes nothing. So whichever commits last,
  * the row says what the caller was told. Neither statement can fail on a duplicate, so one row never
  * sinks a batch.
+ *
+ * <p>request_id's uniqueness is {@code request_claims}' (V14: the log tables are partitioned by day, and a partitioned
+ * table has no global unique index but on its key): a BEFORE INSERT trigger claims a row's request_id, and skips the row
+ * when another decision holds it, as ON CONFLICT DO NOTHING did with the unique index.
  */
 public final class DecisionStore {
   static final String AGENT_ID = "orchestrator";
@@ -45,6 +49,14 @@ public final class DecisionStore {
   static final String REPORT_VALUES = "user_id, input_params->>'event_type', output_result->>'outcome',"
       + " output_result->>'variant'";
 
+  /**
+   * When true ($16 on replay), rows whose request_id another decision claims in flight after the statement checked it
+   * go in without it (V14's claim trigger reads the setting), as the statement does with one it finds taken: answers
+   * already given are never dropped. Computed in {@code rid}, which the inserts read sorted, so before any row goes in.
+   */
+  private static final String KEEP_ROWS = " set_config('viral.request_id_taken', CASE WHEN $16 THEN 'keep_row'"
+      + " ELSE 'skip_row' END, true) AS taken_mode";
+
   private static final String INSERT_DECISIONS = "WITH input AS ("
       + " SELECT DISTINCT ON (decision_id) * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],"
       + " $6::text[], $7::jsonb[], $8::bigint[], $9::float8[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[],"
@@ -52,9 +64,9 @@ public final class DecisionStore {
       + " method, input_params, output_result, rationale, features_used, loop_id, latency_ms, event_id, event_type, user_id,"
       + " occurred_at, received_at, context, guard_seq, decided_at, ord) ORDER BY decision_id, ord),"
       + " rid AS (SELECT input.*, CASE WHEN $16 AND request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id)"
-      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
-      + " FROM input),"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.request_id = input.request_id)"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
+      + KEEP_ROWS + " FROM input),"
       // The invariant's guard: a selection advances its learner's sequence from the value it was decided on, or
       // does not go in. ON CONFLICT DO UPDATE re-checks the latest committed row, so of two racing writers one wins.
       + " claim AS (SELECT DISTINCT ON (user_id) user_id, guard_seq, decision_id FROM rid"
@@ -120,9 +132,10 @@ public final class DecisionStore {
    */
   private static final String UPSERT_FALLBACKS = "WITH input AS (" + FALLBACK_INPUT + "),"
       + " rid AS (SELECT input.*, CASE WHEN request_id IS NOT NULL"
-      + " AND (EXISTS (SELECT 1 FROM agent_decisions a WHERE a.request_id = input.request_id AND a.decision_id <> input.decision_id)"
-      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id"
-      + " FROM input),"
+      + " AND (EXISTS (SELECT 1 FROM request_claims c WHERE c.request_id = input.request_id"
+      + " AND c.row_key <> input.decision_id)"
+      + " OR row_number() OVER (PARTITION BY request_id ORDER BY ord) > 1) THEN NULL ELSE request_id END AS kept_request_id,"
+      + KEEP_ROWS.replace("$16", "true") + " FROM input),"
       + " decision AS (INSERT INTO agent_decisions" + FALLBACK_COLUMNS
       + " SELECT decision_id, kept_request_id, '" + AGENT_ID + "', method, input_params, output_result, rationale,"
       + " CASE WHEN kept_request_id IS NULL AND request_id IS NOT NULL"
@@ -134,7 +147,10 @@ public final class DecisionStore {
       + " features_used = EXCLUDED.features_used || jsonb_build_object('late_result', agent_decisions.output_result)"
       // Only over the orchestrator's row: a fallback replayed over itself (its flush timed out after it committed,
       // so it was spooled as well) leaves the row as first written.
-      + " WHERE agent_decisions.success RETURNING decision_id, request_id, xmax = 0 AS fresh),"
+      // Fresh: inserted, not written over the orchestrator's row, which alone gains features_used.late_result. (A
+      // partitioned table, V14, cannot return xmax; and the statement's snapshot cannot tell either: the row it
+      // overwrote may have committed after the snapshot was taken.)
+      + " WHERE agent_decisions.success RETURNING decision_id, request_id, NOT features_used ? 'late_result' AS fresh),"
       + FALLBACK_EVENT + ","
       // Written over the orchestrator's row, the event it recorded takes the id the caller was told (every CTE reads
       // the statement's snapshot, so agent_decisions still shows the orchestrator's event id here).
@@ -156,8 +172,10 @@ public final class DecisionStore {
       + " ON CONFLICT DO NOTHING RETURNING decision_id, request_id, true AS fresh),"
       + FALLBACK_EVENT + " SELECT decision_id FROM decision";
 
+  /** Through the request's claim (V14): its decision_id leads to one partition. */
   private static final String FIND_BY_REQUEST_ID = "SELECT method = $2 AND input_params = $3 AS same_request,"
-      + " output_result, error_code FROM agent_decisions WHERE request_id = $1";
+      + " output_result, error_code FROM request_claims c JOIN agent_decisions a ON a.decision_id = c.row_key"
+      + " WHERE c.request_id = $1 AND a.request_id = $1";
 
   private final Pool pool;
 

@@ -47,22 +47,32 @@ class ForgetLearnerTest {
 
   @AfterAll
   static void stop() {
-    svc.resetData();
-    svc.query("TRUNCATE learner_erasures");
-    svc.query("UPDATE frequency_rules SET max_count = 3 WHERE id = 'global_daily'");
-    svc.query("UPDATE viral_loops SET cooldown_seconds = 86400, triggers = '{practice_completed}',"
-        + " audience = '{\"personas\": [\"student\"], \"requires_parental_consent\": true}' WHERE name = 'buddy_challenge'");
+    restoreSeed(svc);
     svc.close();
   }
 
   @BeforeEach
   void reset() {
+    openBuddyChallenge(svc);
+  }
+
+  /** Empty audit tables and erasures, and buddy_challenge open to anyone, any time, as often as asked. */
+  static void openBuddyChallenge(TestService svc) {
     svc.resetData();
     svc.query("TRUNCATE learner_erasures");
     svc.query("UPDATE viral_loops SET active = true, cooldown_seconds = 0, triggers = '{}', targeting = '{}',"
         + " audience = '{\"requires_parental_consent\": false}' WHERE name = 'buddy_challenge'");
     svc.query("UPDATE frequency_rules SET max_count = 1000 WHERE id = 'global_daily'");
     TestService.await(svc.service.catalog().reload());
+  }
+
+  /** The seed state back, for the test classes that run next on this database. */
+  static void restoreSeed(TestService svc) {
+    svc.resetData();
+    svc.query("TRUNCATE learner_erasures");
+    svc.query("UPDATE frequency_rules SET max_count = 3 WHERE id = 'global_daily'");
+    svc.query("UPDATE viral_loops SET cooldown_seconds = 86400, triggers = '{practice_completed}',"
+        + " audience = '{\"personas\": [\"student\"], \"requires_parental_consent\": true}' WHERE name = 'buddy_challenge'");
   }
 
   static JsonObject result(JsonObject response) {

@@ -45,7 +45,7 @@ class PrometheusRulesTest {
 
   @Test
   void theRulesAreValid() throws Exception {
-    assertTrue(run(promtool(), "check", "rules", RULES.toString()).contains("SUCCESS: 6 rules found"));
+    assertTrue(run(promtool(), "check", "rules", RULES.toString()).contains("SUCCESS: 7 rules found"));
   }
 
   @Test
@@ -58,7 +58,8 @@ class PrometheusRulesTest {
     String rules = Files.readString(RULES);
     // Micrometer names with dots become Prometheus names with underscores (counters gain _total).
     for (String metric : List.of("viral_k_factor", "viral_k_factor_alert_threshold", "viral_decisions_total",
-        "viral_spool_active", "viral_agent_calls_total")) {
+        "viral_spool_active", "viral_agent_calls_total", "viral_retention_failures_total",
+        "viral_retention_last_success_timestamp_seconds")) {
       assertTrue(rules.contains(metric), metric);
     }
     assertEquals("viral.k.factor", viralengine.report.ReportJobs.K_FACTOR);
@@ -66,5 +67,7 @@ class PrometheusRulesTest {
     assertEquals("viral.decisions", viralengine.metrics.ServiceMetrics.DECISIONS);
     assertEquals("viral.spool.active", viralengine.metrics.ServiceMetrics.SPOOL_ACTIVE);
     assertEquals("viral.agent.calls", viralengine.metrics.ServiceMetrics.AGENT_CALLS);
+    assertEquals("viral.retention.failures", viralengine.lifecycle.Retention.FAILURES);
+    assertEquals("viral.retention.last.success.timestamp", viralengine.lifecycle.Retention.LAST_SUCCESS);
   }
 }

@@ -108,7 +108,10 @@ public final class TestService implements AutoCloseable {
         .put("orchestrator", new JsonObject().put("warmup_calls", 50))
         // Phase 1 and 2 tests decide without the built-in agents (their learners are of unknown age, whom
         // trust_safety's child_sharing rule blocks from sharing loops); Phase 3 tests turn them on ({@link #builtInAgents()}).
-        .put("agents", new JsonObject().put("builtin", false));
+        .put("agents", new JsonObject().put("builtin", false))
+        // Tests move their service's clock by years: the retention job must not drop the real day's rows under them.
+        // lifecycle.RetentionTest turns it on.
+        .put("retention", new JsonObject().put("days", 0));
   }
 
   /** Overrides that deploy the three built-in agents, as production does by default. */
