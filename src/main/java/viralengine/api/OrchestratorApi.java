@@ -48,6 +48,14 @@ public final class OrchestratorApi {
    */
   public static final String LEARNERS_RESET = "orchestrator.internal.learners_reset";
 
+  /**
+   * Internal: the local map where a started orchestrator publishes {@link #REQUEST_LIMITS}, the
+   * {@link Requests.Limits} it parses requests with. The typed client ({@code viralengine.client}) reads them to parse
+   * its calls once, as the HTTP edge does, and send them typed ({@link ParsedCodec}); without them it sends JSON.
+   */
+  public static final String LOCAL_SETTINGS = "viral-engine.orchestrator";
+  public static final String REQUEST_LIMITS = "request_limits";
+
   /** Optional header: the decision id (a UUID) to record this call under. One is generated when absent. */
   public static final String HEADER_DECISION_ID = "decision-id";
   /**

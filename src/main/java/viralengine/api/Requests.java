@@ -53,7 +53,7 @@ public final class Requests {
       "referred_user_id", "context");
 
   /** Size bounds for {@code context}. */
-  public record Limits(int maxContextBytes, int maxContextDepth) {}
+  public record Limits(int maxContextBytes, int maxContextDepth) implements io.vertx.core.shareddata.Shareable {}
 
   /**
    * Any parsed call of agent orchestrator. The edges parse once and send this over the bus ({@link ParsedCodec});

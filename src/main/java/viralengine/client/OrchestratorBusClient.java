@@ -7,9 +7,12 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import viralengine.api.OrchestratorApi;
+import viralengine.api.Requests;
+import viralengine.rpc.RpcException;
 import viralengine.rpc.ErrorCodes;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -50,16 +53,35 @@ public final class OrchestratorBusClient {
 
   /** Records a learning event and decides which loop, if any, it triggers. */
   public Future<EventDecision> triggerEvent(TriggerEvent event) {
-    return request(OrchestratorApi.TRIGGER_EVENT, event.toJson()).map(EventDecision::from);
+    return typed(OrchestratorApi.TRIGGER_EVENT, Requests.TRIGGER_EVENT, event.toJson()).map(EventDecision::from);
   }
 
   /** Decides which loop, if any, to show a learner now. */
   public Future<LoopDecision> selectLoop(SelectLoop params) {
-    return request(OrchestratorApi.SELECT_LOOP, params.toJson()).map(LoopDecision::from);
+    return typed(OrchestratorApi.SELECT_LOOP, Requests.SELECT_LOOP, params.toJson()).map(LoopDecision::from);
   }
 
   public Future<Health> health() {
     return request(OrchestratorApi.HEALTH, new JsonObject()).map(Health::from);
+  }
+
+  /**
+   * Parsed and validated here, once, when an orchestrator runs in this Vert.x instance (it publishes the limits it
+   * parses with): the request travels typed and is not parsed again, as from the HTTP edge. Invalid params fail here
+   * with the code the orchestrator would give. Without a local orchestrator (a caller on another node), as JSON.
+   */
+  private Future<JsonObject> typed(String address, String method, JsonObject params) {
+    Object limits = vertx.sharedData().getLocalMap(OrchestratorApi.LOCAL_SETTINGS).get(OrchestratorApi.REQUEST_LIMITS);
+    if (!(limits instanceof Requests.Limits parseLimits)) {
+      return request(address, params);
+    }
+    Requests.Parsed parsed;
+    try {
+      parsed = Requests.parse(method, params, parseLimits, Instant.now());
+    } catch (RpcException invalid) {
+      return Future.failedFuture(new OrchestratorException(invalid.code(), invalid.getMessage()));
+    }
+    return send(address, parsed);
   }
 
   /**
@@ -68,9 +90,13 @@ public final class OrchestratorBusClient {
    */
   public Future<JsonObject> request(String address, JsonObject params) {
     Objects.requireNonNull(address, "address");
+    return send(address, params == null ? new JsonObject() : params);
+  }
+
+  private Future<JsonObject> send(String address, Object body) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(sendTimeoutMs)
         .addHeader(OrchestratorApi.HEADER_DEADLINE, Long.toString(System.currentTimeMillis() + sendTimeoutMs));
-    return vertx.eventBus().<JsonObject>request(address, params == null ? new JsonObject() : params, options)
+    return vertx.eventBus().<JsonObject>request(address, body, options)
         .map(reply -> reply.body())
         .recover(err -> Future.failedFuture(map(address, err)));
   }

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import viralengine.agents.Agents;
 import viralengine.agents.FallbackCopy;
 import viralengine.api.OrchestratorApi;
+import viralengine.api.ParsedCodec;
 import viralengine.api.Requests;
 import viralengine.cluster.Affinity;
 import viralengine.config.AppConfig;
@@ -136,6 +137,9 @@ public final class OrchestratorVerticle extends VerticleBase {
     reportJobs = new ReportJobs(vertx, reportStore, report, metrics.registry(), config.report(), clock);
     reportJobs.start();
     LOG.info("Loops loaded: {}, {} active", catalog.get().loops().size(), activeLoopCount());
+    // Co-deployed callers parse with the same limits and send typed requests (viralengine.client).
+    ParsedCodec.register(vertx.eventBus());
+    vertx.sharedData().getLocalMap(OrchestratorApi.LOCAL_SETTINGS).put(OrchestratorApi.REQUEST_LIMITS, limits);
     List<Future<?>> registered = new ArrayList<>();
     for (String method : Requests.METHODS) {
       registered.add(consumer(OrchestratorApi.address(method), method).completion());

@@ -45,6 +45,7 @@ class CoDeployedVerticleTest {
   static void start() {
     svc = TestService.start(new JsonObject().put("deploy", new JsonObject()
         .put("verticles", new JsonArray().add(LearnerNudgeVerticle.class.getName()))));
+    svc.resetData(); // no loop active: the example's decisions are Phase 1's, whatever ran before on this database
   }
 
   @AfterAll
@@ -87,6 +88,37 @@ class CoDeployedVerticleTest {
     assertEquals(ErrorCodes.INVALID_PARAMS, e.code());
     assertTrue(e.callerError());
     assertFalse(e.retryable());
+  }
+
+  /** Issue 24, parse once: the typed client parses beside a local orchestrator and sends the typed request. */
+  @Test
+  void typedCallsTravelParsedAndInvalidOnesNeverReachTheBus() {
+    List<Object> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> spy = ctx -> {
+      if (ctx.message().address().startsWith("orchestrator.")) {
+        sent.add(ctx.body());
+      }
+      ctx.next();
+    };
+    svc.vertx.eventBus().addOutboundInterceptor(spy);
+    try {
+      OrchestratorBusClient client = OrchestratorBusClient.create(svc.vertx, Duration.ofSeconds(5));
+      await(client.selectLoop(SelectLoop.forUser("typed-" + UUID.randomUUID())));
+      await(client.triggerEvent(TriggerEvent.of("practice_completed", "typed-" + UUID.randomUUID())));
+      assertEquals(List.of(viralengine.api.Requests.SelectLoop.class, viralengine.api.Requests.TriggerEvent.class),
+          sent.stream().map(Object::getClass).toList());
+
+      sent.clear();
+      OrchestratorException e = failure(client.selectLoop(SelectLoop.forUser("u-4").withEventType("quiz_started")));
+      assertEquals(ErrorCodes.INVALID_PARAMS, e.code());
+      assertTrue(e.getMessage().contains("event_type"), e.getMessage());
+      assertEquals(List.of(), sent, "refused before the bus");
+      // The generic request stays JSON, validated by the orchestrator.
+      await(client.request(OrchestratorApi.SELECT_LOOP, new JsonObject().put("user_id", "json-" + UUID.randomUUID())));
+      assertInstanceOf(JsonObject.class, sent.get(0));
+    } finally {
+      svc.vertx.eventBus().removeOutboundInterceptor(spy);
+    }
   }
 
   @Test
