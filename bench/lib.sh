@@ -73,7 +73,7 @@ pinning_note() {
 }
 
 # bench_setup DB_PREFIX: PostgreSQL check, throwaway database DB (dropped at exit), WORK directory (removed at
-# exit unless KEEP_WORK is set), DATABASE_URL, PORT (BENCH_PORT or a free one), BASE, pinning.
+# exit unless KEEP_WORK is set; the database too unless KEEP_DB is set), DATABASE_URL, PORT (BENCH_PORT or a free one), BASE, pinning.
 bench_setup() {
   export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
   setup_pinning
@@ -90,7 +90,9 @@ bench_setup() {
 bench_cleanup() {
   pg_sampler_kill
   if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  if [ -n "${KEEP_DB:-}" ]; then log "kept database $DB (KEEP_DB)"; else
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 sql() { psql -d "$DB" -tAq -c "$1"; }
