@@ -37,6 +37,11 @@ import java.util.function.LongSupplier;
  * up to what the others are owed, and is the one shed; a caller alone may use the whole bound. Every
  * shed is reported to the shared {@link Pressure} (which keeps overload from opening the circuit) and to
  * {@code onShed} with the caller's name.
+ *
+ * <p>A caller that finds the bound full while it is still owed part of its share (it has just arrived,
+ * and the flood took every permit before it was seen) waits for the next permit freed, up to
+ * {@value #MAX_WAIT_MS} ms, instead of being shed: the flood, now over its share, cannot take that
+ * permit back ({@link #acquire}). One instance's admission runs on its event loop only.
  */
 public final class Admission {
   /** However far the latency falls behind, this many requests per instance still get through. */
@@ -49,6 +54,14 @@ public final class Admission {
   static final int WINDOW_SAMPLES = 2_000;
   /** A caller counts towards the fair share for this long after its last request. */
   public static final long ACTIVE_MS = 1_000;
+  /**
+   * A caller shed more than this many times in a second (on one instance) is flooding: its sheds are held back
+   * {@link #FLOOD_DELAY_FACTOR} times longer (see {@link #shedDelayMs(String)}).
+   */
+  public static final int FLOOD_SHEDS_PER_SECOND = 200;
+  public static final int FLOOD_DELAY_FACTOR = 10;
+  /** How long a caller still owed part of its share waits for a permit before it is shed. */
+  public static final long MAX_WAIT_MS = 100;
   /** The caller name when none is known (auth disabled, or a test). */
   public static final String ANONYMOUS = "anonymous";
 
@@ -60,10 +73,63 @@ public final class Admission {
   private final Consumer<String> onShed;
   /** In flight and last seen, per caller name. Names come from the configured tokens, so this stays small. */
   private final Map<String, Caller> callers = new HashMap<>();
+  /** Calls waiting for a permit, oldest first; at most {@link #max}, each for at most {@link #MAX_WAIT_MS}. */
+  private final java.util.ArrayDeque<Waiter> waiters = new java.util.ArrayDeque<>();
+  private Timers timers = Timers.NONE;
+
+  /** Ends a wait after its time; a test drives it by hand. */
+  public interface Timers {
+    /** No waiting: every call that finds no room is shed at once. */
+    Timers NONE = new Timers() {
+      @Override
+      public long set(long delayMs, Runnable action) {
+        return -1;
+      }
+
+      @Override
+      public void cancel(long id) {
+      }
+    };
+
+    long set(long delayMs, Runnable action);
+
+    void cancel(long id);
+
+    static Timers of(io.vertx.core.Vertx vertx) {
+      return new Timers() {
+        @Override
+        public long set(long delayMs, Runnable action) {
+          return vertx.setTimer(delayMs, id -> action.run());
+        }
+
+        @Override
+        public void cancel(long id) {
+          vertx.cancelTimer(id);
+        }
+      };
+    }
+  }
+
+  private static final class Waiter {
+    final String name;
+    final int requests;
+    final Consumer<Ticket> then;
+    long timer;
+
+    Waiter(String name, int requests, Consumer<Ticket> then) {
+      this.name = name;
+      this.requests = requests;
+      this.then = then;
+    }
+  }
 
   private static final class Caller {
     int inFlight;
     long seenAt;
+    /** Sheds in the current one-second window, and in the one before it. */
+    long windowStart;
+    int shedNow;
+    int shedBefore;
   }
 
   public Admission(AppConfig.Limits limits) {
@@ -107,6 +173,53 @@ public final class Admission {
         .build(aimd);
   }
 
+  /** Lets callers owed part of their share wait for a permit ({@link #acquire}); without it they are shed at once. */
+  public Admission waitingWith(Timers timers) {
+    this.timers = timers;
+    return this;
+  }
+
+  /**
+   * Hands {@code then} a ticket, now or once a permit is freed, or null (a shed): at once when the caller is at or over
+   * its share, after {@link #MAX_WAIT_MS} when it was owed one and none came free.
+   */
+  public void acquire(String name, int requests, Consumer<Ticket> then) {
+    long now = nanoClock.getAsLong();
+    Caller caller = callers.computeIfAbsent(name, n -> new Caller());
+    caller.seenAt = now;
+    Ticket ticket = take(caller, requests, now);
+    if (ticket != null) {
+      then.accept(ticket);
+      return;
+    }
+    if (timers == Timers.NONE || waiters.size() >= max || caller.inFlight + requests > share(caller, now)) {
+      then.accept(shed(name, List.of()));
+      return;
+    }
+    Waiter waiter = new Waiter(name, requests, then);
+    waiters.add(waiter);
+    waiter.timer = timers.set(MAX_WAIT_MS, () -> {
+      if (waiters.remove(waiter)) {
+        then.accept(shed(name, List.of()));
+      }
+    });
+  }
+
+  /** Permits freed go to the calls waiting, oldest first, as far as they fit. */
+  private void serveWaiters() {
+    while (!waiters.isEmpty()) {
+      Waiter first = waiters.peek();
+      long now = nanoClock.getAsLong();
+      Ticket ticket = take(callers.get(first.name), first.requests, now);
+      if (ticket == null) {
+        return;
+      }
+      waiters.poll();
+      timers.cancel(first.timer);
+      first.then.accept(ticket);
+    }
+  }
+
   /** As {@link #tryAcquire(String, int)} for an unnamed caller. */
   public Ticket tryAcquire(int requests) {
     return tryAcquire(ANONYMOUS, requests);
@@ -117,22 +230,30 @@ public final class Admission {
     long now = nanoClock.getAsLong();
     Caller caller = callers.computeIfAbsent(name, n -> new Caller());
     caller.seenAt = now;
+    Ticket ticket = take(caller, requests, now);
+    return ticket != null ? ticket : shed(name, List.of());
+  }
+
+  /** The permits, or null (taking none) when they do not fit the room left to this caller. */
+  private Ticket take(Caller caller, int requests, long now) {
     if (requests > room(caller, now)) {
-      return shed(name, List.of());
+      return null;
     }
     List<Limiter.Listener> taken = new ArrayList<>(requests);
     for (int i = 0; i < requests; i++) {
       var permit = limiter.acquire(null);
       if (permit.isEmpty()) {
-        return shed(name, taken);
+        taken.forEach(Limiter.Listener::onIgnore);
+        return null;
       }
       taken.add(permit.get());
     }
     caller.inFlight += requests;
-    return new Ticket(taken, caller);
+    return new Ticket(this, taken, caller);
   }
 
   private Ticket shed(String name, List<Limiter.Listener> taken) {
+    countShed(callers.get(name), nanoClock.getAsLong());
     taken.forEach(Limiter.Listener::onIgnore);
     pressure.shed();
     onShed.accept(name);
@@ -145,13 +266,7 @@ public final class Admission {
    */
   private int room(Caller caller, long now) {
     int limit = limiter.getLimit();
-    int active = 0;
-    for (Caller c : callers.values()) {
-      if (active(c, caller, now)) {
-        active++;
-      }
-    }
-    int share = Math.max(1, limit / active);
+    int share = share(caller, now);
     int owed = 0;
     for (Caller c : callers.values()) {
       if (c != caller && active(c, caller, now)) {
@@ -159,6 +274,17 @@ public final class Admission {
       }
     }
     return limit - limiter.getInflight() - owed;
+  }
+
+  /** Each active caller's equal part of the bound. */
+  private int share(Caller caller, long now) {
+    int active = 0;
+    for (Caller c : callers.values()) {
+      if (active(c, caller, now)) {
+        active++;
+      }
+    }
+    return Math.max(1, limiter.getLimit() / active);
   }
 
   private static boolean active(Caller c, Caller asking, long now) {
@@ -180,9 +306,36 @@ public final class Admission {
     return limiter.getInflight();
   }
 
-  /** How long a shed answer is held back: see {@link ShedPause}. */
-  public long shedDelayMs() {
-    return shedDelayMs;
+  /**
+   * How long {@code name}'s shed answer is held back ({@link ShedPause}): {@code limits.shed_delay_ms}, or {@link #FLOOD_DELAY_FACTOR}
+   * times that for a caller shed over {@link #FLOOD_SHEDS_PER_SECOND} times in this second or the last. A closed-loop
+   * flood sends as fast as its sheds come back, so its rate, and the CPU its sheds take from everyone else's
+   * decisions, fall by the same factor; a caller shed now and then keeps the short pause.
+   */
+  public long shedDelayMs(String name) {
+    Caller caller = callers.get(name);
+    if (caller == null) {
+      return shedDelayMs;
+    }
+    rollWindow(caller, nanoClock.getAsLong());
+    boolean flooding = Math.max(caller.shedNow, caller.shedBefore) > FLOOD_SHEDS_PER_SECOND;
+    return flooding ? shedDelayMs * FLOOD_DELAY_FACTOR : shedDelayMs;
+  }
+
+  private static void countShed(Caller caller, long now) {
+    if (caller != null) {
+      rollWindow(caller, now);
+      caller.shedNow++;
+    }
+  }
+
+  private static void rollWindow(Caller caller, long now) {
+    long elapsed = now - caller.windowStart;
+    if (elapsed >= 1_000_000_000L) {
+      caller.shedBefore = elapsed >= 2_000_000_000L ? 0 : caller.shedNow;
+      caller.shedNow = 0;
+      caller.windowStart = now;
+    }
   }
 
   /** The -32003 message: the bound in force, and the setting behind it. */
@@ -195,11 +348,13 @@ public final class Admission {
 
   /** Permits held by one HTTP request; each is released once, with how its answer went. */
   public static final class Ticket {
+    private final Admission admission;
     private final List<Limiter.Listener> permits;
     private final Caller caller;
     private int next;
 
-    private Ticket(List<Limiter.Listener> permits, Caller caller) {
+    private Ticket(Admission admission, List<Limiter.Listener> permits, Caller caller) {
+      this.admission = admission;
       this.permits = permits;
       this.caller = caller;
     }
@@ -219,6 +374,7 @@ public final class Admission {
       } else {
         permit.onSuccess();
       }
+      admission.serveWaiters();
     }
   }
 }

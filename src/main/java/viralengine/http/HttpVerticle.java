@@ -101,7 +101,8 @@ public final class HttpVerticle extends VerticleBase {
 
   Router router(OrchestratorClient orchestrator) {
     Router router = Router.router(vertx);
-    Admission admission = new Admission(config.limits(), guards.pressure(), metrics.edge()::shed);
+    Admission admission = new Admission(config.limits(), guards.pressure(), metrics.edge()::shed)
+        .waitingWith(Admission.Timers.of(vertx));
     metrics.admission(admission::limit, admission::inFlight);
     RpcHandler rpc = new RpcHandler(orchestrator, config.limits(), admission, metrics);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes());

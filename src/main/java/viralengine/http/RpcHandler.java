@@ -92,19 +92,20 @@ final class RpcHandler {
       answerAll(ctx, body, done -> { });
       return;
     }
-    Admission.Ticket ticket = admission.tryAcquire(Principal.of(ctx).name(), work);
-    if (ticket == null) {
+    admission.acquire(Principal.of(ctx).name(), work, ticket -> {
+      if (ticket != null) {
+        answerAll(ctx, body, answered -> ticket.release(errorCode(answered)));
+        return;
+      }
       for (JsonRpc.Entry entry : body.entries()) {
         metrics.request(entry instanceof JsonRpc.Request r ? r.method() : "invalid", ErrorCodes.OVERLOADED, 0);
       }
       RpcException shed = new RpcException(ErrorCodes.OVERLOADED, admission.overloadedMessage());
-      ShedPause.answer(ctx, admission.shedDelayMs(), () -> {
+      ShedPause.answer(ctx, admission.shedDelayMs(Principal.of(ctx).name()), () -> {
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         Responses.rpcError(ctx, 503, shed);
       });
-      return;
-    }
-    answerAll(ctx, body, answered -> ticket.release(errorCode(answered)));
+    });
   }
 
   private void answerAll(RoutingContext ctx, JsonRpc.Body body, java.util.function.Consumer<JsonObject> answered) {

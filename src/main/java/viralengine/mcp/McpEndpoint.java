@@ -165,15 +165,20 @@ public final class McpEndpoint {
   }
 
   private void dispatch(RoutingContext ctx, Versions.Era era, Message message) {
-    Admission.Ticket ticket = admission.tryAcquire(Principal.of(ctx).name(), 1);
-    if (ticket == null) {
+    admission.acquire(Principal.of(ctx).name(), 1, ticket -> {
+      if (ticket != null) {
+        answer(ctx, era, message, ticket);
+        return;
+      }
       McpException shed = new McpException(503, ErrorCodes.OVERLOADED, admission.overloadedMessage());
-      ShedPause.answer(ctx, admission.shedDelayMs(), () -> {
+      ShedPause.answer(ctx, admission.shedDelayMs(Principal.of(ctx).name()), () -> {
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         error(ctx, 503, message.id(), shed);
       });
-      return;
-    }
+    });
+  }
+
+  private void answer(RoutingContext ctx, Versions.Era era, Message message, Admission.Ticket ticket) {
     Future<JsonObject> result;
     try {
       result = protocol.handle(era, message.method(), message.params(), Principal.of(ctx));

@@ -69,6 +69,107 @@ class FairShareTest {
     assertEquals(MAX / 2, fill("B"));
   }
 
+  /** Timers driven by hand: {@link #expire} fires every wait's end. */
+  final List<Runnable> pendingTimers = new ArrayList<>();
+  final List<Long> cancelled = new ArrayList<>();
+  final Admission.Timers handTimers = new Admission.Timers() {
+    @Override
+    public long set(long delayMs, Runnable action) {
+      assertEquals(Admission.MAX_WAIT_MS, delayMs);
+      pendingTimers.add(action);
+      return pendingTimers.size() - 1;
+    }
+
+    @Override
+    public void cancel(long id) {
+      cancelled.add(id);
+    }
+  };
+
+  void expire() {
+    List<Runnable> due = new ArrayList<>(pendingTimers);
+    for (int i = 0; i < due.size(); i++) {
+      if (!cancelled.contains((long) i)) {
+        due.get(i).run();
+      }
+    }
+  }
+
+  @Test
+  void aCallerOwedItsShareWaitsForTheNextFreedPermitInsteadOfBeingShed() {
+    admission.waitingWith(handTimers);
+    List<Admission.Ticket> held = new ArrayList<>();
+    for (int i = 0; i < MAX; i++) {
+      held.add(admission.tryAcquire("A", 1));
+    }
+    List<Admission.Ticket> handed = new ArrayList<>();
+    admission.acquire("B", 1, handed::add);
+    assertEquals(List.of(), handed, "B waits: the bound is full");
+    assertEquals(List.of(), shed, "and is not shed");
+    // A, over its share now that B is seen, is shed at once; it does not wait.
+    admission.acquire("A", 1, handed::add);
+    assertEquals(1, handed.size());
+    assertNull(handed.get(0));
+    assertEquals(List.of("A"), shed);
+
+    held.get(0).release(null);
+    assertEquals(2, handed.size(), "the permit A freed went to B");
+    assertNotNull(handed.get(1));
+    assertEquals(1, admission.inFlight("B"));
+    expire();
+    assertEquals(2, handed.size(), "B's wait ended when it was served: its timer does nothing");
+  }
+
+  @Test
+  void aWaitThatSeesNoPermitFreedEndsInAShed() {
+    admission.waitingWith(handTimers);
+    fill("A");
+    shed.clear();
+    List<Admission.Ticket> handed = new ArrayList<>();
+    admission.acquire("B", 1, handed::add);
+    assertEquals(List.of(), handed);
+    expire();
+    assertEquals(1, handed.size());
+    assertNull(handed.get(0));
+    assertEquals(List.of("B"), shed);
+  }
+
+  @Test
+  void withoutTimersACallerOwedItsShareIsShedAtOnceAsBefore() {
+    fill("A");
+    shed.clear();
+    List<Admission.Ticket> handed = new ArrayList<>();
+    admission.acquire("B", 1, handed::add);
+    assertEquals(1, handed.size());
+    assertNull(handed.get(0));
+  }
+
+  @Test
+  void aCallerShedOverAHundredTimesASecondIsHeldBackLongerUntilItStops() {
+    Admission paced = new Admission(new AppConfig.Limits(1_048_576, 100, MAX, 0, 16_384, 8, 32, 65_536, 100),
+        () -> now, pressure, shed::add);
+    while (paced.tryAcquire("A", 1) != null) {
+      // A fills the bound
+    }
+    seen(paced, "B");
+    for (int i = 1; i < Admission.FLOOD_SHEDS_PER_SECOND; i++) {
+      assertNull(paced.tryAcquire("A", 1));
+    }
+    assertEquals(100, paced.shedDelayMs("A"), "shed often, not yet a flood");
+    assertNull(paced.tryAcquire("A", 1));
+    assertNull(paced.tryAcquire("A", 1));
+    assertEquals(100L * Admission.FLOOD_DELAY_FACTOR, paced.shedDelayMs("A"));
+    assertEquals(100, paced.shedDelayMs("B"), "the other caller keeps the short pause");
+    now += TimeUnit.MILLISECONDS.toNanos(1_000);
+    assertEquals(100L * Admission.FLOOD_DELAY_FACTOR, paced.shedDelayMs("A"), "last second's sheds still count");
+    now += TimeUnit.MILLISECONDS.toNanos(1_000);
+    assertEquals(100, paced.shedDelayMs("A"), "two quiet seconds later, the short pause again");
+  }
+
+  static void seen(Admission admission, String caller) {
+    admission.tryAcquire(caller, 1);
+  }
+
   @Test
   void aCallerQuietForASecondNoLongerHoldsAShare() {
     seen("B");

@@ -122,6 +122,16 @@ public final class Calls {
   private static final Pattern OPENINGS =
       Pattern.compile("(?m)^viral_circuit_breaker_transitions_total\\{[^}]*to=\"open\"[^}]*\\}\\s+([0-9.eE+-]+)");
 
+  /** A series without labels from /metrics, by its exact name. */
+  public static double gauge(ServiceProcess node, String token, String series) throws Exception {
+    for (String line : get(node, "/metrics", token).split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no " + series + " in /metrics");
+  }
+
   /** {@code viral_circuit_breaker_transitions_total{to="open"}} from /metrics: how often the breaker has opened. */
   public static long breakerOpenings(ServiceProcess node, String token) throws Exception {
     String metrics = get(node, "/metrics", token);
