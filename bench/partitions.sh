@@ -18,13 +18,14 @@
 #     forget_learner of one child (a learner whose rows are in every day's partition), each after a pass not counted.
 # The database is dropped at the end.
 #
-# Environment (all optional): JAR, DECISIONS (20000000), DAYS (30), LEARNERS (1000000), CHILD_DECISIONS (10000),
+# COLD=1 drops the OS page cache before each forget_learner (needs root), so that neither layout's erasure finds the
+# learner's rows cached. Environment (all optional): JAR, DECISIONS (20000000), DAYS (30), LEARNERS (1000000), CHILD_DECISIONS (10000),
 # CHUNK (1000000 decisions per fill transaction), BATCHES (200), REPS (3), BENCH_PORT, PGHOST/PGPORT/PGUSER,
 # RESULTS (bench/RESULTS.md; /dev/null to not record).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-COMMAND="$(env_prefix JAR DECISIONS DAYS LEARNERS CHILD_DECISIONS CHUNK BATCHES REPS)$0${*:+ $*}"
+COMMAND="$(env_prefix JAR DECISIONS DAYS LEARNERS CHILD_DECISIONS CHUNK BATCHES REPS COLD)$0${*:+ $*}"
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 cd "$(dirname "$0")/.."
 JAR=${JAR:-target/viral-engine.jar}
@@ -201,6 +202,9 @@ latencies() {
   rpc_ms admin forget_learner "{\"user_id\":\"learner-$2\",\"request_id\":\"bench-warm-$2\"}" >/dev/null
   explain=$(for id in $ids; do rpc_ms orchestrator explain_decision "{\"decision_id\":\"$id\"}"; done | median)
   report=$(for _ in 1 2 3; do rpc_ms orchestrator loop_report "{\"from\":\"$from\",\"to\":\"$to\"}"; done | median)
+  if [ -n "${COLD:-}" ]; then # both layouts' erasures from a cold OS page cache (root only)
+    sync; echo 1 > /proc/sys/vm/drop_caches
+  fi
   forget=$(rpc_ms admin forget_learner "{\"user_id\":\"$1\",\"request_id\":\"bench-$1\"}")
   stop_jvm
   echo "$explain $report $forget"
