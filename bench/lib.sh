@@ -197,6 +197,14 @@ loops() {
 # list that includes America/Los_Angeles, birth years, personas, consent, 2 % opted out, attributes), 1-5 past
 # loop_exposures each over the last 10 days (the four loops' ids, fired_at spread out, selection_seq = that count) and
 # a dismissal for every tenth learner; repeatable (setseed). Sets SEEDED (what is in the tables, for the report).
+# day_partitions FIRST LAST (SQL date expressions): the day partitions (V14) of every day from FIRST to LAST, one
+# transaction per day: a few hundred days' partitions in one run out of lock slots ("out of shared memory").
+day_partitions() {
+  for d in $(psql -d "$DB" -tAc "SELECT d::date FROM generate_series(($1)::timestamp, ($2)::timestamp, '1 day') d"); do
+    echo "SELECT log_partition_create(t, '$d') FROM log_tables() t;"
+  done | psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null
+}
+
 # past_partitions N: the day partitions (V14) of the N days before today, empty, as a service that kept N days has
 # them (a read that does not prune pays for each); sets PARTITIONS_NOTE. Nothing on a schema without partitions.
 past_partitions() {
@@ -206,10 +214,7 @@ past_partitions() {
     PARTITIONS_NOTE="; no day partitions in this schema"; return 0
   fi
   log "creating the day partitions of the $1 past days"
-  # One transaction per day: a few hundred days of partitions in one would run out of lock slots.
-  for n in $(seq 1 "$1"); do
-    echo "SELECT log_partition_create(t, (now() AT TIME ZONE 'UTC')::date - $n) FROM log_tables() t;"
-  done | psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null
+  day_partitions "(now() AT TIME ZONE 'UTC')::date - $1" "(now() AT TIME ZONE 'UTC')::date - 1"
   PARTITIONS_NOTE="; $(psql -d "$DB" -tAc "SELECT count(*) FROM log_partitions()") day partitions ($1 past days)"
 }
 

@@ -84,11 +84,7 @@ SQL
 }
 
 T0=$(now_ms)
-# One transaction per day: hundreds of days' partitions in one run out of lock slots ("out of shared memory").
-for d in $(sql "SELECT d::date FROM generate_series(to_timestamp($START_MS / 1000.0) AT TIME ZONE 'UTC',
-                now() AT TIME ZONE 'UTC', '1 day') d"); do
-  echo "SELECT log_partition_create(t, '$d') FROM log_tables() t;"
-done | psql -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null
+day_partitions "(to_timestamp($START_MS / 1000.0) AT TIME ZONE 'UTC')::date" "(now() AT TIME ZONE 'UTC')::date"
 for from in $(seq 0 "$CHUNK" $(( DECISIONS - 1 ))); do
   to=$(( from + CHUNK < DECISIONS ? from + CHUNK : DECISIONS ))
   fill "$from" "$to"

@@ -185,22 +185,21 @@ public final class Admission {
    */
   public void acquire(String name, int requests, Consumer<Ticket> then) {
     long now = nanoClock.getAsLong();
-    Caller caller = callers.computeIfAbsent(name, n -> new Caller());
-    caller.seenAt = now;
+    Caller caller = seen(name, now);
     Ticket ticket = take(caller, requests, now);
     if (ticket != null) {
       then.accept(ticket);
       return;
     }
     if (timers == Timers.NONE || waiters.size() >= max || caller.inFlight + requests > share(caller, now)) {
-      then.accept(shed(name, List.of()));
+      then.accept(shed(name));
       return;
     }
     Waiter waiter = new Waiter(name, requests, then);
     waiters.add(waiter);
     waiter.timer = timers.set(MAX_WAIT_MS, () -> {
       if (waiters.remove(waiter)) {
-        then.accept(shed(name, List.of()));
+        then.accept(shed(name));
       }
     });
   }
@@ -228,10 +227,14 @@ public final class Admission {
   /** One permit per request of a batch, all or none; null (a shed) when the bound or the caller's share is reached. */
   public Ticket tryAcquire(String name, int requests) {
     long now = nanoClock.getAsLong();
+    Ticket ticket = take(seen(name, now), requests, now);
+    return ticket != null ? ticket : shed(name);
+  }
+
+  private Caller seen(String name, long now) {
     Caller caller = callers.computeIfAbsent(name, n -> new Caller());
     caller.seenAt = now;
-    Ticket ticket = take(caller, requests, now);
-    return ticket != null ? ticket : shed(name, List.of());
+    return caller;
   }
 
   /** The permits, or null (taking none) when they do not fit the room left to this caller. */
@@ -252,9 +255,8 @@ public final class Admission {
     return new Ticket(this, taken, caller);
   }
 
-  private Ticket shed(String name, List<Limiter.Listener> taken) {
+  private Ticket shed(String name) {
     countShed(callers.get(name), nanoClock.getAsLong());
-    taken.forEach(Limiter.Listener::onIgnore);
     pressure.shed();
     onShed.accept(name);
     return null;

@@ -151,7 +151,7 @@ class FairShareTest {
     while (paced.tryAcquire("A", 1) != null) {
       // A fills the bound
     }
-    seen(paced, "B");
+    arrive(paced, "B");
     for (int i = 1; i < Admission.FLOOD_SHEDS_PER_SECOND; i++) {
       assertNull(paced.tryAcquire("A", 1));
     }
@@ -166,7 +166,8 @@ class FairShareTest {
     assertEquals(100, paced.shedDelayMs("A"), "two quiet seconds later, the short pause again");
   }
 
-  static void seen(Admission admission, String caller) {
+  /** One call of {@code caller}, admitted or shed: from now on it counts towards the shares. */
+  static void arrive(Admission admission, String caller) {
     admission.tryAcquire(caller, 1);
   }
 
